@@ -1,0 +1,154 @@
+"""Field definitions shared by the value types: ids, codes, labels and free text.
+
+Free text (statements, advice, rationale, applicant details) is marked in the
+field's metadata so that serialization can digest it for the audit chain and
+erase it at the end of retention. It is also ``repr=False``, so it cannot reach
+a log or traceback through ``repr()``.
+
+Validators raise :class:`~ethical_decisions.ValidationError` with messages that
+describe the fault without echoing the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from .exceptions import ValidationError
+
+FREE_TEXT = "ethical_decisions.free_text"
+"""Metadata key that marks a field as free text (string, or mapping of strings)."""
+
+FREE_TEXT_FIELD: Mapping[str, bool] = {FREE_TEXT: True}
+"""The metadata of a free-text field: ``attrs.field(..., repr=False, metadata=FREE_TEXT_FIELD)``."""
+
+MAX_TEXT_LENGTH = 20_000
+"""Longest free text accepted, in characters: about eight pages of prose."""
+
+MAX_LABEL_LENGTH = 200
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _fail(instance: object, attribute: attrs.Attribute[Any], problem: str) -> None:
+    raise ValidationError(type(instance).__name__, [f"{attribute.name}: {problem}"])
+
+
+def _check_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        _fail(instance, attribute, "must be text")
+    assert isinstance(value, str)
+    if not value.strip():
+        _fail(instance, attribute, "must not be empty or only whitespace")
+    if len(value) > MAX_TEXT_LENGTH:
+        _fail(instance, attribute, f"must be at most {MAX_TEXT_LENGTH} characters long")
+
+
+def validate_free_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require non-blank text no longer than :data:`MAX_TEXT_LENGTH`."""
+    _check_text(instance, attribute, value)
+
+
+def validate_optional_free_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Like :func:`validate_free_text`, but ``None`` means "nothing to say"."""
+    if value is not None:
+        _check_text(instance, attribute, value)
+
+
+def validate_text_mapping(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a mapping of code-like keys to non-blank text."""
+    if not isinstance(value, Mapping):
+        _fail(instance, attribute, "must be a mapping of field names to text")
+    assert isinstance(value, Mapping)
+    for key, text in value.items():
+        if not isinstance(key, str) or not _CODE.fullmatch(key):
+            _fail(instance, attribute, "keys must be lower-case names like 'full_name'")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_LENGTH:
+            _fail(
+                instance,
+                attribute,
+                f"every value must be non-blank text of at most {MAX_TEXT_LENGTH} characters",
+            )
+
+
+def optional_free_text() -> Any:
+    """An optional free-text field (default ``None``)."""
+    return attrs.field(
+        default=None, validator=validate_optional_free_text, repr=False, metadata=FREE_TEXT_FIELD
+    )
+
+
+def text_mapping() -> Any:
+    """A mapping of named free-text values (e.g. applicant details), default empty."""
+    return attrs.field(
+        factory=dict,
+        converter=text_dict,
+        validator=validate_text_mapping,
+        repr=False,
+        metadata=FREE_TEXT_FIELD,
+    )
+
+
+def text_dict(value: Mapping[str, str]) -> dict[str, str]:
+    """Copy a mapping of texts (an attrs converter mypy can type)."""
+    return dict(value)
+
+
+def str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    """A tuple of ids from any iterable of them (an attrs converter mypy can type)."""
+    return tuple(value)
+
+
+def validate_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require an id: 1 to 100 letters, digits, ``.``, ``_``, ``:`` or ``-``, starting alphanumeric."""
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        _fail(
+            instance,
+            attribute,
+            "must be an id of 1 to 100 letters, digits, '.', '_', ':' or '-', "
+            "starting with a letter or digit",
+        )
+
+
+def validate_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a lower-case code such as ``customer_services_group`` or ``refuse``."""
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
+        _fail(
+            instance,
+            attribute,
+            "must be a lower-case code of letters, digits and '_', starting with a letter, "
+            "such as 'refuse' or 'border_force'",
+        )
+
+
+def validate_label(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a short single-line label (a team or route name), not free prose."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > MAX_LABEL_LENGTH
+        or "\n" in value
+        or "\r" in value
+    ):
+        _fail(instance, attribute, f"must be a single line of 1 to {MAX_LABEL_LENGTH} characters")
+
+
+def validate_utc(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a timezone-aware datetime in UTC."""
+    if not isinstance(value, datetime):
+        _fail(instance, attribute, "must be a date and time")
+    assert isinstance(value, datetime)
+    if value.tzinfo is None or value.utcoffset() != timedelta(0):
+        _fail(instance, attribute, "must be a timezone-aware time in UTC")
+
+
+def is_free_text(attribute: attrs.Attribute[Any]) -> bool:
+    """Whether *attribute* holds free text (and so is digested and erasable)."""
+    return bool(attribute.metadata.get(FREE_TEXT, False))

@@ -1,0 +1,167 @@
+"""Compliance records: what PDR monitoring may see of a closed review.
+
+Windrush Recommendation 17 asks for "a system for monitoring compliance with
+the ethical standard ... built into the Performance Development Review
+process". A :class:`ComplianceRecord` is built from a review when it closes
+(and rebuilt when a later outcome is recorded). It holds who decided, where,
+when, which steps of the model were used and how the review ended. It holds no
+applicant data and no free text: not the case reference, not a statement, not
+a rationale. Plugins may add fields through the
+``ethical_decisions_compliance_record`` hook; their values must be scalars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+
+import attrs
+
+from .events import LaterOutcomeRecorded
+from .model import (
+    ConcernCategory,
+    DiscretionScope,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    OutcomeClass,
+    StaffRole,
+)
+from .review import ReferralStatus, Review
+
+__all__ = ["ComplianceRecord", "Scalar", "StepUsed", "build_record"]
+
+Scalar = str | int | float | bool | None
+"""A value a plugin may add to a compliance record."""
+
+
+class StepUsed(enum.StrEnum):
+    """A step of the model that a review used, as recorded for monitoring."""
+
+    DISCRETION_INSIDE_RULES = "discretion_inside_rules"
+    DISCRETION_OUTSIDE_RULES = "discretion_outside_rules"
+    DISCUSSION = "discussion"
+    ESCALATION = "escalation"
+    INFORMATION_REQUESTED = "information_requested"
+    REFERRAL_WITHDRAWN = "referral_withdrawn"
+
+
+def _scalars(value: Mapping[str, Scalar]) -> dict[str, Scalar]:
+    return dict(value)
+
+
+@attrs.frozen
+class ComplianceRecord:
+    """One closed review, as PDR monitoring and department reports see it.
+
+    Times are UTC. ``seconds_to_escalate`` runs from the reflection to the
+    first referral; ``seconds_to_advice`` from the first referral to the first
+    advice. ``later_outcome`` is the most recent challenge's result, if any.
+    """
+
+    review_id: str
+    staff_id: str
+    role: StaffRole
+    team: str
+    business_area: str
+    guidance_version: str
+    opened_at: dt.datetime
+    reflected_at: dt.datetime
+    closed_at: dt.datetime
+    reflection_recorded: bool
+    rationale_recorded: bool
+    concern_count: int
+    concern_categories: tuple[ConcernCategory, ...]
+    steps_used: tuple[StepUsed, ...]
+    route_ids: tuple[str, ...]
+    referral_count: int
+    referred_by_frontline: bool
+    advice_recorded: bool
+    """Every discussion and every referral answered carries its advice."""
+    escalations_followed_through: bool
+    """Every referral ended with advice, or was withdrawn with a reason."""
+    unresolved_acknowledged: int
+    outcome_class: OutcomeClass
+    decision_changed: bool
+    first_escalated_at: dt.datetime | None = None
+    first_advice_at: dt.datetime | None = None
+    seconds_to_escalate: int | None = None
+    seconds_to_advice: int | None = None
+    later_outcome_kind: LaterOutcomeKind | None = None
+    later_outcome: LaterOutcomeResult | None = None
+    later_outcome_on: dt.date | None = None
+    extensions: Mapping[str, Scalar] = attrs.field(factory=dict, converter=_scalars)
+    """Fields added by plugins, by name."""
+
+
+def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return int((end - start).total_seconds())
+
+
+def build_record(review: Review) -> ComplianceRecord:
+    """The compliance record of a closed *review*.
+
+    :raises ValueError: if the review is not closed.
+    """
+    if review.finalised is None or review.closed_at is None or review.reflected_at is None:
+        raise ValueError(f"review {review.review_id!r} is not closed; only closed reviews have a record")
+    outcome_class = review.outcome_class
+    changed = review.decision_changed
+    assert outcome_class is not None
+    assert changed is not None
+    steps: set[StepUsed] = set()
+    for concern in review.concerns:
+        if concern.considered(DiscretionScope.INSIDE_RULES):
+            steps.add(StepUsed.DISCRETION_INSIDE_RULES)
+        if concern.considered(DiscretionScope.OUTSIDE_RULES):
+            steps.add(StepUsed.DISCRETION_OUTSIDE_RULES)
+        if concern.discussions:
+            steps.add(StepUsed.DISCUSSION)
+    referrals = review.referrals
+    if referrals:
+        steps.add(StepUsed.ESCALATION)
+    if any(e.kind == "referral_returned" for r in referrals for e in r.history):
+        steps.add(StepUsed.INFORMATION_REQUESTED)
+    if any(r.status is ReferralStatus.WITHDRAWN for r in referrals):
+        steps.add(StepUsed.REFERRAL_WITHDRAWN)
+    first_escalated = min((r.submitted_at for r in referrals), default=None)
+    first_advice = min((r.advice_at for r in referrals if r.advice_at is not None), default=None)
+    later = review.later_outcomes[-1].payload if review.later_outcomes else None
+    assert later is None or isinstance(later, LaterOutcomeRecorded)
+    acknowledged = review.finalised.unresolved
+    return ComplianceRecord(
+        review_id=review.review_id,
+        staff_id=review.decision_maker.staff_id,
+        role=review.decision_maker.role,
+        team=review.decision_maker.team,
+        business_area=review.business_area,
+        guidance_version=review.guidance_version,
+        opened_at=review.opened_at,
+        reflected_at=review.reflected_at,
+        closed_at=review.closed_at,
+        reflection_recorded=review.reflection is not None,
+        rationale_recorded=bool(review.finalised.decision.rationale),
+        concern_count=len(review.concerns),
+        concern_categories=tuple(sorted(c.category for c in review.concerns)),
+        steps_used=tuple(sorted(steps)),
+        route_ids=tuple(sorted({r.route_id for r in referrals})),
+        referral_count=len(referrals),
+        referred_by_frontline=any(r.referred_by.role.is_frontline for r in referrals),
+        advice_recorded=all(d.advice for c in review.concerns for d in c.discussions)
+        and all(r.advice is not None for r in referrals if r.status is ReferralStatus.CLOSED),
+        escalations_followed_through=all(
+            r.status in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN) for r in referrals
+        ),
+        unresolved_acknowledged=len(acknowledged.concern_ids) if acknowledged else 0,
+        outcome_class=outcome_class,
+        decision_changed=changed,
+        first_escalated_at=first_escalated,
+        first_advice_at=first_advice,
+        seconds_to_escalate=_seconds(review.reflected_at, first_escalated),
+        seconds_to_advice=_seconds(first_escalated, first_advice),
+        later_outcome_kind=later.challenge if later else None,
+        later_outcome=later.result if later else None,
+        later_outcome_on=later.decided_on if later else None,
+    )

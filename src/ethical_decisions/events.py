@@ -1,0 +1,329 @@
+"""The events of a review: what happened, in order, never edited.
+
+A review is the fold of its events (:func:`ethical_decisions.review.replay`).
+Each :class:`Event` is an envelope (review id, sequence number, UTC time,
+actor, schema version) around one payload. A payload says what the actor
+recorded, in the model's terms; its ``kind`` is the stable name used in JSON,
+logs and the store, and its ``step`` is the step of the model it records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from ._fields import (
+    FREE_TEXT_FIELD,
+    optional_free_text,
+    str_tuple,
+    validate_code,
+    validate_free_text,
+    validate_identifier,
+    validate_utc,
+)
+from .guidance import GUIDANCE
+from .model import (
+    CaseReference,
+    Concern,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    FinalDecision,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    ProposedDecision,
+    RecordsOfficer,
+    RoutePolicy,
+    RouteTeamMember,
+    Step,
+    UnresolvedAcknowledgement,
+)
+
+__all__ = [
+    "PAYLOAD_TYPES",
+    "SCHEMA_VERSION",
+    "Actor",
+    "AdviceGiven",
+    "ConcernRaised",
+    "DiscretionConsidered",
+    "DiscussionHeld",
+    "Event",
+    "FreeTextErased",
+    "InformationProvided",
+    "LaterOutcomeRecorded",
+    "Payload",
+    "ReferralAcknowledged",
+    "ReferralReturned",
+    "ReferralSubmitted",
+    "ReferralWithdrawn",
+    "ReflectionRecorded",
+    "ReviewFinalised",
+    "ReviewOpened",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the event JSON this library writes. Readers refuse newer versions."""
+
+Actor: TypeAlias = DecisionMaker | RouteTeamMember | RecordsOfficer
+"""Who recorded an event: a decision-maker, a member of a route's team, or a records officer."""
+
+
+@attrs.frozen
+class ReviewOpened:
+    """A decision-maker has a proposed decision and opens a review of it.
+
+    The decision-maker is the event's actor. The review's business area is theirs.
+    """
+
+    kind: ClassVar[str] = "review_opened"
+    step: ClassVar[Step] = Step.OPEN_REVIEW
+
+    case: CaseReference
+    proposed: ProposedDecision
+    guidance_version: str = GUIDANCE.version
+
+
+def _concerns(value: Iterable[Concern]) -> tuple[Concern, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class ReflectionRecorded:
+    """The decision-maker reflected on the impact of the proposed decision.
+
+    No concerns means they may proceed; otherwise each concern is articulated
+    (step 1 of the model) and tracked until it is resolved or acknowledged.
+    """
+
+    kind: ClassVar[str] = "reflection_recorded"
+    step: ClassVar[Step] = Step.RECORD_REFLECTION
+
+    concerns: tuple[Concern, ...] = attrs.field(default=(), converter=_concerns)
+    note: str | None = optional_free_text()
+
+    @property
+    def has_concerns(self) -> bool:
+        """Whether anything about the proposed decision concerned the decision-maker."""
+        return bool(self.concerns)
+
+
+@attrs.frozen
+class ConcernRaised:
+    """A further concern, articulated after the reflection was recorded."""
+
+    kind: ClassVar[str] = "concern_raised"
+    step: ClassVar[Step] = Step.RAISE_CONCERN
+
+    concern: Concern
+
+
+@attrs.frozen
+class DiscretionConsidered:
+    """The decision-maker considered discretion for a concern (step 2).
+
+    Discretion inside the Immigration Rules comes first; outside them, where
+    applicable, only after.
+    """
+
+    kind: ClassVar[str] = "discretion_considered"
+    step: ClassVar[Step] = Step.CONSIDER_DISCRETION
+
+    concern_id: str = attrs.field(validator=validate_identifier)
+    scope: DiscretionScope = attrs.field(converter=DiscretionScope)
+    guidance: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """The rules and guidance considered."""
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """Why the result is what it is."""
+    result: DiscretionResult = attrs.field(converter=DiscretionResult)
+
+
+@attrs.frozen
+class DiscussionHeld:
+    """The decision-maker discussed the case with someone (step 3)."""
+
+    kind: ClassVar[str] = "discussion_held"
+    step: ClassVar[Step] = Step.RECORD_DISCUSSION
+
+    concern_id: str = attrs.field(validator=validate_identifier)
+    consulted_role: ConsultedRole = attrs.field(converter=ConsultedRole)
+    consulted: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """Who was consulted (a name or staff id)."""
+    advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """The advice they gave. Required: the Windrush review found advice was often not recorded."""
+    result: DiscussionResult = attrs.field(converter=DiscussionResult)
+
+
+@attrs.frozen
+class ReferralSubmitted:
+    """The decision-maker escalated concerns to their business area's route (step 4).
+
+    The referral's id is ``"<review id>-R<sequence>"``. The route's policy is
+    copied onto the referral and holds for the rest of the review.
+    """
+
+    kind: ClassVar[str] = "referral_submitted"
+    step: ClassVar[Step] = Step.ESCALATE
+
+    route: RoutePolicy
+    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple)
+    question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """What the decision-maker asks the route to advise on."""
+
+
+@attrs.frozen
+class ReferralAcknowledged:
+    """The route's team acknowledged a referral."""
+
+    kind: ClassVar[str] = "referral_acknowledged"
+    step: ClassVar[Step] = Step.ACKNOWLEDGE_REFERRAL
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+
+
+@attrs.frozen
+class ReferralReturned:
+    """The route's team returned a referral, asking for more information."""
+
+    kind: ClassVar[str] = "referral_returned"
+    step: ClassVar[Step] = Step.RETURN_REFERRAL
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class InformationProvided:
+    """The decision-maker answered a route's request for more information."""
+
+    kind: ClassVar[str] = "information_provided"
+    step: ClassVar[Step] = Step.PROVIDE_INFORMATION
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    response: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class AdviceGiven:
+    """The route's team advised on a referral; the advice flows back into the review."""
+
+    kind: ClassVar[str] = "advice_given"
+    step: ClassVar[Step] = Step.GIVE_ADVICE
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class ReferralWithdrawn:
+    """The decision-maker withdrew a referral that was awaiting advice, with a reason."""
+
+    kind: ClassVar[str] = "referral_withdrawn"
+    step: ClassVar[Step] = Step.WITHDRAW_REFERRAL
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class ReviewFinalised:
+    """The decision-maker took the final decision and closed the review."""
+
+    kind: ClassVar[str] = "review_finalised"
+    step: ClassVar[Step] = Step.FINALISE
+
+    decision: FinalDecision
+    unresolved: UnresolvedAcknowledgement | None = None
+    """Required, and naming exactly the unresolved concerns, when any remain."""
+
+
+@attrs.frozen
+class LaterOutcomeRecorded:
+    """A later fact about a closed review: the outcome of a challenge to the decision."""
+
+    kind: ClassVar[str] = "later_outcome_recorded"
+    step: ClassVar[Step] = Step.RECORD_LATER_OUTCOME
+
+    challenge: LaterOutcomeKind = attrs.field(converter=LaterOutcomeKind)
+    result: LaterOutcomeResult = attrs.field(converter=LaterOutcomeResult)
+    decided_on: dt.date = attrs.field(validator=attrs.validators.instance_of(dt.date))
+
+
+@attrs.frozen
+class FreeTextErased:
+    """The free text of a closed review was erased at the end of its retention period.
+
+    The trail keeps every event and still verifies; only the words are gone.
+    """
+
+    kind: ClassVar[str] = "free_text_erased"
+    step: ClassVar[Step] = Step.ERASE_FREE_TEXT
+
+    reason: str = attrs.field(validator=validate_code)
+    """Why, as a code, e.g. ``"retention_period_ended"``."""
+
+
+Payload: TypeAlias = (
+    ReviewOpened
+    | ReflectionRecorded
+    | ConcernRaised
+    | DiscretionConsidered
+    | DiscussionHeld
+    | ReferralSubmitted
+    | ReferralAcknowledged
+    | ReferralReturned
+    | InformationProvided
+    | AdviceGiven
+    | ReferralWithdrawn
+    | ReviewFinalised
+    | LaterOutcomeRecorded
+    | FreeTextErased
+)
+"""Any event payload."""
+
+PAYLOAD_TYPES: tuple[type[Payload], ...] = (
+    ReviewOpened,
+    ReflectionRecorded,
+    ConcernRaised,
+    DiscretionConsidered,
+    DiscussionHeld,
+    ReferralSubmitted,
+    ReferralAcknowledged,
+    ReferralReturned,
+    InformationProvided,
+    AdviceGiven,
+    ReferralWithdrawn,
+    ReviewFinalised,
+    LaterOutcomeRecorded,
+    FreeTextErased,
+)
+"""Every payload class, in the order a review usually meets them."""
+
+
+@attrs.frozen
+class Event:
+    """One recorded fact in a review's trail.
+
+    :param review_id: the review it belongs to.
+    :param sequence: its position in the review, from 1, without gaps.
+    :param occurred_at: when it was recorded (UTC, from the injected clock).
+    :param actor: who recorded it.
+    :param payload: what was recorded.
+    :param schema_version: the version of the event format.
+    """
+
+    review_id: str = attrs.field(validator=validate_identifier)
+    sequence: int = attrs.field(validator=attrs.validators.ge(1))
+    occurred_at: dt.datetime = attrs.field(validator=validate_utc)
+    actor: Actor
+    payload: Payload
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        """The payload's stable name, e.g. ``"referral_submitted"``."""
+        return self.payload.kind

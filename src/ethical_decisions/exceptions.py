@@ -1,0 +1,198 @@
+"""Every error the library raises, under one base class.
+
+Messages say what was wrong and what to do next. They never contain the text a
+person typed (statements, advice, rationale) or an applicant's details: those
+may be personal data, and exception messages end up in logs and tracebacks.
+
+The hierarchy::
+
+    EthicalDecisionsError
+    ├── ValidationError           outside input (JSON, CLI, plugin return) is malformed
+    ├── StepError                 a step was taken that the model does not allow now
+    │   └── NotPermittedError     the actor may not take this step (e.g. another route's team)
+    ├── NotFoundError             no review or referral with that id
+    ├── ConflictError             another writer changed the review first; reload and retry
+    ├── RouteError
+    │   ├── NoRouteError          no installed route for that business area or id
+    │   └── DuplicateRouteError   two plugins registered the same route id
+    ├── PluginError               a plugin could not be loaded or misbehaved
+    ├── StoreError                the store cannot be opened or used
+    │   └── SchemaVersionError    the store or a record was written by a newer version
+    ├── IntegrityError            the audit chain does not verify
+    └── DeliveryError             a transport could not deliver a referral message
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConflictError",
+    "DeliveryError",
+    "DuplicateRouteError",
+    "EthicalDecisionsError",
+    "IntegrityError",
+    "NoRouteError",
+    "NotFoundError",
+    "NotPermittedError",
+    "PluginError",
+    "RouteError",
+    "SchemaVersionError",
+    "StepError",
+    "StoreError",
+    "ValidationError",
+]
+
+
+class EthicalDecisionsError(Exception):
+    """Base class of every error raised by ethical-decisions."""
+
+
+class ValidationError(EthicalDecisionsError, ValueError):
+    """Input from outside the library is malformed.
+
+    :ivar problems: one ``path: problem`` line per fault, in input order. The
+        lines name where the fault is and what is expected, never the value
+        that was submitted.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str]) -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{what} is not valid; correct these fields and submit it again:\n{lines}")
+
+
+class StepError(EthicalDecisionsError):
+    """A step of the model was taken when the review does not allow it.
+
+    Nothing was recorded. The message names the step tried, why it cannot be
+    taken, the review's current stage and the steps allowed now.
+
+    :ivar step: the step tried (a :class:`~ethical_decisions.Step`).
+    :ivar stage: the review's stage (a :class:`~ethical_decisions.Stage`).
+    :ivar allowed: the steps the review allows now.
+    :ivar problem: why the step was refused, in words for a developer or caseworker.
+    """
+
+    def __init__(self, step: object, stage: object, allowed: Sequence[object], problem: str) -> None:
+        self.step = step
+        self.stage = stage
+        self.allowed = tuple(allowed)
+        self.problem = problem
+        allowed_text = ", ".join(str(s) for s in self.allowed) or "none"
+        super().__init__(
+            f"Cannot {step}: {problem}. The review is at stage '{stage}'; steps allowed now: {allowed_text}."
+        )
+
+
+class NotPermittedError(StepError):
+    """The actor may not take this step, e.g. a route team acting on another route's referral."""
+
+
+class NotFoundError(EthicalDecisionsError, LookupError):
+    """No review or referral has the given id.
+
+    :ivar kind: ``"review"`` or ``"referral"``.
+    :ivar identifier: the id that was looked up (ids are never personal data).
+    """
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        self.kind = kind
+        self.identifier = identifier
+        super().__init__(f"No {kind} with id {identifier!r} is in the store; check the id.")
+
+
+class ConflictError(EthicalDecisionsError):
+    """Another writer appended to the review after it was loaded.
+
+    Nothing was recorded. Reload the review, check the step still makes sense,
+    and take it again.
+    """
+
+    def __init__(self, review_id: str, expected_version: int, actual_version: int) -> None:
+        self.review_id = review_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"Review {review_id!r} changed while you were working on it: you had version "
+            f"{expected_version}, the store has version {actual_version}. Nothing was recorded; "
+            "reload the review and take the step again."
+        )
+
+
+class RouteError(EthicalDecisionsError):
+    """Base class of errors about escalation routes."""
+
+
+class NoRouteError(RouteError, LookupError):
+    """No installed route serves the business area or has the route id asked for.
+
+    :ivar installed: ids of the routes that are installed.
+    """
+
+    def __init__(self, wanted: str, installed: Sequence[str]) -> None:
+        self.wanted = wanted
+        self.installed = tuple(installed)
+        listed = ", ".join(self.installed) or "none"
+        super().__init__(
+            f"No escalation route is installed for {wanted}. Installed routes: {listed}. "
+            "Install the business area's route plugin (for example "
+            "`pip install ethical-decisions-<route>`) or name an installed route; "
+            "nothing was recorded."
+        )
+
+
+class DuplicateRouteError(RouteError):
+    """Two plugins registered a route with the same id."""
+
+    def __init__(self, route_id: str, first_plugin: str, second_plugin: str) -> None:
+        self.route_id = route_id
+        self.plugins = (first_plugin, second_plugin)
+        super().__init__(
+            f"Route id {route_id!r} is registered by both plugin {first_plugin!r} and plugin "
+            f"{second_plugin!r}. Uninstall or block one of them."
+        )
+
+
+class PluginError(EthicalDecisionsError):
+    """A plugin could not be loaded, or returned something the library cannot use."""
+
+    def __init__(self, plugin: str, problem: str) -> None:
+        self.plugin = plugin
+        self.problem = problem
+        super().__init__(f"Plugin {plugin!r}: {problem}")
+
+
+class StoreError(EthicalDecisionsError):
+    """The store cannot be opened or used."""
+
+
+class SchemaVersionError(StoreError):
+    """The store or a record was written by a newer version of ethical-decisions."""
+
+    def __init__(self, what: str, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"{what} has schema version {found}, but this version of ethical-decisions "
+            f"reads up to version {supported}. Upgrade ethical-decisions to read it."
+        )
+
+
+class IntegrityError(EthicalDecisionsError):
+    """The audit chain does not verify; ``report`` says where it first breaks."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class DeliveryError(EthicalDecisionsError):
+    """A transport could not deliver a referral message; the relay will retry it.
+
+    :ivar retryable: whether trying again may succeed.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        self.retryable = retryable
+        super().__init__(message)

@@ -1,0 +1,146 @@
+"""Structured logging: stable event names, allow-listed fields, and a redaction processor.
+
+The library logs through ``structlog.get_logger()`` and never configures
+structlog: that is the application's choice. Every log call goes through
+:func:`emit`, which keeps only allow-listed fields (ids, stages, steps,
+categories, route ids, counts, durations, error types), so a statement, a piece
+of advice, a rationale or an applicant's details cannot reach a log from here.
+
+Applications that log more (say, the objects they pass to the library) can add
+:func:`redact_personal_data` to their processor chain.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import MutableMapping
+from typing import Any
+
+import attrs
+import structlog
+
+from ._fields import is_free_text
+
+__all__ = ["ALLOWED_FIELDS", "LogEvent", "emit", "redact_personal_data"]
+
+_logger = structlog.get_logger("ethical_decisions")
+
+
+class LogEvent(enum.StrEnum):
+    """The library's log event names. They are stable: alert on them."""
+
+    EVENT_STORED = "ethical_decisions.event_stored"
+    STEP_REFUSED = "ethical_decisions.step_refused"
+    APPEND_CONFLICT = "ethical_decisions.append_conflict"
+    PLUGIN_LOADED = "ethical_decisions.plugin_loaded"
+    PLUGIN_LOAD_FAILED = "ethical_decisions.plugin_load_failed"
+    PLUGIN_BLOCKED = "ethical_decisions.plugin_blocked"
+    HOOK_FAILED = "ethical_decisions.hook_failed"
+    REFERRAL_DELIVERED = "ethical_decisions.referral_delivered"
+    REFERRAL_DELIVERY_FAILED = "ethical_decisions.referral_delivery_failed"
+    REFERRAL_DEAD_LETTER = "ethical_decisions.referral_dead_letter"
+    STORE_OPENED = "ethical_decisions.store_opened"
+    STORE_MIGRATED = "ethical_decisions.store_migrated"
+    CHAIN_VERIFIED = "ethical_decisions.chain_verified"
+    CHAIN_BROKEN = "ethical_decisions.chain_broken"
+
+
+ALLOWED_FIELDS = frozenset(
+    {
+        "actor_kind",
+        "attempt",
+        "business_area",
+        "categories",
+        "category",
+        "count",
+        "distribution",
+        "duration_ms",
+        "error_type",
+        "event_kind",
+        "events",
+        "expected_version",
+        "actual_version",
+        "hook",
+        "message_id",
+        "outcome_class",
+        "plugin",
+        "position",
+        "referral_id",
+        "review_id",
+        "reviews",
+        "route_id",
+        "schema_version",
+        "sequence",
+        "stage",
+        "staff_id",
+        "status",
+        "step",
+        "store",
+        "transport",
+        "version",
+    }
+)
+"""The only fields the library puts in a log entry. None can hold free text."""
+
+
+def emit(event: LogEvent, *, level: str = "info", **fields: object) -> None:
+    """Log *event* with only the allow-listed *fields* (others are dropped, not logged)."""
+    safe = {key: value for key, value in fields.items() if key in ALLOWED_FIELDS}
+    getattr(_logger, level)(str(event), **safe)
+
+
+_FREE_TEXT_KEYS = frozenset(
+    {
+        "advice",
+        "case",
+        "consulted",
+        "guidance",
+        "note",
+        "personal_details",
+        "question",
+        "rationale",
+        "reason",
+        "reference",
+        "response",
+        "statement",
+        "summary",
+    }
+)
+REDACTED = "[redacted]"
+
+
+def _redact_value(value: Any) -> Any:
+    if attrs.has(type(value)):
+        summary: dict[str, Any] = {"type": type(value).__name__}
+        for field in attrs.fields(type(value)):
+            if is_free_text(field) or not field.repr or field.name in _FREE_TEXT_KEYS:
+                continue
+            item = getattr(value, field.name)
+            if isinstance(item, str | int | float | bool | enum.Enum) or item is None:
+                summary[field.name] = item
+        return summary
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: REDACTED if k in _FREE_TEXT_KEYS else _redact_value(v) for k, v in value.items()}
+    return value
+
+
+def redact_personal_data(
+    logger: object, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor that removes free text and applicant details from a log entry.
+
+    Values under keys that name free text (``statement``, ``advice``,
+    ``rationale``, ``reference``…) become ``"[redacted]"``; any of this
+    library's records (an event, a review, a concern…) is replaced by its type
+    and its non-text fields. Add it before the renderer::
+
+        structlog.configure(processors=[..., redact_personal_data, JSONRenderer()])
+    """
+    for key in list(event_dict):
+        if key in _FREE_TEXT_KEYS:
+            event_dict[key] = REDACTED
+        elif key != "event":
+            event_dict[key] = _redact_value(event_dict[key])
+    return event_dict

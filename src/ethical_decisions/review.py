@@ -1,0 +1,583 @@
+"""A review's state: the pure fold of its events.
+
+:func:`replay` turns a trail of events into a :class:`Review`; :func:`evolve`
+applies one more. Nothing here does I/O, reads a clock or keeps globals, so the
+same events always give the same review. Which steps a review allows is decided
+in :mod:`ethical_decisions.steps`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from .events import (
+    AdviceGiven,
+    ConcernRaised,
+    DiscretionConsidered,
+    DiscussionHeld,
+    Event,
+    FreeTextErased,
+    InformationProvided,
+    LaterOutcomeRecorded,
+    ReferralAcknowledged,
+    ReferralReturned,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    ReflectionRecorded,
+    ReviewFinalised,
+    ReviewOpened,
+)
+from .exceptions import IntegrityError, NotFoundError
+from .model import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    FinalDecision,
+    OutcomeClass,
+    ProposedDecision,
+    RoutePolicy,
+    Stage,
+)
+
+__all__ = [
+    "ConcernRecord",
+    "ConcernStatus",
+    "Referral",
+    "ReferralStatus",
+    "Resolution",
+    "Review",
+    "evolve",
+    "referral_id_for",
+    "replay",
+    "review_id_of_referral",
+]
+
+
+class ConcernStatus(enum.StrEnum):
+    """Where a concern stands."""
+
+    OPEN = "open"
+    ESCALATED = "escalated"
+    """A referral about it is awaiting advice."""
+    RESOLVED = "resolved"
+    ACKNOWLEDGED_UNRESOLVED = "acknowledged_unresolved"
+    """The decision-maker finalised with it unresolved, and said why."""
+
+
+class Resolution(enum.StrEnum):
+    """The step that resolved a concern."""
+
+    DISCRETION = "discretion"
+    DISCUSSION = "discussion"
+    ESCALATION = "escalation"
+
+
+class ReferralStatus(enum.StrEnum):
+    """Where a referral stands in its lifecycle."""
+
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    RETURNED = "returned"
+    """Returned to the decision-maker for more information."""
+    ADVICE_GIVEN = "advice_given"
+    CLOSED = "closed"
+    """The review it belongs to was finalised after the advice."""
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def awaiting_advice(self) -> bool:
+        """Whether the referral is still open at the route (it blocks finalising)."""
+        return self in _AWAITING
+
+
+_AWAITING = frozenset({ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED, ReferralStatus.RETURNED})
+
+
+def referral_id_for(review_id: str, sequence: int) -> str:
+    """The id of the referral submitted by event *sequence* of review *review_id*."""
+    return f"{review_id}-R{sequence}"
+
+
+def review_id_of_referral(referral_id: str) -> str:
+    """The review a referral id belongs to (the inverse of :func:`referral_id_for`)."""
+    review_id, sep, number = referral_id.rpartition("-R")
+    if not sep or not review_id or not number.isdigit():
+        raise NotFoundError("referral", referral_id)
+    return review_id
+
+
+@attrs.frozen
+class ConcernRecord:
+    """A concern and everything done about it.
+
+    :param concern_id: ``"C1"``, ``"C2"``… in the order the concerns were raised.
+    """
+
+    concern_id: str
+    concern: Concern
+    raised_at: dt.datetime
+    status: ConcernStatus = ConcernStatus.OPEN
+    resolved_by: Resolution | None = None
+    resolved_at: dt.datetime | None = None
+    discretion: tuple[DiscretionConsidered, ...] = ()
+    discussions: tuple[DiscussionHeld, ...] = ()
+    referral_ids: tuple[str, ...] = ()
+
+    @property
+    def category(self) -> ConcernCategory:
+        """The concern's category."""
+        return self.concern.category
+
+    @property
+    def is_settled(self) -> bool:
+        """Resolved, or acknowledged as unresolved: accounted for."""
+        return self.status in (ConcernStatus.RESOLVED, ConcernStatus.ACKNOWLEDGED_UNRESOLVED)
+
+    def considered(self, scope: DiscretionScope) -> bool:
+        """Whether discretion in *scope* has been considered for this concern."""
+        return any(d.scope is scope for d in self.discretion)
+
+
+@attrs.frozen
+class Referral:
+    """An escalation to a route and what has happened to it.
+
+    :param history: the referral's events after submission, in order.
+    """
+
+    referral_id: str
+    review_id: str
+    route: RoutePolicy
+    concern_ids: tuple[str, ...]
+    question: str = attrs.field(repr=False)
+    referred_by: DecisionMaker
+    submitted_at: dt.datetime
+    status: ReferralStatus = ReferralStatus.SUBMITTED
+    acknowledged_at: dt.datetime | None = None
+    advice: str | None = attrs.field(default=None, repr=False)
+    advice_at: dt.datetime | None = None
+    advised_by: str | None = None
+    closed_at: dt.datetime | None = None
+    history: tuple[Event, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def route_id(self) -> str:
+        """The route referred to."""
+        return self.route.route_id
+
+    @property
+    def due_by(self) -> dt.datetime:
+        """When advice is due under the route's response target."""
+        return self.submitted_at + dt.timedelta(days=self.route.response_target_days)
+
+
+@attrs.frozen
+class Review:
+    """The state of one review, folded from its events. Never built by hand: use :func:`replay`."""
+
+    review_id: str
+    version: int
+    """The sequence number of the last event."""
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    case: CaseReference = attrs.field(repr=False)
+    decision_maker: DecisionMaker
+    proposed: ProposedDecision = attrs.field(repr=False)
+    guidance_version: str
+    reflection: ReflectionRecorded | None = attrs.field(default=None, repr=False)
+    reflected_at: dt.datetime | None = None
+    concerns: tuple[ConcernRecord, ...] = attrs.field(default=(), repr=False)
+    referrals: tuple[Referral, ...] = attrs.field(default=(), repr=False)
+    routes: Mapping[str, RoutePolicy] = attrs.field(factory=dict, repr=False)
+    """The route policies frozen for this review, by route id."""
+    finalised: ReviewFinalised | None = attrs.field(default=None, repr=False)
+    closed_at: dt.datetime | None = None
+    later_outcomes: tuple[Event, ...] = attrs.field(default=(), repr=False)
+    erased_at: dt.datetime | None = None
+
+    @property
+    def business_area(self) -> str:
+        """The business area the review belongs to (its decision-maker's)."""
+        return self.decision_maker.business_area
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the final decision has been taken."""
+        return self.finalised is not None
+
+    @property
+    def final_decision(self) -> FinalDecision | None:
+        """The final decision, once taken."""
+        return self.finalised.decision if self.finalised else None
+
+    @property
+    def decision_changed(self) -> bool | None:
+        """Whether the final decision differs from the proposed one (``None`` while open)."""
+        if self.finalised is None:
+            return None
+        return self.finalised.decision.outcome != self.proposed.outcome
+
+    @property
+    def stage(self) -> Stage:
+        """Where the review is now."""
+        if self.is_closed:
+            return Stage.CLOSED
+        if self.reflection is None:
+            return Stage.AWAITING_REFLECTION
+        if not self.concerns:
+            return Stage.READY_TO_PROCEED
+        if any(r.status is ReferralStatus.RETURNED for r in self.referrals):
+            return Stage.INFORMATION_REQUESTED
+        if any(r.status.awaiting_advice for r in self.referrals):
+            return Stage.AWAITING_ADVICE
+        if any(c.status is ConcernStatus.OPEN for c in self.concerns):
+            return Stage.RESOLVING_CONCERNS
+        return Stage.READY_TO_FINALISE
+
+    @property
+    def open_concerns(self) -> tuple[ConcernRecord, ...]:
+        """Concerns not yet resolved and not awaiting advice."""
+        return tuple(c for c in self.concerns if c.status is ConcernStatus.OPEN)
+
+    @property
+    def referrals_awaiting_advice(self) -> tuple[Referral, ...]:
+        """Referrals still open at their route."""
+        return tuple(r for r in self.referrals if r.status.awaiting_advice)
+
+    @property
+    def outcome_class(self) -> OutcomeClass | None:
+        """How the review ended (``None`` while open).
+
+        A review with any concern acknowledged as unresolved proceeded with
+        unresolved concerns; otherwise the furthest step any concern needed
+        names the class.
+        """
+        if not self.is_closed:
+            return None
+        if not self.concerns:
+            return OutcomeClass.NO_CONCERNS
+        if any(c.status is ConcernStatus.ACKNOWLEDGED_UNRESOLVED for c in self.concerns):
+            return OutcomeClass.PROCEEDED_WITH_UNRESOLVED_CONCERNS
+        used = {c.resolved_by for c in self.concerns}
+        if Resolution.ESCALATION in used:
+            return OutcomeClass.RESOLVED_AFTER_ESCALATION
+        if Resolution.DISCUSSION in used:
+            return OutcomeClass.RESOLVED_BY_DISCUSSION
+        return OutcomeClass.RESOLVED_BY_DISCRETION
+
+    def concern(self, concern_id: str) -> ConcernRecord | None:
+        """The concern with this id, or ``None``."""
+        return next((c for c in self.concerns if c.concern_id == concern_id), None)
+
+    def referral(self, referral_id: str) -> Referral | None:
+        """The referral with this id, or ``None``."""
+        return next((r for r in self.referrals if r.referral_id == referral_id), None)
+
+
+def replay(events: Iterable[Event]) -> Review:
+    """Fold a review's trail, from its first event, into its state.
+
+    :raises IntegrityError: if the trail is not one review's, in order, or an
+        event refers to something the review does not have.
+    :raises ValueError: if *events* is empty.
+    """
+    review: Review | None = None
+    for event in events:
+        review = evolve(review, event)
+    if review is None:
+        raise ValueError("a review needs at least one event to replay")
+    return review
+
+
+def evolve(review: Review | None, event: Event) -> Review:
+    """The review after *event*. ``review`` is ``None`` only for the opening event.
+
+    :raises IntegrityError: if the event does not follow from the review.
+    """
+    if review is None:
+        if not isinstance(event.payload, ReviewOpened) or event.sequence != 1:
+            raise IntegrityError(
+                f"review {event.review_id!r} does not start with its opening event at sequence 1"
+            )
+        if not isinstance(event.actor, DecisionMaker):
+            raise IntegrityError(f"review {event.review_id!r} was not opened by a decision-maker")
+        return Review(
+            review_id=event.review_id,
+            version=1,
+            opened_at=event.occurred_at,
+            updated_at=event.occurred_at,
+            case=event.payload.case,
+            decision_maker=event.actor,
+            proposed=event.payload.proposed,
+            guidance_version=event.payload.guidance_version,
+        )
+    if event.review_id != review.review_id or event.sequence != review.version + 1:
+        raise IntegrityError(
+            f"event {event.review_id!r}#{event.sequence} does not follow "
+            f"{review.review_id!r}#{review.version}"
+        )
+    apply = _APPLY.get(type(event.payload))
+    if apply is None:
+        raise IntegrityError(f"event {event.review_id!r}#{event.sequence} cannot follow the opening")
+    updated = apply(review, event)
+    return attrs.evolve(updated, version=event.sequence, updated_at=event.occurred_at)
+
+
+# -- one function per payload ------------------------------------------------------------
+
+_Item = TypeVar("_Item", ConcernRecord, Referral)
+
+
+def _replace(items: tuple[_Item, ...], match: Callable[[_Item], bool], **changes: Any) -> tuple[_Item, ...]:
+    return tuple(attrs.evolve(i, **changes) if match(i) else i for i in items)
+
+
+def _concern_ids(review: Review, event: Event, ids: Iterable[str]) -> None:
+    for concern_id in ids:
+        if review.concern(concern_id) is None:
+            raise IntegrityError(
+                f"event {review.review_id!r}#{event.sequence} refers to unknown concern {concern_id!r}"
+            )
+
+
+def _referral(review: Review, event: Event, referral_id: str) -> Referral:
+    referral = review.referral(referral_id)
+    if referral is None:
+        raise IntegrityError(
+            f"event {review.review_id!r}#{event.sequence} refers to unknown referral {referral_id!r}"
+        )
+    return referral
+
+
+def _new_concerns(review: Review, concerns: Iterable[Concern], at: dt.datetime) -> tuple[ConcernRecord, ...]:
+    start = len(review.concerns)
+    return review.concerns + tuple(
+        ConcernRecord(concern_id=f"C{start + n}", concern=c, raised_at=at)
+        for n, c in enumerate(concerns, start=1)
+    )
+
+
+def _reflection(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, ReflectionRecorded)
+    return attrs.evolve(
+        review,
+        reflection=payload,
+        reflected_at=event.occurred_at,
+        concerns=_new_concerns(review, payload.concerns, event.occurred_at),
+    )
+
+
+def _concern_raised(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, ConcernRaised)
+    return attrs.evolve(review, concerns=_new_concerns(review, [payload.concern], event.occurred_at))
+
+
+def _resolve(review: Review, concern_id: str, by: Resolution, at: dt.datetime, **changes: Any) -> Review:
+    concern = review.concern(concern_id)
+    assert concern is not None
+    return attrs.evolve(
+        review,
+        concerns=_replace(
+            review.concerns,
+            lambda c: c.concern_id == concern_id,
+            status=ConcernStatus.RESOLVED,
+            resolved_by=by,
+            resolved_at=at,
+            **changes,
+        ),
+    )
+
+
+def _discretion(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, DiscretionConsidered)
+    _concern_ids(review, event, [payload.concern_id])
+    concern = review.concern(payload.concern_id)
+    assert concern is not None
+    considered = (*concern.discretion, payload)
+    if payload.result is DiscretionResult.RESOLVED:
+        return _resolve(
+            review, concern.concern_id, Resolution.DISCRETION, event.occurred_at, discretion=considered
+        )
+    return attrs.evolve(
+        review,
+        concerns=_replace(
+            review.concerns, lambda c: c.concern_id == concern.concern_id, discretion=considered
+        ),
+    )
+
+
+def _discussion(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, DiscussionHeld)
+    _concern_ids(review, event, [payload.concern_id])
+    concern = review.concern(payload.concern_id)
+    assert concern is not None
+    held = (*concern.discussions, payload)
+    if payload.result is DiscussionResult.RESOLVED:
+        return _resolve(
+            review, concern.concern_id, Resolution.DISCUSSION, event.occurred_at, discussions=held
+        )
+    return attrs.evolve(
+        review,
+        concerns=_replace(review.concerns, lambda c: c.concern_id == concern.concern_id, discussions=held),
+    )
+
+
+def _referral_submitted(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, ReferralSubmitted)
+    _concern_ids(review, event, payload.concern_ids)
+    if not isinstance(event.actor, DecisionMaker):
+        raise IntegrityError(
+            f"event {review.review_id!r}#{event.sequence}: escalated by a non decision-maker"
+        )
+    referral_id = referral_id_for(review.review_id, event.sequence)
+    referral = Referral(
+        referral_id=referral_id,
+        review_id=review.review_id,
+        route=payload.route,
+        concern_ids=payload.concern_ids,
+        question=payload.question,
+        referred_by=event.actor,
+        submitted_at=event.occurred_at,
+    )
+    ids = set(payload.concern_ids)
+    concerns = tuple(
+        attrs.evolve(c, status=ConcernStatus.ESCALATED, referral_ids=(*c.referral_ids, referral_id))
+        if c.concern_id in ids
+        else c
+        for c in review.concerns
+    )
+    routes = {**review.routes}
+    routes.setdefault(payload.route.route_id, payload.route)
+    return attrs.evolve(review, referrals=(*review.referrals, referral), concerns=concerns, routes=routes)
+
+
+def _update_referral(review: Review, event: Event, referral_id: str, **changes: Any) -> Review:
+    referral = _referral(review, event, referral_id)
+    return attrs.evolve(
+        review,
+        referrals=_replace(
+            review.referrals,
+            lambda r: r.referral_id == referral_id,
+            history=(*referral.history, event),
+            **changes,
+        ),
+    )
+
+
+def _acknowledged(review: Review, event: Event) -> Review:
+    assert isinstance(event.payload, ReferralAcknowledged)
+    return _update_referral(
+        review,
+        event,
+        event.payload.referral_id,
+        status=ReferralStatus.ACKNOWLEDGED,
+        acknowledged_at=event.occurred_at,
+    )
+
+
+def _returned(review: Review, event: Event) -> Review:
+    assert isinstance(event.payload, ReferralReturned)
+    return _update_referral(review, event, event.payload.referral_id, status=ReferralStatus.RETURNED)
+
+
+def _information(review: Review, event: Event) -> Review:
+    assert isinstance(event.payload, InformationProvided)
+    return _update_referral(review, event, event.payload.referral_id, status=ReferralStatus.ACKNOWLEDGED)
+
+
+def _advice(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, AdviceGiven)
+    referral = _referral(review, event, payload.referral_id)
+    updated = _update_referral(
+        review,
+        event,
+        payload.referral_id,
+        status=ReferralStatus.ADVICE_GIVEN,
+        advice=payload.advice,
+        advice_at=event.occurred_at,
+        advised_by=event.actor.staff_id,
+    )
+    for concern_id in referral.concern_ids:
+        concern = updated.concern(concern_id)
+        if concern is not None and concern.status is ConcernStatus.ESCALATED:
+            updated = _resolve(updated, concern_id, Resolution.ESCALATION, event.occurred_at)
+    return updated
+
+
+def _withdrawn(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, ReferralWithdrawn)
+    referral = _referral(review, event, payload.referral_id)
+    updated = _update_referral(
+        review, event, payload.referral_id, status=ReferralStatus.WITHDRAWN, closed_at=event.occurred_at
+    )
+    ids = set(referral.concern_ids)
+    return attrs.evolve(
+        updated,
+        concerns=_replace(
+            updated.concerns,
+            lambda c: c.concern_id in ids and c.status is ConcernStatus.ESCALATED,
+            status=ConcernStatus.OPEN,
+        ),
+    )
+
+
+def _finalised(review: Review, event: Event) -> Review:
+    payload = event.payload
+    assert isinstance(payload, ReviewFinalised)
+    acknowledged = set(payload.unresolved.concern_ids) if payload.unresolved else set()
+    _concern_ids(review, event, acknowledged)
+    concerns = _replace(
+        review.concerns,
+        lambda c: c.concern_id in acknowledged,
+        status=ConcernStatus.ACKNOWLEDGED_UNRESOLVED,
+    )
+    referrals = _replace(
+        review.referrals,
+        lambda r: r.status is ReferralStatus.ADVICE_GIVEN,
+        status=ReferralStatus.CLOSED,
+        closed_at=event.occurred_at,
+    )
+    return attrs.evolve(
+        review, finalised=payload, closed_at=event.occurred_at, concerns=concerns, referrals=referrals
+    )
+
+
+def _later_outcome(review: Review, event: Event) -> Review:
+    return attrs.evolve(review, later_outcomes=(*review.later_outcomes, event))
+
+
+def _erased(review: Review, event: Event) -> Review:
+    return attrs.evolve(review, erased_at=event.occurred_at)
+
+
+_APPLY: Mapping[type, Callable[[Review, Event], Review]] = {
+    ReflectionRecorded: _reflection,
+    ConcernRaised: _concern_raised,
+    DiscretionConsidered: _discretion,
+    DiscussionHeld: _discussion,
+    ReferralSubmitted: _referral_submitted,
+    ReferralAcknowledged: _acknowledged,
+    ReferralReturned: _returned,
+    InformationProvided: _information,
+    AdviceGiven: _advice,
+    ReferralWithdrawn: _withdrawn,
+    ReviewFinalised: _finalised,
+    LaterOutcomeRecorded: _later_outcome,
+    FreeTextErased: _erased,
+}

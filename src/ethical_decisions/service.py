@@ -1,0 +1,551 @@
+"""The imperative shell: load a review, take a step, store what it records, tell the plugins.
+
+:class:`EthicalDecisions` is what a casework system calls. Each step loads the
+review's events from the store, asks the pure rules (:mod:`ethical_decisions.steps`)
+for the event to record, and appends it in one transaction with its audit link,
+the projections it changes (review summary, referral queue, outbox, compliance
+record). Only then are the observer plugins told. A step the model does not
+allow raises :class:`~ethical_decisions.StepError` and records nothing; a
+concurrent change raises :class:`~ethical_decisions.ConflictError` and records
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+
+from .audit import ChainHead, ChainRecord, VerificationReport, seal, verify
+from .compliance import build_record
+from .events import (
+    Actor,
+    AdviceGiven,
+    ConcernRaised,
+    DiscretionConsidered,
+    DiscussionHeld,
+    Event,
+    FreeTextErased,
+    InformationProvided,
+    LaterOutcomeRecorded,
+    Payload,
+    ReferralAcknowledged,
+    ReferralReturned,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    ReflectionRecorded,
+    ReviewFinalised,
+    ReviewOpened,
+)
+from .exceptions import ConflictError, NotFoundError, StepError, ValidationError
+from .log import LogEvent, emit
+from .model import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    FinalDecision,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    ProposedDecision,
+    RecordsOfficer,
+    RouteTeamMember,
+    Step,
+    UnresolvedAcknowledgement,
+)
+from .plugins import Plugins, make_plugins
+from .review import Referral, ReferralStatus, Review, evolve, referral_id_for, review_id_of_referral
+from .routes import DiscretionGuidance, RouteRegistry
+from .steps import allowed_steps, decide, open_review
+from .store import AppendBatch, OutboxMessage, ReferralRecord, ReviewRecord, Store
+
+__all__ = ["Clock", "EthicalDecisions", "new_review_id", "system_clock"]
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current time, timezone-aware."""
+
+_OUTBOX_KINDS = frozenset({ReferralSubmitted.kind, InformationProvided.kind, ReferralWithdrawn.kind})
+_CACHE_SIZE = 1024
+
+
+def system_clock() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_review_id() -> str:
+    """A fresh random review id, e.g. ``"rv-3f9a1c2b7d4e5f60"``."""
+    return f"rv-{secrets.token_hex(8)}"
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class EthicalDecisions:
+    """The Ethical Decision-Making Model, over a store, with plugins.
+
+    :param store: where reviews are kept (see :func:`ethical_decisions.open_store`).
+    :param plugins: the plugins to use; by default those installed, loaded now.
+    :param clock: where times come from; by default the system clock in UTC.
+    :param new_id: makes ids for new reviews.
+
+    Every step method returns the review as it stands after the step.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        plugins: Plugins | None = None,
+        clock: Clock = system_clock,
+        new_id: Callable[[], str] = new_review_id,
+    ) -> None:
+        self.store = store
+        self.plugins = plugins if plugins is not None else make_plugins()
+        self._clock = clock
+        self._new_id = new_id
+        self._salt = _new_salt
+        self._cache: OrderedDict[str, Review] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def review(self, review_id: str) -> Review:
+        """The review as it stands now.
+
+        :raises NotFoundError: if there is no such review.
+        """
+        with self._cache_lock:
+            cached = self._cache.get(review_id)
+        records = self.store.load(review_id, after=cached.version if cached else 0)
+        review = cached
+        for record in records:
+            review = evolve(review, record.event())
+        assert review is not None
+        self._remember(review)
+        return review
+
+    def trail(self, review_id: str) -> tuple[Event, ...]:
+        """Every event of the review, in order.
+
+        :raises NotFoundError: if there is no such review.
+        """
+        return tuple(record.event() for record in self.store.load(review_id))
+
+    def allowed_steps(self, review_id: str) -> tuple[Step, ...]:
+        """The steps the review allows now."""
+        return allowed_steps(self.review(review_id))
+
+    def routes(self) -> RouteRegistry:
+        """The installed escalation routes."""
+        return self.plugins.routes()
+
+    def discretion_guidance(self, review_id: str, concern_id: str) -> tuple[DiscretionGuidance, ...]:
+        """What the installed plugins suggest considering for one of the review's concerns.
+
+        :raises NotFoundError: if there is no such review or concern.
+        """
+        review = self.review(review_id)
+        concern = review.concern(concern_id)
+        if concern is None:
+            raise NotFoundError("concern", f"{review_id}/{concern_id}")
+        return self.plugins.discretion_guidance(review.business_area, concern.category)
+
+    def referral(self, referral_id: str) -> Referral:
+        """A referral with its question, history and advice (for the route's team).
+
+        :raises NotFoundError: if there is no such referral.
+        """
+        review = self.review(review_id_of_referral(referral_id))
+        referral = review.referral(referral_id)
+        if referral is None:
+            raise NotFoundError("referral", referral_id)
+        return referral
+
+    def referrals(self, route_id: str | None = None, *, open_only: bool = True) -> list[ReferralRecord]:
+        """A route's queue: its referrals, oldest first (only those awaiting advice by default)."""
+        statuses = {s for s in ReferralStatus if s.awaiting_advice} if open_only else None
+        return self.store.referrals(route_id=route_id, statuses=statuses)
+
+    def verify(self, *, expected_head: ChainHead | None = None) -> VerificationReport:
+        """Check the whole audit chain (see :func:`ethical_decisions.audit.verify`)."""
+        report = verify(self.store.chain(), expected_head=expected_head)
+        if report.ok:
+            emit(LogEvent.CHAIN_VERIFIED, events=report.events, reviews=report.reviews)
+        else:
+            assert report.broken is not None
+            emit(
+                LogEvent.CHAIN_BROKEN,
+                level="error",
+                position=report.broken.position,
+                review_id=report.broken.review_id,
+                sequence=report.broken.sequence,
+            )
+        return report
+
+    def head(self) -> ChainHead | None:
+        """The audit chain's last link: keep a copy elsewhere to detect truncation."""
+        return self.store.head()
+
+    # -- the decision-maker's steps ----------------------------------------------------------
+
+    def open_review(
+        self,
+        *,
+        by: DecisionMaker,
+        case: CaseReference,
+        proposed: ProposedDecision,
+        review_id: str | None = None,
+    ) -> Review:
+        """Open a review of a proposed decision. The model starts here.
+
+        :param review_id: the id to use; by default a new random one.
+        :raises StepError: if a review with that id exists.
+        """
+        review_id = review_id if review_id is not None else self._new_id()
+        event = open_review(review_id, ReviewOpened(case=case, proposed=proposed), actor=by, now=self._now())
+        review = evolve(None, event)
+        try:
+            self._append(None, review, [event])
+        except ConflictError:
+            existing = self.review(review_id)
+            raise StepError(
+                Step.OPEN_REVIEW,
+                existing.stage,
+                allowed_steps(existing),
+                f"a review with id {review_id!r} is already open; choose another id",
+            ) from None
+        return review
+
+    def record_reflection(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        concerns: Sequence[Concern] = (),
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Record the reflection on the proposed decision: no concerns, or one or more.
+
+        The model's question is :attr:`ethical_decisions.GUIDANCE.question`.
+        """
+        return self.record(
+            review_id,
+            ReflectionRecorded(concerns=tuple(concerns), note=note),
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def raise_concern(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        category: ConcernCategory,
+        statement: str,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Articulate a further concern after the reflection."""
+        payload = ConcernRaised(Concern(category=category, statement=statement))
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def consider_discretion(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        concern_id: str,
+        scope: DiscretionScope,
+        guidance: str,
+        reason: str,
+        result: DiscretionResult,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Record discretion considered for a concern: inside the Rules first, then outside."""
+        payload = DiscretionConsidered(
+            concern_id=concern_id, scope=scope, guidance=guidance, reason=reason, result=result
+        )
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def record_discussion(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        concern_id: str,
+        consulted_role: ConsultedRole,
+        consulted: str,
+        advice: str,
+        result: DiscussionResult,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Record a discussion of a concern with a specialist, manager, team leader or colleague."""
+        payload = DiscussionHeld(
+            concern_id=concern_id,
+            consulted_role=consulted_role,
+            consulted=consulted,
+            advice=advice,
+            result=result,
+        )
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def escalate(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        concern_ids: Iterable[str],
+        question: str,
+        route_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Escalate concerns to the business area's route (or the named one).
+
+        The route's rules in force when this review first escalated to it stay
+        in force for the rest of the review.
+
+        :raises NoRouteError: if no route is installed for the business area;
+            it lists the installed routes.
+        """
+        review = self.review(review_id)
+        routes = self.plugins.routes()
+        route = routes.get(route_id) if route_id else routes.for_business_area(review.business_area)
+        policy = review.routes.get(route.route_id, route.policy)
+        payload = ReferralSubmitted(route=policy, concern_ids=tuple(concern_ids), question=question)
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def provide_information(
+        self, referral_id: str, *, by: DecisionMaker, response: str, expected_version: int | None = None
+    ) -> Review:
+        """Answer a route's request for more information about a referral."""
+        payload = InformationProvided(referral_id=referral_id, response=response)
+        return self.record(
+            review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
+        )
+
+    def withdraw_referral(
+        self, referral_id: str, *, by: DecisionMaker, reason: str, expected_version: int | None = None
+    ) -> Review:
+        """Withdraw a referral that is awaiting advice, with a reason."""
+        payload = ReferralWithdrawn(referral_id=referral_id, reason=reason)
+        return self.record(
+            review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
+        )
+
+    def finalise(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        decision: FinalDecision,
+        unresolved: UnresolvedAcknowledgement | None = None,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Take the final decision, with its rationale, and close the review.
+
+        :param unresolved: required when concerns remain unresolved: names
+            exactly those concerns and says why it is right to proceed.
+        """
+        payload = ReviewFinalised(decision=decision, unresolved=unresolved)
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    # -- the route team's steps --------------------------------------------------------------
+
+    def acknowledge_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
+        """Acknowledge a referral to your route."""
+        return self.record(review_id_of_referral(referral_id), ReferralAcknowledged(referral_id), by=by)
+
+    def return_referral(self, referral_id: str, *, by: RouteTeamMember, question: str) -> Review:
+        """Return a referral to the decision-maker, asking for more information."""
+        payload = ReferralReturned(referral_id=referral_id, question=question)
+        return self.record(review_id_of_referral(referral_id), payload, by=by)
+
+    def give_advice(self, referral_id: str, *, by: RouteTeamMember, advice: str) -> Review:
+        """Give the route's advice on a referral. It flows back into the review."""
+        payload = AdviceGiven(referral_id=referral_id, advice=advice)
+        return self.record(review_id_of_referral(referral_id), payload, by=by)
+
+    # -- later facts -------------------------------------------------------------------------
+
+    def record_later_outcome(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker | RecordsOfficer,
+        challenge: LaterOutcomeKind,
+        result: LaterOutcomeResult,
+        decided_on: dt.date,
+    ) -> Review:
+        """Record the outcome of an administrative review, appeal or tribunal on a closed review."""
+        payload = LaterOutcomeRecorded(challenge=challenge, result=result, decided_on=decided_on)
+        return self.record(review_id, payload, by=by)
+
+    def erase_free_text(
+        self, review_id: str, *, by: RecordsOfficer, reason: str = "retention_period_ended"
+    ) -> Review:
+        """Erase a closed review's free text and applicant details; the trail still verifies."""
+        return self.record(review_id, FreeTextErased(reason=reason), by=by)
+
+    # -- the engine --------------------------------------------------------------------------
+
+    def record(
+        self, review_id: str, payload: Payload, *, by: Actor, expected_version: int | None = None
+    ) -> Review:
+        """Take the step that records *payload*, if the model allows it now.
+
+        Every step method above comes here.
+
+        :param expected_version: the review's version when the caller last
+            showed it to the person acting; if it has changed since, nothing
+            is recorded and :class:`~ethical_decisions.ConflictError` is raised.
+        :raises StepError: if the model does not allow the step now.
+        :raises ConflictError: if the review changed meanwhile.
+        :raises NotFoundError: if there is no such review.
+        """
+        review = self.review(review_id)
+        if expected_version is not None and expected_version != review.version:
+            emit(
+                LogEvent.APPEND_CONFLICT,
+                level="warning",
+                review_id=review_id,
+                expected_version=expected_version,
+                actual_version=review.version,
+            )
+            raise ConflictError(review_id, expected_version, review.version)
+        try:
+            event = decide(review, payload, actor=by, now=self._now())
+        except StepError as exc:
+            emit(LogEvent.STEP_REFUSED, review_id=review_id, step=str(exc.step), stage=str(exc.stage))
+            raise
+        updated = evolve(review, event)
+        self._append(review, updated, [event])
+        return updated
+
+    def _now(self) -> dt.datetime:
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValidationError("The clock's time", ["$: the clock returned a time without a timezone"])
+        return now.astimezone(dt.UTC)
+
+    def _remember(self, review: Review) -> None:
+        with self._cache_lock:
+            self._cache[review.review_id] = review
+            self._cache.move_to_end(review.review_id)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _forget(self, review_id: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(review_id, None)
+
+    def _append(
+        self, before: Review | None, after: Review, events: Sequence[Event]
+    ) -> tuple[ChainRecord, ...]:
+        compliance = None
+        if after.is_closed and any(
+            isinstance(e.payload, ReviewFinalised | LaterOutcomeRecorded) for e in events
+        ):
+            compliance = self.plugins.compliance_record(build_record(after))
+        erasing = any(isinstance(e.payload, FreeTextErased) for e in events)
+        batch = AppendBatch(
+            review_id=after.review_id,
+            expected_version=before.version if before else 0,
+            events=tuple(seal(e, self._salt()) for e in events),
+            review=_review_record(after),
+            referrals=_changed_referrals(before, after),
+            outbox=tuple(_outbox_messages(after, events)),
+            compliance=compliance,
+            erase_texts=erasing,
+        )
+        try:
+            written = self.store.append(batch)
+        except ConflictError as exc:
+            self._forget(after.review_id)
+            emit(
+                LogEvent.APPEND_CONFLICT,
+                level="warning",
+                review_id=after.review_id,
+                expected_version=exc.expected_version,
+                actual_version=exc.actual_version,
+            )
+            raise
+        if erasing:
+            self._forget(after.review_id)
+        else:
+            self._remember(after)
+        for event in events:
+            self.plugins.event_stored(event, after)
+        return written
+
+
+def _review_record(review: Review) -> ReviewRecord:
+    return ReviewRecord(
+        review_id=review.review_id,
+        business_area=review.business_area,
+        staff_id=review.decision_maker.staff_id,
+        stage=review.stage,
+        version=review.version,
+        opened_at=review.opened_at,
+        updated_at=review.updated_at,
+        closed_at=review.closed_at,
+        outcome_class=review.outcome_class,
+    )
+
+
+def _referral_record(review: Review, referral: Referral) -> ReferralRecord:
+    return ReferralRecord(
+        referral_id=referral.referral_id,
+        review_id=review.review_id,
+        route_id=referral.route_id,
+        route_version=referral.route.version,
+        business_area=review.business_area,
+        status=referral.status,
+        referred_by_role=referral.referred_by.role,
+        concern_categories=tuple(
+            sorted(c.category for c in review.concerns if c.concern_id in referral.concern_ids)
+        ),
+        submitted_at=referral.submitted_at,
+        due_by=referral.due_by,
+        updated_at=review.updated_at,
+        acknowledged_at=referral.acknowledged_at,
+        advice_at=referral.advice_at,
+        closed_at=referral.closed_at,
+    )
+
+
+def _changed_referrals(before: Review | None, after: Review) -> tuple[ReferralRecord, ...]:
+    old = {r.referral_id: r for r in before.referrals} if before else {}
+    return tuple(_referral_record(after, r) for r in after.referrals if old.get(r.referral_id) != r)
+
+
+def _outbox_messages(review: Review, events: Iterable[Event]) -> Iterable[OutboxMessage]:
+    for event in events:
+        if event.kind not in _OUTBOX_KINDS:
+            continue
+        message_id = f"{event.review_id}#{event.sequence}"
+        if isinstance(event.payload, ReferralSubmitted):
+            referral_id = referral_id_for(event.review_id, event.sequence)
+            key = referral_id
+        else:
+            assert isinstance(event.payload, InformationProvided | ReferralWithdrawn)
+            referral_id = event.payload.referral_id
+            key = message_id
+        referral = review.referral(referral_id)
+        assert referral is not None
+        yield OutboxMessage(
+            message_id=message_id,
+            referral_id=referral_id,
+            review_id=event.review_id,
+            route_id=referral.route_id,
+            kind=event.kind,
+            idempotency_key=key,
+            created_at=event.occurred_at,
+        )

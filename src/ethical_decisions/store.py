@@ -1,0 +1,436 @@
+"""The store: one protocol, and the in-memory implementation every other is tested against.
+
+A store keeps, for every review, its sealed events in one hash chain
+(:mod:`ethical_decisions.audit`), plus projections written in the same
+transaction as the events: a summary row per review, the route teams' referral
+queue, the relay's outbox, and the compliance record of each closed review.
+
+Appends carry the version the writer loaded (``expected_version``): if another
+writer got there first, the append fails with
+:class:`~ethical_decisions.ConflictError` and nothing is written, so two
+writers to one review can never both succeed silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import threading
+from collections.abc import Collection, Iterator
+from typing import Protocol, runtime_checkable
+
+import attrs
+from typing_extensions import override
+
+from .audit import GENESIS as _GENESIS
+from .audit import ChainHead, ChainRecord, SealedEvent, chain_hash
+from .compliance import ComplianceRecord
+from .exceptions import ConflictError, NotFoundError
+from .model import ConcernCategory, OutcomeClass, StaffRole, Stage
+from .review import ReferralStatus
+
+__all__ = [
+    "AppendBatch",
+    "MemoryStore",
+    "OutboxMessage",
+    "OutboxRow",
+    "OutboxStatus",
+    "ReferralRecord",
+    "ReviewRecord",
+    "Store",
+]
+
+
+@attrs.frozen
+class ReviewRecord:
+    """A review's summary row: for listing and finding reviews without replaying them."""
+
+    review_id: str
+    business_area: str
+    staff_id: str
+    stage: Stage
+    version: int
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    outcome_class: OutcomeClass | None = None
+
+
+@attrs.frozen
+class ReferralRecord:
+    """A referral as its route's team sees it in their queue. Holds no free text."""
+
+    referral_id: str
+    review_id: str
+    route_id: str
+    route_version: str
+    business_area: str
+    status: ReferralStatus
+    referred_by_role: StaffRole
+    concern_categories: tuple[ConcernCategory, ...]
+    submitted_at: dt.datetime
+    due_by: dt.datetime
+    updated_at: dt.datetime
+    acknowledged_at: dt.datetime | None = None
+    advice_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an outbox message stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    """Every retry failed. Kept, counted and re-drivable; never deleted."""
+
+
+@attrs.frozen
+class OutboxMessage:
+    """A message to a route's team, written in the same transaction as its event.
+
+    :param message_id: ``"<review id>#<sequence>"`` of the event it reports.
+    :param idempotency_key: the referral id for a submission, else the message id.
+    """
+
+    message_id: str
+    referral_id: str
+    review_id: str
+    route_id: str
+    kind: str
+    idempotency_key: str
+    created_at: dt.datetime
+
+
+@attrs.frozen
+class OutboxRow:
+    """An outbox message with its delivery state.
+
+    :param attempts: delivery attempts so far (counted when claimed).
+    :param next_attempt_at: when the relay may next try it.
+    :param last_error: the last failure's type and a message that holds no free text.
+    """
+
+    message: OutboxMessage
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: dt.datetime
+    updated_at: dt.datetime
+    delivered_at: dt.datetime | None = None
+    last_error: str | None = None
+
+
+@attrs.frozen
+class AppendBatch:
+    """Everything one command writes, in one transaction.
+
+    :param expected_version: the review's version when the writer loaded it
+        (0 for a new review).
+    :param erase_texts: blank the free text (and salts) of the review's earlier
+        events; set with a ``free_text_erased`` event.
+    """
+
+    review_id: str
+    expected_version: int
+    events: tuple[SealedEvent, ...]
+    review: ReviewRecord
+    referrals: tuple[ReferralRecord, ...] = ()
+    outbox: tuple[OutboxMessage, ...] = ()
+    compliance: ComplianceRecord | None = None
+    erase_texts: bool = False
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every store provides. Implementations: memory, SQLite, PostgreSQL."""
+
+    @property
+    def url(self) -> str:
+        """Where the store is, with any password left out."""
+
+    def append(self, batch: AppendBatch) -> tuple[ChainRecord, ...]:
+        """Write *batch* in one transaction, chaining its events after the current head.
+
+        :raises ConflictError: if the review's version is not ``batch.expected_version``;
+            nothing is written.
+        """
+
+    def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
+        """The review's events with sequence greater than *after*, in order.
+
+        :raises NotFoundError: if the review does not exist.
+        """
+
+    def chain(self, *, after: int = 0) -> Iterator[ChainRecord]:
+        """Every event of every review in chain order, from position *after* + 1."""
+
+    def head(self) -> ChainHead | None:
+        """The chain's last link, or ``None`` for an empty store."""
+
+    def reviews(
+        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+    ) -> list[ReviewRecord]:
+        """Review summaries, oldest first, optionally filtered."""
+
+    def referral(self, referral_id: str) -> ReferralRecord:
+        """One referral's queue row.
+
+        :raises NotFoundError: if there is no such referral.
+        """
+
+    def referrals(
+        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+    ) -> list[ReferralRecord]:
+        """Referral queue rows, oldest first, optionally for one route and some statuses."""
+
+    def compliance_records(
+        self,
+        *,
+        staff_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> Iterator[ComplianceRecord]:
+        """Compliance records of closed reviews, by closing time, optionally filtered."""
+
+    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+        """Take up to *limit* pending messages due by *now*, oldest first, for delivery.
+
+        Each claimed row's attempts go up by one and its next attempt moves to
+        ``now + lease``, so another relay does not take it meanwhile; a relay
+        that crashes leaves it to be claimed again after the lease.
+        """
+
+    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
+        """Record that a message was delivered."""
+
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
+    ) -> None:
+        """Record a failed attempt: retry at *next_attempt_at*, or keep as a dead letter."""
+
+    def outbox(self, *, status: OutboxStatus | None = None) -> list[OutboxRow]:
+        """Outbox rows, oldest first, optionally of one status."""
+
+    def redrive(self, message_id: str, *, at: dt.datetime) -> None:
+        """Make a dead letter pending again, due at *at*, with its attempts reset.
+
+        :raises NotFoundError: if there is no such message.
+        """
+
+    def close(self) -> None:
+        """Release connections. The store is not used afterwards."""
+
+
+class MemoryStore(Store):
+    """A store in memory: for tests, examples and trying the library out.
+
+    Thread-safe. Everything is lost when the process ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._chain: list[ChainRecord] = []
+        self._by_review: dict[str, list[int]] = {}
+        self._reviews: dict[str, ReviewRecord] = {}
+        self._referrals: dict[str, ReferralRecord] = {}
+        self._outbox: dict[str, OutboxRow] = {}
+        self._compliance: dict[str, ComplianceRecord] = {}
+
+    @property
+    def url(self) -> str:
+        """``"memory://"``."""
+        return "memory://"
+
+    @override
+    def append(self, batch: AppendBatch) -> tuple[ChainRecord, ...]:
+        with self._lock:
+            current = len(self._by_review.get(batch.review_id, ()))
+            if current != batch.expected_version:
+                raise ConflictError(batch.review_id, batch.expected_version, current)
+            indexes = self._by_review.setdefault(batch.review_id, [])
+            if batch.erase_texts:
+                for index in indexes:
+                    record = self._chain[index]
+                    self._chain[index] = attrs.evolve(record, texts=dict.fromkeys(record.texts), salt=None)
+            previous = self._chain[-1].hash if self._chain else _GENESIS
+            written = []
+            for sealed in batch.events:
+                record = ChainRecord(
+                    position=len(self._chain) + 1,
+                    review_id=sealed.review_id,
+                    sequence=sealed.sequence,
+                    kind=sealed.kind,
+                    occurred_at=sealed.occurred_at,
+                    body=sealed.body,
+                    texts=dict(sealed.texts),
+                    salt=sealed.salt,
+                    hash=chain_hash(previous, sealed.body),
+                )
+                previous = record.hash
+                indexes.append(len(self._chain))
+                self._chain.append(record)
+                written.append(record)
+            self._reviews[batch.review_id] = batch.review
+            for referral in batch.referrals:
+                self._referrals[referral.referral_id] = referral
+            for message in batch.outbox:
+                self._outbox[message.message_id] = OutboxRow(
+                    message=message,
+                    status=OutboxStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=message.created_at,
+                    updated_at=message.created_at,
+                )
+            if batch.compliance is not None:
+                self._compliance[batch.review_id] = batch.compliance
+            return tuple(written)
+
+    @override
+    def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
+        with self._lock:
+            indexes = self._by_review.get(review_id)
+            if not indexes:
+                raise NotFoundError("review", review_id)
+            return tuple(self._chain[i] for i in indexes[after:])
+
+    @override
+    def chain(self, *, after: int = 0) -> Iterator[ChainRecord]:
+        with self._lock:
+            snapshot = list(self._chain[after:])
+        return iter(snapshot)
+
+    @override
+    def head(self) -> ChainHead | None:
+        with self._lock:
+            if not self._chain:
+                return None
+            last = self._chain[-1]
+            return ChainHead(last.position, last.hash)
+
+    @override
+    def reviews(
+        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+    ) -> list[ReviewRecord]:
+        with self._lock:
+            rows = list(self._reviews.values())
+        return sorted(
+            (
+                r
+                for r in rows
+                if (business_area is None or r.business_area == business_area)
+                and (staff_id is None or r.staff_id == staff_id)
+                and (not open_only or r.closed_at is None)
+            ),
+            key=lambda r: (r.opened_at, r.review_id),
+        )
+
+    @override
+    def referral(self, referral_id: str) -> ReferralRecord:
+        with self._lock:
+            found = self._referrals.get(referral_id)
+        if found is None:
+            raise NotFoundError("referral", referral_id)
+        return found
+
+    @override
+    def referrals(
+        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+    ) -> list[ReferralRecord]:
+        with self._lock:
+            rows = list(self._referrals.values())
+        return sorted(
+            (
+                r
+                for r in rows
+                if (route_id is None or r.route_id == route_id) and (statuses is None or r.status in statuses)
+            ),
+            key=lambda r: (r.submitted_at, r.referral_id),
+        )
+
+    @override
+    def compliance_records(
+        self,
+        *,
+        staff_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> Iterator[ComplianceRecord]:
+        with self._lock:
+            rows = list(self._compliance.values())
+        selected = (
+            r
+            for r in rows
+            if (staff_id is None or r.staff_id == staff_id)
+            and (closed_from is None or r.closed_at >= closed_from)
+            and (closed_before is None or r.closed_at < closed_before)
+        )
+        return iter(sorted(selected, key=lambda r: (r.closed_at, r.review_id)))
+
+    @override
+    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+        with self._lock:
+            due = sorted(
+                (
+                    r
+                    for r in self._outbox.values()
+                    if r.status is OutboxStatus.PENDING and r.next_attempt_at <= now
+                ),
+                key=lambda r: (r.message.created_at, r.message.message_id),
+            )[:limit]
+            claimed = []
+            for row in due:
+                updated = attrs.evolve(
+                    row, attempts=row.attempts + 1, next_attempt_at=now + lease, updated_at=now
+                )
+                self._outbox[row.message.message_id] = updated
+                claimed.append(updated)
+            return claimed
+
+    def _outbox_row(self, message_id: str) -> OutboxRow:
+        row = self._outbox.get(message_id)
+        if row is None:
+            raise NotFoundError("outbox message", message_id)
+        return row
+
+    @override
+    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
+        with self._lock:
+            row = self._outbox_row(message_id)
+            self._outbox[message_id] = attrs.evolve(
+                row, status=OutboxStatus.DELIVERED, delivered_at=at, updated_at=at, last_error=None
+            )
+
+    @override
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
+    ) -> None:
+        with self._lock:
+            row = self._outbox_row(message_id)
+            self._outbox[message_id] = attrs.evolve(
+                row,
+                status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+                next_attempt_at=next_attempt_at,
+                updated_at=at,
+                last_error=error,
+            )
+
+    @override
+    def outbox(self, *, status: OutboxStatus | None = None) -> list[OutboxRow]:
+        with self._lock:
+            rows = list(self._outbox.values())
+        return sorted(
+            (r for r in rows if status is None or r.status is status),
+            key=lambda r: (r.message.created_at, r.message.message_id),
+        )
+
+    @override
+    def redrive(self, message_id: str, *, at: dt.datetime) -> None:
+        with self._lock:
+            row = self._outbox_row(message_id)
+            if row.status is OutboxStatus.DEAD:
+                self._outbox[message_id] = attrs.evolve(
+                    row, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=at, updated_at=at
+                )
+
+    def close(self) -> None:
+        """Nothing to release."""
