@@ -1,4 +1,4 @@
-"""The in-memory store: for tests and trying the library out, and the reference the others are tested against."""
+"""The in-memory store: for tests and trying the library out; the reference for the others."""
 
 from __future__ import annotations
 
