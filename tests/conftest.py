@@ -27,6 +27,7 @@ class RoutesPlugin:
 
     @hookimpl
     def ethical_decisions_register_routes(self, register: RouteRegistrar) -> None:
+        """Register each of the plugin's routes."""
         for route in self.routes:
             register(route)
 

@@ -427,6 +427,8 @@ class EthicalDecisions:
             raise
         updated = evolve(review, event)
         self._append(review, updated, [event])
+        if isinstance(payload, FreeTextErased):
+            return self.review(review_id)  # the words are gone from the store: show what it now holds
         return updated
 
     def _now(self) -> dt.datetime:

@@ -1,0 +1,159 @@
+"""Hypothesis strategies for the library's value types, payloads and events, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+from hypothesis import strategies as st
+
+from ethical_decisions import (
+    AdviceGiven,
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    ConcernRaised,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionConsidered,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionHeld,
+    DiscussionResult,
+    EscalationRequirements,
+    Event,
+    FinalDecision,
+    FreeTextErased,
+    InformationProvided,
+    LaterOutcomeKind,
+    LaterOutcomeRecorded,
+    LaterOutcomeResult,
+    ProposedDecision,
+    RecordsOfficer,
+    ReferralAcknowledged,
+    ReferralReturned,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    ReflectionRecorded,
+    ReviewFinalised,
+    ReviewOpened,
+    RoutePolicy,
+    RouteTeamMember,
+    StaffRole,
+    UnresolvedAcknowledgement,
+)
+from ethical_decisions._fields import MAX_TEXT_LENGTH
+
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
+codes = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
+labels = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), min_size=1, max_size=40
+).filter(str.strip)
+
+# Free text, including the awkward: quotes, backslashes, emoji, right-to-left marks, NUL.
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200).filter(
+    lambda s: bool(s.strip()) and len(s) <= MAX_TEXT_LENGTH
+)
+optional_texts = st.none() | texts
+utc_times = st.datetimes(
+    min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2040, 1, 1), timezones=st.just(dt.UTC)
+)
+dates = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2040, 1, 1))
+
+decision_makers = st.builds(
+    DecisionMaker, staff_id=ids, role=st.sampled_from(StaffRole), business_area=codes, team=labels
+)
+route_team_members = st.builds(RouteTeamMember, staff_id=ids, route_id=ids)
+records_officers = st.builds(RecordsOfficer, staff_id=ids)
+actors = decision_makers | route_team_members | records_officers
+
+cases = st.builds(
+    CaseReference,
+    reference=texts,
+    personal_details=st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True), texts, max_size=3
+    ),
+)
+proposed_decisions = st.builds(ProposedDecision, outcome=codes, summary=texts)
+final_decisions = st.builds(FinalDecision, outcome=codes, summary=texts, rationale=texts)
+concerns = st.builds(Concern, category=st.sampled_from(ConcernCategory), statement=texts)
+concern_ids = st.integers(1, 9).map(lambda n: f"C{n}")
+route_policies = st.builds(
+    RoutePolicy,
+    route_id=ids,
+    version=labels,
+    business_area=codes,
+    eligible_roles=st.frozensets(st.sampled_from(StaffRole), min_size=1),
+    requirements=st.builds(
+        EscalationRequirements, discretion_considered=st.booleans(), discussion_held=st.booleans()
+    ),
+    requirements_by_role=st.dictionaries(
+        st.sampled_from(StaffRole),
+        st.builds(EscalationRequirements, discretion_considered=st.booleans(), discussion_held=st.booleans()),
+        max_size=2,
+    ),
+    response_target_days=st.integers(1, 60),
+)
+referral_ids = st.builds(lambda review, n: f"{review}-R{n}", ids, st.integers(1, 99))
+
+payloads = st.one_of(
+    st.builds(ReviewOpened, case=cases, proposed=proposed_decisions),
+    st.builds(ReflectionRecorded, concerns=st.lists(concerns, max_size=3).map(tuple), note=optional_texts),
+    st.builds(ConcernRaised, concern=concerns),
+    st.builds(
+        DiscretionConsidered,
+        concern_id=concern_ids,
+        scope=st.sampled_from(DiscretionScope),
+        guidance=texts,
+        reason=texts,
+        result=st.sampled_from(DiscretionResult),
+    ),
+    st.builds(
+        DiscussionHeld,
+        concern_id=concern_ids,
+        consulted_role=st.sampled_from(ConsultedRole),
+        consulted=texts,
+        advice=texts,
+        result=st.sampled_from(DiscussionResult),
+    ),
+    st.builds(
+        ReferralSubmitted,
+        route=route_policies,
+        concern_ids=st.lists(concern_ids, min_size=1, max_size=3, unique=True).map(tuple),
+        question=texts,
+    ),
+    st.builds(ReferralAcknowledged, referral_id=referral_ids),
+    st.builds(ReferralReturned, referral_id=referral_ids, question=texts),
+    st.builds(InformationProvided, referral_id=referral_ids, response=texts),
+    st.builds(AdviceGiven, referral_id=referral_ids, advice=texts),
+    st.builds(ReferralWithdrawn, referral_id=referral_ids, reason=texts),
+    st.builds(
+        ReviewFinalised,
+        decision=final_decisions,
+        unresolved=st.none()
+        | st.builds(
+            UnresolvedAcknowledgement,
+            concern_ids=st.lists(concern_ids, min_size=1, max_size=3, unique=True).map(tuple),
+            rationale=texts,
+        ),
+    ),
+    st.builds(
+        LaterOutcomeRecorded,
+        challenge=st.sampled_from(LaterOutcomeKind),
+        result=st.sampled_from(LaterOutcomeResult),
+        decided_on=dates,
+    ),
+    st.builds(FreeTextErased, reason=codes),
+)
+
+events = st.builds(
+    Event,
+    review_id=ids,
+    sequence=st.integers(1, 10_000),
+    occurred_at=utc_times,
+    actor=actors,
+    payload=payloads,
+)
+
+# Printable tokens that no other generated text contains: to find leaks of free text.
+markers = st.text(alphabet=string.ascii_uppercase, min_size=12, max_size=12).map(lambda s: f"MARKER{s}")
