@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from ethical_decisions import (
     CaseReference,
@@ -17,6 +19,12 @@ from ethical_decisions import (
     hookimpl,
     testing,
 )
+
+from .webhook import Receiver, WebhookServer
+
+# Timings on a shared two-core machine vary too much for per-example deadlines to mean anything.
+settings.register_profile("edm", deadline=None, print_blob=True)
+settings.load_profile("edm")
 
 
 class RoutesPlugin:
@@ -75,3 +83,19 @@ def _proposed() -> ProposedDecision:
 
 
 NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+
+WEBHOOK_SECRET = b"shared-with-the-route-team"
+
+
+@pytest.fixture(name="receiver")
+def _receiver() -> Receiver:
+    return Receiver(WEBHOOK_SECRET)
+
+
+@pytest.fixture(name="webhook")
+def _webhook(receiver: Receiver) -> Iterator[WebhookServer]:
+    server = WebhookServer(receiver)
+    server.start()
+    yield server
+    server.stop()

@@ -28,6 +28,7 @@ from ethical_decisions import (
     LaterOutcomeKind,
     LaterOutcomeRecorded,
     LaterOutcomeResult,
+    Payload,
     ProposedDecision,
     RecordsOfficer,
     ReferralAcknowledged,
@@ -96,11 +97,13 @@ route_policies = st.builds(
 )
 referral_ids = st.builds(lambda review, n: f"{review}-R{n}", ids, st.integers(1, 99))
 
-payloads = st.one_of(
-    st.builds(ReviewOpened, case=cases, proposed=proposed_decisions),
-    st.builds(ReflectionRecorded, concerns=st.lists(concerns, max_size=3).map(tuple), note=optional_texts),
-    st.builds(ConcernRaised, concern=concerns),
-    st.builds(
+PAYLOADS: dict[type[Payload], st.SearchStrategy[Payload]] = {
+    ReviewOpened: st.builds(ReviewOpened, case=cases, proposed=proposed_decisions),
+    ReflectionRecorded: st.builds(
+        ReflectionRecorded, concerns=st.lists(concerns, max_size=3).map(tuple), note=optional_texts
+    ),
+    ConcernRaised: st.builds(ConcernRaised, concern=concerns),
+    DiscretionConsidered: st.builds(
         DiscretionConsidered,
         concern_id=concern_ids,
         scope=st.sampled_from(DiscretionScope),
@@ -108,7 +111,7 @@ payloads = st.one_of(
         reason=texts,
         result=st.sampled_from(DiscretionResult),
     ),
-    st.builds(
+    DiscussionHeld: st.builds(
         DiscussionHeld,
         concern_id=concern_ids,
         consulted_role=st.sampled_from(ConsultedRole),
@@ -116,18 +119,18 @@ payloads = st.one_of(
         advice=texts,
         result=st.sampled_from(DiscussionResult),
     ),
-    st.builds(
+    ReferralSubmitted: st.builds(
         ReferralSubmitted,
         route=route_policies,
         concern_ids=st.lists(concern_ids, min_size=1, max_size=3, unique=True).map(tuple),
         question=texts,
     ),
-    st.builds(ReferralAcknowledged, referral_id=referral_ids),
-    st.builds(ReferralReturned, referral_id=referral_ids, question=texts),
-    st.builds(InformationProvided, referral_id=referral_ids, response=texts),
-    st.builds(AdviceGiven, referral_id=referral_ids, advice=texts),
-    st.builds(ReferralWithdrawn, referral_id=referral_ids, reason=texts),
-    st.builds(
+    ReferralAcknowledged: st.builds(ReferralAcknowledged, referral_id=referral_ids),
+    ReferralReturned: st.builds(ReferralReturned, referral_id=referral_ids, question=texts),
+    InformationProvided: st.builds(InformationProvided, referral_id=referral_ids, response=texts),
+    AdviceGiven: st.builds(AdviceGiven, referral_id=referral_ids, advice=texts),
+    ReferralWithdrawn: st.builds(ReferralWithdrawn, referral_id=referral_ids, reason=texts),
+    ReviewFinalised: st.builds(
         ReviewFinalised,
         decision=final_decisions,
         unresolved=st.none()
@@ -137,23 +140,32 @@ payloads = st.one_of(
             rationale=texts,
         ),
     ),
-    st.builds(
+    LaterOutcomeRecorded: st.builds(
         LaterOutcomeRecorded,
         challenge=st.sampled_from(LaterOutcomeKind),
         result=st.sampled_from(LaterOutcomeResult),
         decided_on=dates,
     ),
-    st.builds(FreeTextErased, reason=codes),
-)
+    FreeTextErased: st.builds(FreeTextErased, reason=codes),
+}
+"""A strategy per payload kind."""
 
-events = st.builds(
-    Event,
-    review_id=ids,
-    sequence=st.integers(1, 10_000),
-    occurred_at=utc_times,
-    actor=actors,
-    payload=payloads,
-)
+payloads = st.one_of(*PAYLOADS.values())
+
+
+def events_with(payload: st.SearchStrategy[Payload]) -> st.SearchStrategy[Event]:
+    """Events around payloads drawn from *payload*."""
+    return st.builds(
+        Event,
+        review_id=ids,
+        sequence=st.integers(1, 10_000),
+        occurred_at=utc_times,
+        actor=actors,
+        payload=payload,
+    )
+
+
+events = events_with(payloads)
 
 # Printable tokens that no other generated text contains: to find leaks of free text.
 markers = st.text(alphabet=string.ascii_uppercase, min_size=12, max_size=12).map(lambda s: f"MARKER{s}")

@@ -18,6 +18,7 @@ from typing import Any
 from .audit import ChainHead, VerificationReport, verify
 from .compliance import ComplianceRecord, StepUsed
 from .events import (
+    PAYLOAD_TYPES,
     SCHEMA_VERSION,
     Actor,
     AdviceGiven,
@@ -91,6 +92,7 @@ from .transports import QueueTransport, ReferralMessage, Transport
 __all__ = [
     "GUIDANCE",
     "KNOWN_BUSINESS_AREAS",
+    "PAYLOAD_TYPES",
     "SCHEMA_VERSION",
     "Actor",
     "AdviceGiven",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -147,6 +147,18 @@ def validate_utc(instance: object, attribute: attrs.Attribute[Any], value: objec
     assert isinstance(value, datetime)
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
         _fail(instance, attribute, "must be a timezone-aware time in UTC")
+
+
+def validate_positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a whole number of at least 1."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        _fail(instance, attribute, "must be a whole number of at least 1")
+
+
+def validate_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require a calendar date (not a date and time)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        _fail(instance, attribute, "must be a date, e.g. 2026-11-23")
 
 
 def is_free_text(attribute: attrs.Attribute[Any]) -> bool:

@@ -20,8 +20,10 @@ from ._fields import (
     optional_free_text,
     str_tuple,
     validate_code,
+    validate_date,
     validate_free_text,
     validate_identifier,
+    validate_positive,
     validate_utc,
 )
 from .guidance import GUIDANCE
@@ -250,7 +252,7 @@ class LaterOutcomeRecorded:
 
     challenge: LaterOutcomeKind = attrs.field(converter=LaterOutcomeKind)
     result: LaterOutcomeResult = attrs.field(converter=LaterOutcomeResult)
-    decided_on: dt.date = attrs.field(validator=attrs.validators.instance_of(dt.date))
+    decided_on: dt.date = attrs.field(validator=validate_date)
 
 
 @attrs.frozen
@@ -317,7 +319,7 @@ class Event:
     """
 
     review_id: str = attrs.field(validator=validate_identifier)
-    sequence: int = attrs.field(validator=attrs.validators.ge(1))
+    sequence: int = attrs.field(validator=validate_positive)
     occurred_at: dt.datetime = attrs.field(validator=validate_utc)
     actor: Actor
     payload: Payload

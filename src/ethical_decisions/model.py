@@ -25,6 +25,7 @@ from ._fields import (
     validate_free_text,
     validate_identifier,
     validate_label,
+    validate_positive,
 )
 
 __all__ = [
@@ -338,7 +339,7 @@ class RoutePolicy:
     requirements_by_role: Mapping[StaffRole, EscalationRequirements] = attrs.field(
         factory=dict, converter=_requirements
     )
-    response_target_days: int = attrs.field(default=10, validator=attrs.validators.ge(1))
+    response_target_days: int = attrs.field(default=10, validator=validate_positive)
 
     def requirements_for(self, role: StaffRole) -> EscalationRequirements:
         """The requirements a referral from someone in *role* must meet."""
