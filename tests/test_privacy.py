@@ -1,0 +1,269 @@
+"""No applicant data or free text reaches a log, an error message, a repr or a compliance record."""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from ethical_decisions import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    EthicalDecisions,
+    EthicalDecisionsError,
+    FinalDecision,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    ProposedDecision,
+    RecordsOfficer,
+    UnresolvedAcknowledgement,
+    redact_personal_data,
+    testing,
+)
+from ethical_decisions.serialization import parse, unparse
+
+from .conftest import RoutesPlugin
+
+
+class Markers:
+    """Hands out a fresh marker string for every free-text field, and remembers them all."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self.issued: list[str] = []
+
+    def __call__(self, field: str) -> str:
+        """A new marker naming *field*."""
+        marker = f"MARKER{next(self._counter):03d}X{field.upper()}"
+        self.issued.append(marker)
+        return marker
+
+    def found_in(self, text: str) -> list[str]:
+        """The markers that occur in *text*."""
+        return [m for m in self.issued if m in text]
+
+
+@pytest.fixture(name="markers")
+def _markers() -> Markers:
+    return Markers()
+
+
+def _errors(attempts: list[Callable[[], object]]) -> Iterator[BaseException]:
+    for attempt in attempts:
+        try:
+            attempt()
+        except EthicalDecisionsError as exc:
+            yield exc
+        else:  # pragma: no cover - each attempt is built to fail
+            pytest.fail("expected the attempt to be refused")
+
+
+def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, list[BaseException]]:
+    """A whole review through every step, with refused steps along the way; returns the errors."""
+    team = testing.route_team_member("ccu_test")
+    review = edm.open_review(
+        by=dm,
+        case=CaseReference(m("reference"), {"full_name": m("name"), "date_of_birth": m("dob")}),
+        proposed=ProposedDecision("refuse", m("proposed")),
+    )
+    rid = review.review_id
+    errors: list[BaseException] = list(
+        _errors(
+            [lambda: edm.finalise(rid, by=dm, decision=FinalDecision("grant", m("summary"), m("rationale")))]
+        )
+    )
+    edm.record_reflection(
+        rid,
+        by=dm,
+        concerns=[
+            Concern(ConcernCategory.ERROR_IN_RECORDS, m("statement")),
+            Concern(ConcernCategory.OTHER, m("s2")),
+        ],
+        note=m("note"),
+    )
+    edm.raise_concern(rid, by=dm, category=ConcernCategory.VULNERABILITY, statement=m("statement"))
+    errors += _errors(
+        [
+            lambda: edm.consider_discretion(
+                rid,
+                by=dm,
+                concern_id="C1",
+                scope=DiscretionScope.OUTSIDE_RULES,
+                guidance=m("guidance"),
+                reason=m("reason"),
+                result=DiscretionResult.RESOLVED,
+            ),
+            lambda: edm.escalate(rid, by=dm, concern_ids=["C1"], question=m("question")),
+            lambda: edm.record_reflection(
+                rid, by=dm, concerns=[Concern(ConcernCategory.OTHER, m("statement"))]
+            ),
+        ]
+    )
+    edm.consider_discretion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        scope=DiscretionScope.INSIDE_RULES,
+        guidance=m("guidance"),
+        reason=m("reason"),
+        result=DiscretionResult.NOT_RESOLVED,
+    )
+    edm.consider_discretion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        scope=DiscretionScope.OUTSIDE_RULES,
+        guidance=m("guidance"),
+        reason=m("reason"),
+        result=DiscretionResult.BEYOND_AUTHORITY,
+    )
+    edm.record_discussion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        consulted_role=ConsultedRole.LINE_MANAGER,
+        consulted=m("consulted"),
+        advice=m("advice"),
+        result=DiscussionResult.NOT_RESOLVED,
+    )
+    edm.record_discussion(
+        rid,
+        by=dm,
+        concern_id="C3",
+        consulted_role=ConsultedRole.COLLEAGUE,
+        consulted=m("consulted"),
+        advice=m("advice"),
+        result=DiscussionResult.RESOLVED,
+    )
+    review = edm.escalate(rid, by=dm, concern_ids=["C1"], question=m("question"))
+    referral_id = review.referrals[0].referral_id
+    errors += _errors(
+        [
+            lambda: edm.give_advice(referral_id, by=team, advice=m("advice")),
+            lambda: edm.acknowledge_referral(referral_id, by=testing.route_team_member("svm")),
+            lambda: edm.finalise(rid, by=dm, decision=FinalDecision("grant", m("summary"), m("rationale"))),
+        ]
+    )
+    edm.acknowledge_referral(referral_id, by=team)
+    edm.return_referral(referral_id, by=team, question=m("question"))
+    edm.provide_information(referral_id, by=dm, response=m("response"))
+    edm.give_advice(referral_id, by=team, advice=m("advice"))
+    errors += _errors(
+        [
+            lambda: edm.finalise(rid, by=dm, decision=FinalDecision("grant", m("summary"), m("rationale"))),
+            lambda: edm.record_reflection(rid, by=dm, expected_version=1),
+        ]
+    )
+    edm.finalise(
+        rid,
+        by=dm,
+        decision=FinalDecision("grant", m("summary"), m("rationale")),
+        unresolved=UnresolvedAcknowledgement(("C2",), m("rationale")),
+    )
+    edm.record_later_outcome(
+        rid,
+        by=RecordsOfficer("ro-1"),
+        challenge=LaterOutcomeKind.APPEAL,
+        result=LaterOutcomeResult.UPHELD,
+        decided_on=edm.review(rid).closed_at.date(),  # type: ignore[union-attr]
+    )
+    return rid, errors
+
+
+def _bad_input(m: Markers) -> Iterator[BaseException]:
+    """Outside input carrying markers in values and field names, refused by validation."""
+    samples: list[tuple[type, Any]] = [
+        (Concern, {"category": m("category"), "statement": m("statement")}),
+        (Concern, {"category": "other", "statement": 12, m("field"): m("value")}),
+        (Concern, {"category": "other", "statement": m("long") * 3000}),
+        (
+            DecisionMaker,
+            {"staff_id": m("staff"), "role": "caseworker", "business_area": m("area"), "team": "T"},
+        ),
+        (FinalDecision, [m("list")]),
+    ]
+    for cls, data in samples:
+        with pytest.raises(EthicalDecisionsError) as caught:
+            parse(cls, data)
+        yield caught.value
+
+
+def test_markers_in_every_free_text_field_never_leak(markers: Markers, route: Any) -> None:
+    """A whole review, with refused steps and bad input, leaks no free text anywhere people look."""
+    edm = testing.service(RoutesPlugin(route))
+    dm = testing.decision_maker()
+    with capture_logs() as logs:
+        review_id, errors = _walk(edm, markers, dm)
+        errors += list(_bad_input(markers))
+    assert len(errors) >= 12
+    review = edm.review(review_id)
+    # The markers really are in the review: the check below could fail.
+    assert markers.found_in(unparse(edm.trail(review_id)).__repr__())
+    seen = {
+        "logs": repr(logs),
+        "errors": "\n".join(str(e) + repr(e.args) for e in errors),
+        "tracebacks": "\n".join("".join(traceback.format_exception(e)) for e in errors),
+        "compliance": repr([unparse(r) for r in edm.store.compliance_records()]),
+        "referral queue": repr(edm.store.referrals()),
+        "outbox": repr(edm.store.outbox()),
+        "review repr": repr(review) + repr(review.concerns) + repr(review.referrals),
+        "event repr": repr(edm.trail(review_id)),
+    }
+    leaks = {where: markers.found_in(text) for where, text in seen.items() if markers.found_in(text)}
+    assert leaks == {}
+
+
+def test_redaction_processor_scrubs_an_applications_log(dm: DecisionMaker) -> None:
+    """Applications that log the library's objects or free-text keys get them redacted."""
+    concern = Concern(ConcernCategory.VULNERABILITY, "MARKERSTATEMENT")
+    case = CaseReference("MARKERREF", {"full_name": "MARKERNAME"})
+    event_dict = {
+        "event": "casework.saved",
+        "concern": concern,
+        "case": case,
+        "statement": "MARKERRAW",
+        "nested": {"advice": "MARKERADVICE", "count": 3},
+        "items": [concern],
+        "staff": dm,
+    }
+    redacted = redact_personal_data(None, "info", dict(event_dict))
+    assert "MARKER" not in repr(redacted)
+    assert redacted["concern"] == {"type": "Concern", "category": ConcernCategory.VULNERABILITY}
+    assert redacted["nested"] == {"advice": "[redacted]", "count": 3}
+    assert redacted["staff"]["staff_id"] == dm.staff_id
+
+
+def test_redaction_processor_works_in_a_structlog_chain() -> None:
+    """Added to an application's structlog configuration, the processor runs before rendering."""
+    output: list[str] = []
+    structlog.configure(
+        processors=[redact_personal_data, structlog.processors.JSONRenderer()],
+        logger_factory=lambda *args: structlog.PrintLogger(file=_Sink(output)),
+    )
+    try:
+        structlog.get_logger().info("casework.saved", rationale="MARKERRATIONALE", review_id="rv-1")
+    finally:
+        structlog.reset_defaults()
+    assert "".join(output) == '{"rationale": "[redacted]", "review_id": "rv-1", "event": "casework.saved"}\n'
+
+
+class _Sink:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+
+    def flush(self) -> None:
+        """Nothing buffered."""
