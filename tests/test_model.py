@@ -1,0 +1,106 @@
+"""Value types refuse bad values at construction, with messages that never echo the value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ethical_decisions import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    DecisionMaker,
+    EthicalDecisions,
+    Event,
+    MemoryStore,
+    ProposedDecision,
+    ReflectionRecorded,
+    RoutePolicy,
+    StaffRole,
+    ValidationError,
+    testing,
+)
+from ethical_decisions._fields import MAX_TEXT_LENGTH
+
+SECRET = "MARKER-SECRET"
+
+
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (
+            lambda: DecisionMaker(SECRET + " x", StaffRole.CASEWORKER, "border_force", "T"),
+            "staff_id: must be an id",
+        ),
+        (
+            lambda: DecisionMaker("dm-1", StaffRole.CASEWORKER, SECRET, "T"),
+            "business_area: must be a lower-case code",
+        ),
+        (
+            lambda: DecisionMaker("dm-1", StaffRole.CASEWORKER, "border_force", SECRET + "\n"),
+            "team: must be a single line",
+        ),
+        (lambda: Concern(ConcernCategory.OTHER, " \t"), "statement: must not be empty or only whitespace"),
+        (
+            lambda: Concern(ConcernCategory.OTHER, SECRET * 5000),
+            f"statement: must be at most {MAX_TEXT_LENGTH}",
+        ),
+        (
+            lambda: CaseReference("ref", {"Full Name": SECRET}),
+            "personal_details: keys must be lower-case names",
+        ),
+        (lambda: CaseReference("ref", {"full_name": " "}), "personal_details: every value must be non-blank"),
+        (lambda: ProposedDecision(SECRET, "Refuse."), "outcome: must be a lower-case code"),
+        (
+            lambda: RoutePolicy("r", "1", "border_force", response_target_days=0),
+            "response_target_days: must be a whole",
+        ),
+        (lambda: ReflectionRecorded(note=""), "note: must not be empty"),
+    ],
+)
+def test_bad_values_are_refused_without_echoing_them(build: Any, problem: str) -> None:
+    """Each bad value raises the library's ValidationError naming the field and the rule."""
+    with pytest.raises(ValidationError) as caught:
+        build()
+    assert caught.value.problems[0].startswith(problem)
+    assert SECRET not in str(caught.value)
+
+
+def test_enum_fields_accept_their_string_values() -> None:
+    """Enum-typed fields turn their string values into the enum."""
+    maker = DecisionMaker("dm-1", "frontline_officer", "immigration_enforcement", "T")  # type: ignore[arg-type]
+    assert maker.role is StaffRole.FRONTLINE_OFFICER
+
+
+def test_event_times_must_be_utc(dm: DecisionMaker) -> None:
+    """Events without a timezone, or in another one, are refused: the trail is in UTC."""
+    payload = ReflectionRecorded()
+    for when in (
+        dt.datetime(2026, 1, 5, 9, 0),
+        dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    ):
+        with pytest.raises(ValidationError, match="occurred_at: must be a timezone-aware time in UTC"):
+            Event(review_id="rv-1", sequence=1, occurred_at=when, actor=dm, payload=payload)
+
+
+def test_a_clock_without_a_timezone_is_refused(
+    dm: DecisionMaker, case: CaseReference, proposed: ProposedDecision
+) -> None:
+    """A misconfigured clock is caught before anything is recorded."""
+    edm = EthicalDecisions(
+        MemoryStore(), plugins=testing.plugins(), clock=lambda: dt.datetime(2026, 1, 5, 9, 0)
+    )
+    with pytest.raises(ValidationError, match="the clock returned a time without a timezone"):
+        edm.open_review(by=dm, case=case, proposed=proposed)
+    assert list(edm.store.chain()) == []
+
+
+def test_free_text_stays_out_of_repr(case: CaseReference) -> None:
+    """Free text and applicant details never show in repr(), so not in logs or tracebacks either."""
+    assert "A. Applicant" not in repr(case)
+    assert "CSG-2026" not in repr(case)
+    assert (
+        repr(Concern(ConcernCategory.OTHER, SECRET)) == "Concern(category=<ConcernCategory.OTHER: 'other'>)"
+    )
