@@ -86,7 +86,7 @@ from .review import ConcernRecord, ConcernStatus, Referral, ReferralStatus, Reso
 from .routes import DiscretionGuidance, Route, RouteRegistrar, RouteRegistry
 from .service import EthicalDecisions
 from .steps import allowed_steps, decide
-from .store import MemoryStore, Store
+from .store import MemoryStore, SQLiteStore, Store, open_store
 from .transports import QueueTransport, ReferralMessage, Transport
 
 __all__ = [
@@ -157,6 +157,7 @@ __all__ = [
     "RouteRegistrar",
     "RouteRegistry",
     "RouteTeamMember",
+    "SQLiteStore",
     "SchemaVersionError",
     "StaffRole",
     "Stage",
@@ -173,6 +174,7 @@ __all__ = [
     "decide",
     "hookimpl",
     "make_plugins",
+    "open_store",
     "redact_personal_data",
     "replay",
     "verify",

@@ -22,6 +22,7 @@ import attrs
 
 from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
+from ethical_decisions.exceptions import StoreError
 from ethical_decisions.model import ConcernCategory, OutcomeClass, StaffRole, Stage
 from ethical_decisions.review import ReferralStatus
 
@@ -133,6 +134,16 @@ class AppendBatch:
     outbox: tuple[OutboxMessage, ...] = ()
     compliance: ComplianceRecord | None = None
     erase_texts: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        expected = list(range(self.expected_version + 1, self.expected_version + 1 + len(self.events)))
+        if [e.sequence for e in self.events] != expected or any(
+            e.review_id != self.review_id for e in self.events
+        ):
+            raise StoreError(
+                f"an append to review {self.review_id!r} must carry its events numbered from "
+                f"{self.expected_version + 1} without gaps; this is a bug in the caller"
+            )
 
 
 @runtime_checkable

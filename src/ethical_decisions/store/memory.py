@@ -9,11 +9,12 @@ from collections.abc import Collection, Iterator
 import attrs
 from typing_extensions import override
 
-from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord, chain_hash
+from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
-from ethical_decisions.exceptions import ConflictError, NotFoundError
+from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
 from ethical_decisions.review import ReferralStatus
 
+from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
 __all__ = ["MemoryStore"]
@@ -53,17 +54,7 @@ class MemoryStore(Store):
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
-                record = ChainRecord(
-                    position=len(self._chain) + 1,
-                    review_id=sealed.review_id,
-                    sequence=sealed.sequence,
-                    kind=sealed.kind,
-                    occurred_at=sealed.occurred_at,
-                    body=sealed.body,
-                    texts=dict(sealed.texts),
-                    salt=sealed.salt,
-                    hash=chain_hash(previous, sealed.body),
-                )
+                record = link(sealed, position=len(self._chain) + 1, previous=previous)
                 previous = record.hash
                 indexes.append(len(self._chain))
                 self._chain.append(record)
@@ -71,14 +62,12 @@ class MemoryStore(Store):
             self._reviews[batch.review_id] = batch.review
             for referral in batch.referrals:
                 self._referrals[referral.referral_id] = referral
-            for message in batch.outbox:
-                self._outbox[message.message_id] = OutboxRow(
-                    message=message,
-                    status=OutboxStatus.PENDING,
-                    attempts=0,
-                    next_attempt_at=message.created_at,
-                    updated_at=message.created_at,
+            if any(m.message_id in self._outbox for m in batch.outbox):
+                raise StoreError(
+                    "an outbox message with that id is already stored; this is a bug in the caller"
                 )
+            for message in batch.outbox:
+                self._outbox[message.message_id] = pending(message)
             if batch.compliance is not None:
                 self._compliance[batch.review_id] = batch.compliance
             return tuple(written)
@@ -89,7 +78,7 @@ class MemoryStore(Store):
             indexes = self._by_review.get(review_id)
             if not indexes:
                 raise NotFoundError("review", review_id)
-            return tuple(self._chain[i] for i in indexes[after:])
+            return tuple(self._chain[i] for i in indexes[max(after, 0) :])
 
     @override
     def chain(self, *, after: int = 0) -> Iterator[ChainRecord]:
@@ -174,7 +163,7 @@ class MemoryStore(Store):
                     if r.status is OutboxStatus.PENDING and r.next_attempt_at <= now
                 ),
                 key=lambda r: (r.message.created_at, r.message.message_id),
-            )[:limit]
+            )[: max(limit, 0)]
             claimed = []
             for row in due:
                 updated = attrs.evolve(

@@ -1,0 +1,208 @@
+"""The SQL stores' schema, as numbered migration steps shared by SQLite and PostgreSQL.
+
+A store records each step it has applied in ``schema_migrations``. Opening a
+store applies the steps it lacks, in order, in one transaction; a store whose
+highest step is newer than :data:`SCHEMA_VERSION` was written by a newer
+version of the library and is refused.
+
+Steps are frozen once released: a change to the schema is a new step at the
+end of :data:`MIGRATIONS`, never an edit to an old one. The statements name
+column types through placeholders (``{time}``, ``{flag}``…) that each dialect
+fills in: SQLite keeps times as fixed-width ISO 8601 UTC text (so they sort as
+text) and flags as 0/1; PostgreSQL uses ``timestamptz``, ``date`` and
+``boolean``, and the ``"C"`` collation for ids so that they sort as Python
+sorts them.
+
+The tables, for report writers:
+
+``events``
+    the hash chain: one row per event, ``position`` from 1 without gaps.
+``chain_head``
+    one row (``id = 1``): the last link. Appends lock it, so the chain stays one chain.
+``reviews``
+    a summary row per review.
+``referrals``
+    the route teams' queue; ``submitted_month`` is ``YYYY-MM`` (UTC) for monthly counts.
+``outbox``
+    the relay's messages and their delivery state.
+``compliance``
+    one row per closed review, a column per :class:`~ethical_decisions.ComplianceRecord`
+    field; the tuples are JSON arrays, ``extensions`` a JSON object, and
+    ``closed_month`` is ``YYYY-MM`` (UTC).
+``compliance_items``
+    the compliance tuples again, one row per element, for aggregating with plain
+    SQL: ``item`` is ``concern_category``, ``step_used`` or ``route_id``;
+    ``ordinal`` keeps the element's place; join on ``review_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ethical_decisions.exceptions import SchemaVersionError
+
+if TYPE_CHECKING:
+    from ._rows import Dialect
+    from ._sql import Cursor
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate"]
+
+
+@attrs.frozen
+class Migration:
+    """One numbered step of the schema."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+_BOOTSTRAP = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " description TEXT NOT NULL,"
+    " applied_at {time} NOT NULL)"
+)
+"""The table of applied steps; created before any step runs."""
+
+_V1 = (
+    """CREATE TABLE chain_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        position {bigint} NOT NULL,
+        hash TEXT NOT NULL)""",
+    "INSERT INTO chain_head (id, position, hash) VALUES (1, 0, '" + "0" * 64 + "')",
+    """CREATE TABLE events (
+        position {bigint} PRIMARY KEY,
+        review_id {id} NOT NULL,
+        sequence INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        occurred_at {time} NOT NULL,
+        body TEXT NOT NULL,
+        texts TEXT NOT NULL,
+        salt TEXT,
+        hash TEXT NOT NULL,
+        CONSTRAINT events_review_sequence UNIQUE (review_id, sequence))""",
+    """CREATE TABLE reviews (
+        review_id {id} PRIMARY KEY,
+        business_area TEXT NOT NULL,
+        staff_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        opened_at {time} NOT NULL,
+        updated_at {time} NOT NULL,
+        closed_at {time},
+        outcome_class TEXT)""",
+    "CREATE INDEX reviews_opened ON reviews (opened_at, review_id)",
+    "CREATE INDEX reviews_staff ON reviews (staff_id, opened_at)",
+    """CREATE TABLE referrals (
+        referral_id {id} PRIMARY KEY,
+        review_id {id} NOT NULL,
+        route_id TEXT NOT NULL,
+        route_version TEXT NOT NULL,
+        business_area TEXT NOT NULL,
+        status TEXT NOT NULL,
+        referred_by_role TEXT NOT NULL,
+        concern_categories TEXT NOT NULL,
+        submitted_at {time} NOT NULL,
+        submitted_month TEXT NOT NULL,
+        due_by {time} NOT NULL,
+        updated_at {time} NOT NULL,
+        acknowledged_at {time},
+        advice_at {time},
+        closed_at {time})""",
+    "CREATE INDEX referrals_route_status ON referrals (route_id, status)",
+    "CREATE INDEX referrals_submitted ON referrals (submitted_at, referral_id)",
+    """CREATE TABLE outbox (
+        message_id {id} PRIMARY KEY,
+        referral_id {id} NOT NULL,
+        review_id {id} NOT NULL,
+        route_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        created_at {time} NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at {time} NOT NULL,
+        updated_at {time} NOT NULL,
+        delivered_at {time},
+        last_error TEXT)""",
+    "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+    "CREATE INDEX outbox_created ON outbox (created_at, message_id)",
+    """CREATE TABLE compliance (
+        review_id {id} PRIMARY KEY,
+        staff_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        team TEXT NOT NULL,
+        business_area TEXT NOT NULL,
+        guidance_version TEXT NOT NULL,
+        opened_at {time} NOT NULL,
+        reflected_at {time} NOT NULL,
+        closed_at {time} NOT NULL,
+        closed_month TEXT NOT NULL,
+        reflection_recorded {flag} NOT NULL,
+        rationale_recorded {flag} NOT NULL,
+        concern_count INTEGER NOT NULL,
+        concern_categories TEXT NOT NULL,
+        steps_used TEXT NOT NULL,
+        route_ids TEXT NOT NULL,
+        referral_count INTEGER NOT NULL,
+        referred_by_frontline {flag} NOT NULL,
+        advice_recorded {flag} NOT NULL,
+        escalations_followed_through {flag} NOT NULL,
+        unresolved_acknowledged INTEGER NOT NULL,
+        outcome_class TEXT NOT NULL,
+        decision_changed {flag} NOT NULL,
+        first_escalated_at {time},
+        first_advice_at {time},
+        seconds_to_escalate {bigint},
+        seconds_to_advice {bigint},
+        later_outcome_kind TEXT,
+        later_outcome TEXT,
+        later_outcome_on {date},
+        extensions TEXT NOT NULL)""",
+    "CREATE INDEX compliance_staff_closed ON compliance (staff_id, closed_at)",
+    "CREATE INDEX compliance_closed ON compliance (closed_at)",
+    """CREATE TABLE compliance_items (
+        review_id {id} NOT NULL,
+        item TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (review_id, item, ordinal))""",
+    "CREATE INDEX compliance_items_value ON compliance_items (item, value)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
+)
+"""Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The newest schema this version of the library reads and writes."""
+
+
+def migrate(cursor: Cursor, dialect: Dialect, what: str) -> list[int]:
+    """Apply the steps the store lacks, inside the caller's transaction; the versions applied.
+
+    :param what: names the store in an error, e.g. ``"The store at sqlite:////srv/edm.db"``.
+    :raises SchemaVersionError: if a newer version of the library wrote the store.
+    """
+    types = dialect.types
+    cursor.execute(_BOOTSTRAP.format(**types))
+    cursor.execute("SELECT max(version) FROM schema_migrations")
+    found = cursor.fetchone()[0] or 0
+    if found > SCHEMA_VERSION:
+        raise SchemaVersionError(what, found, SCHEMA_VERSION)
+    now = dialect.time(dt.datetime.now(dt.UTC))
+    applied = []
+    for migration in MIGRATIONS[found:]:
+        for statement in migration.statements:
+            cursor.execute(statement.format(**types))
+        cursor.execute(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+            (migration.version, migration.description, now),
+        )
+        applied.append(migration.version)
+    return applied

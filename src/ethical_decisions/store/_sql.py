@@ -1,0 +1,399 @@
+"""What the SQLite and PostgreSQL stores share: every :class:`Store` method, written once in SQL.
+
+A subclass provides connections and transactions (:meth:`SQLStore._write`,
+:meth:`SQLStore._read`), its driver's error classes and the messages for them
+(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._rows.Dialect`. Statements use ``?``
+placeholders; the PostgreSQL store turns them into ``%s``.
+
+Appends lock the one ``chain_head`` row first (SQLite's ``BEGIN IMMEDIATE``
+already makes a writer the only one), so every append sees the head left by
+the one before it and the chain stays a single chain. The review's version is
+checked after that lock, and the unique ``(review_id, sequence)`` constraint
+backs it up: a writer that loses a race gets :class:`ConflictError`.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+import attrs
+from typing_extensions import override
+
+from ethical_decisions.audit import ChainHead, ChainRecord
+from ethical_decisions.compliance import ComplianceRecord
+from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.log import LogEvent, emit
+from ethical_decisions.review import ReferralStatus
+from ethical_decisions.serialization import canonical_json
+
+from . import _rows as rows
+from ._records import link, pending
+from ._schema import SCHEMA_VERSION, migrate
+from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
+
+__all__ = ["Cursor", "SQLStore"]
+
+_PAGE = 1000
+"""Rows read at a time by the methods that stream (chain, compliance records)."""
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the SQL stores use."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last statement."""
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> object:
+        """Run one statement."""
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> object:
+        """Run one statement once per row of *params*."""
+
+    def fetchone(self) -> Any:
+        """The next row, or ``None``."""
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+
+
+def _where(clauses: Sequence[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _equal(**columns: object) -> tuple[list[str], list[object]]:
+    """``column = ?`` conditions, and their values, for the columns given a value other than ``None``."""
+    given = {name: value for name, value in columns.items() if value is not None}
+    return [f"{name} = ?" for name in given], list(given.values())
+
+
+class SQLStore(Store):
+    """A store kept in an SQL database: the shared implementation of SQLite and PostgreSQL."""
+
+    _dialect: rows.Dialect
+    _integrity_errors: tuple[type[Exception], ...]
+    """The driver's errors for a broken constraint: they may mean a lost race (see :meth:`append`)."""
+    _driver_errors: tuple[type[Exception], ...]
+    """The driver's other errors: :meth:`_translated` turns them into :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def _write(self) -> AbstractContextManager[Cursor]:
+        """A write transaction, committed when the block ends and rolled back if it raises.
+
+        Driver errors other than integrity errors become :class:`StoreError`.
+        """
+
+    @abc.abstractmethod
+    def _read(self) -> AbstractContextManager[Cursor]:
+        """A cursor for reading; driver errors become :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def _failure(self, exc: Exception) -> StoreError:
+        """The :class:`StoreError` for a driver error: what failed, without data, and what to do."""
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn driver errors, but for integrity errors, into :class:`StoreError` (no data in it)."""
+        try:
+            yield
+        except self._integrity_errors:
+            raise
+        except self._driver_errors as exc:
+            raise self._failure(exc) from None
+
+    def _before_migrating(self, cursor: Cursor) -> None:
+        """Run first in the migration transaction (PostgreSQL: lock, create the schema)."""
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date, in one transaction, and log what was done."""
+        with self._write() as cursor:
+            self._before_migrating(cursor)
+            applied = migrate(cursor, self._dialect, f"The store at {self.url}")
+        for version in applied:
+            emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=version)
+        emit(LogEvent.STORE_OPENED, store=self._dialect.name, schema_version=SCHEMA_VERSION)
+
+    # -- appending -------------------------------------------------------------------------
+
+    @override
+    def append(self, batch: AppendBatch) -> tuple[ChainRecord, ...]:
+        try:
+            with self._write() as cursor:
+                return self._append(cursor, batch)
+        except self._integrity_errors:
+            # The version check passed, yet a row exists: another writer won the race.
+            actual = self._version(batch.review_id)
+            if actual != batch.expected_version:
+                raise ConflictError(batch.review_id, batch.expected_version, actual) from None
+            raise StoreError(
+                f"Review {batch.review_id!r}: the batch holds an event, referral or outbox message "
+                "that is already stored; nothing was recorded. Build the batch from the review as "
+                "loaded, with new sequence numbers."
+            ) from None
+
+    def _version(self, review_id: str) -> int:
+        with self._read() as cursor:
+            cursor.execute("SELECT max(sequence) FROM events WHERE review_id = ?", (review_id,))
+            return int(cursor.fetchone()[0] or 0)
+
+    def _append(self, cursor: Cursor, batch: AppendBatch) -> tuple[ChainRecord, ...]:
+        d = self._dialect
+        cursor.execute(f"SELECT position, hash FROM chain_head WHERE id = 1{d.lock}")
+        position, previous = cursor.fetchone()
+        cursor.execute("SELECT max(sequence) FROM events WHERE review_id = ?", (batch.review_id,))
+        current = int(cursor.fetchone()[0] or 0)
+        if current != batch.expected_version:
+            raise ConflictError(batch.review_id, batch.expected_version, current)
+        if batch.erase_texts:
+            self._erase_texts(cursor, batch.review_id)
+        written = []
+        for sealed in batch.events:
+            position += 1
+            record = link(sealed, position=position, previous=previous)
+            previous = record.hash
+            written.append(record)
+        if written:
+            cursor.executemany(
+                rows.EVENTS.insert(), [rows.EVENTS.row(d, rows.event_values(r)) for r in written]
+            )
+            cursor.execute("UPDATE chain_head SET position = ?, hash = ? WHERE id = 1", (position, previous))
+        self._write_projections(cursor, batch)
+        return tuple(written)
+
+    def _erase_texts(self, cursor: Cursor, review_id: str) -> None:
+        cursor.execute("SELECT position, texts FROM events WHERE review_id = ?", (review_id,))
+        erased = [
+            (canonical_json(dict.fromkeys(json.loads(texts))), position)
+            for position, texts in cursor.fetchall()
+        ]
+        if erased:
+            cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
+
+    def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
+        d = self._dialect
+        cursor.execute(
+            rows.REVIEWS.insert(upsert=True), rows.REVIEWS.row(d, attrs.asdict(batch.review, recurse=False))
+        )
+        if batch.referrals:
+            cursor.executemany(
+                rows.REFERRALS.insert(upsert=True),
+                [rows.REFERRALS.row(d, attrs.asdict(r, recurse=False)) for r in batch.referrals],
+            )
+        if batch.outbox:
+            cursor.executemany(
+                rows.OUTBOX.insert(),
+                [rows.OUTBOX.row(d, rows.outbox_values(pending(m))) for m in batch.outbox],
+            )
+        record = batch.compliance
+        if record is not None:
+            cursor.execute(
+                rows.COMPLIANCE.insert(upsert=True),
+                rows.COMPLIANCE.row(d, attrs.asdict(record, recurse=False)),
+            )
+            cursor.execute("DELETE FROM compliance_items WHERE review_id = ?", (record.review_id,))
+            items = rows.compliance_items(record)
+            if items:
+                cursor.executemany(
+                    rows.COMPLIANCE_ITEMS.insert(), [rows.COMPLIANCE_ITEMS.row(d, i) for i in items]
+                )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @override
+    def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
+        with self._read() as cursor:
+            cursor.execute(
+                f"SELECT {rows.EVENTS.names} FROM events"
+                " WHERE review_id = ? AND sequence > ? ORDER BY sequence",
+                (review_id, after),
+            )
+            found = cursor.fetchall()
+            if not found:
+                cursor.execute("SELECT 1 FROM events WHERE review_id = ? LIMIT 1", (review_id,))
+                if cursor.fetchone() is None:
+                    raise NotFoundError("review", review_id)
+        return tuple(self._event(row) for row in found)
+
+    def _event(self, row: Sequence[Any]) -> ChainRecord:
+        return ChainRecord(**rows.EVENTS.values(self._dialect, row))
+
+    @override
+    def chain(self, *, after: int = 0) -> Iterator[ChainRecord]:
+        # Page by position rather than hold a cursor open while the caller works through it.
+        position = after
+        while True:
+            with self._read() as cursor:
+                cursor.execute(
+                    f"SELECT {rows.EVENTS.names} FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                    (position, _PAGE),
+                )
+                page = [self._event(row) for row in cursor.fetchall()]
+            yield from page
+            if len(page) < _PAGE:
+                return
+            position = page[-1].position
+
+    @override
+    def head(self) -> ChainHead | None:
+        with self._read() as cursor:
+            cursor.execute("SELECT position, hash FROM chain_head WHERE id = 1")
+            position, hash_ = cursor.fetchone()
+        return ChainHead(position, hash_) if position else None
+
+    @override
+    def reviews(
+        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+    ) -> list[ReviewRecord]:
+        clauses, params = _equal(business_area=business_area, staff_id=staff_id)
+        if open_only:
+            clauses.append("closed_at IS NULL")
+        table = rows.REVIEWS
+        sql = f"SELECT {table.names} FROM reviews{_where(clauses)} ORDER BY opened_at, review_id"
+        return [ReviewRecord(**values) for values in self._select(table, sql, params)]
+
+    def _select(self, table: rows.Table, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        with self._read() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return [table.values(self._dialect, row) for row in found]
+
+    @override
+    def referral(self, referral_id: str) -> ReferralRecord:
+        table = rows.REFERRALS
+        found = self._select(
+            table, f"SELECT {table.names} FROM referrals WHERE referral_id = ?", (referral_id,)
+        )
+        if not found:
+            raise NotFoundError("referral", referral_id)
+        return ReferralRecord(**found[0])
+
+    @override
+    def referrals(
+        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+    ) -> list[ReferralRecord]:
+        clauses, params = _equal(route_id=route_id)
+        if statuses is not None:
+            wanted = sorted({ReferralStatus(s).value for s in statuses})
+            if not wanted:
+                return []
+            clauses.append(f"status IN ({', '.join('?' for _ in wanted)})")
+            params.extend(wanted)
+        table = rows.REFERRALS
+        sql = f"SELECT {table.names} FROM referrals{_where(clauses)} ORDER BY submitted_at, referral_id"
+        return [ReferralRecord(**values) for values in self._select(table, sql, params)]
+
+    @override
+    def compliance_records(
+        self,
+        *,
+        staff_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> Iterator[ComplianceRecord]:
+        d = self._dialect
+        clauses, params = _equal(staff_id=staff_id)
+        if closed_from is not None:
+            clauses.append("closed_at >= ?")
+            params.append(d.time(closed_from))
+        if closed_before is not None:
+            clauses.append("closed_at < ?")
+            params.append(d.time(closed_before))
+        return self._compliance_pages(clauses, params)
+
+    def _compliance_pages(self, clauses: list[str], params: list[Any]) -> Iterator[ComplianceRecord]:
+        table = rows.COMPLIANCE
+        after: tuple[Any, ...] = ()
+        while True:
+            keyset = ["(closed_at, review_id) > (?, ?)"] if after else []
+            sql = (
+                f"SELECT {table.names} FROM compliance{_where(clauses + keyset)}"
+                " ORDER BY closed_at, review_id LIMIT ?"
+            )
+            page = [ComplianceRecord(**v) for v in self._select(table, sql, [*params, *after, _PAGE])]
+            yield from page
+            if len(page) < _PAGE:
+                return
+            after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- the outbox --------------------------------------------------------------------------
+
+    @override
+    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+        if limit <= 0:
+            return []
+        d, table = self._dialect, rows.OUTBOX
+        with self._write() as cursor:
+            cursor.execute(
+                f"SELECT {table.names} FROM outbox WHERE status = ? AND next_attempt_at <= ?"
+                f" ORDER BY created_at, message_id LIMIT ?{d.claim}",
+                (OutboxStatus.PENDING.value, d.time(now), limit),
+            )
+            due = [rows.outbox_row(table.values(d, row)) for row in cursor.fetchall()]
+            claimed = [
+                attrs.evolve(row, attempts=row.attempts + 1, next_attempt_at=now + lease, updated_at=now)
+                for row in due
+            ]
+            if claimed:
+                cursor.executemany(
+                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, updated_at = ?"
+                    " WHERE message_id = ?",
+                    [
+                        (r.attempts, d.time(r.next_attempt_at), d.time(now), r.message.message_id)
+                        for r in claimed
+                    ],
+                )
+        return claimed
+
+    def _update_outbox(self, message_id: str, assignments: str, params: Sequence[Any]) -> None:
+        with self._write() as cursor:
+            cursor.execute(f"UPDATE outbox SET {assignments} WHERE message_id = ?", (*params, message_id))
+            if cursor.rowcount == 0:
+                raise NotFoundError("outbox message", message_id)
+
+    @override
+    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
+        when = self._dialect.time(at)
+        self._update_outbox(
+            message_id,
+            "status = ?, delivered_at = ?, updated_at = ?, last_error = NULL",
+            (OutboxStatus.DELIVERED.value, when, when),
+        )
+
+    @override
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
+    ) -> None:
+        status = OutboxStatus.DEAD if dead else OutboxStatus.PENDING
+        d = self._dialect
+        self._update_outbox(
+            message_id,
+            "status = ?, next_attempt_at = ?, updated_at = ?, last_error = ?",
+            (status.value, d.time(next_attempt_at), d.time(at), error),
+        )
+
+    @override
+    def outbox(self, *, status: OutboxStatus | None = None) -> list[OutboxRow]:
+        table = rows.OUTBOX
+        clauses, params = _equal(status=None if status is None else OutboxStatus(status).value)
+        sql = f"SELECT {table.names} FROM outbox{_where(clauses)} ORDER BY created_at, message_id"
+        return [rows.outbox_row(values) for values in self._select(table, sql, params)]
+
+    @override
+    def redrive(self, message_id: str, *, at: dt.datetime) -> None:
+        when = self._dialect.time(at)
+        with self._write() as cursor:
+            cursor.execute(
+                "UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?"
+                " WHERE message_id = ? AND status = ?",
+                (OutboxStatus.PENDING.value, when, when, message_id, OutboxStatus.DEAD.value),
+            )
+            if cursor.rowcount == 0:
+                cursor.execute("SELECT 1 FROM outbox WHERE message_id = ?", (message_id,))
+                if cursor.fetchone() is None:
+                    raise NotFoundError("outbox message", message_id)

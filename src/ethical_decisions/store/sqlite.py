@@ -1,0 +1,207 @@
+"""The SQLite store: the embedded default, for one casework server.
+
+One file holds everything. Every connection runs in WAL mode (readers never
+wait for the writer) with ``synchronous=FULL`` (a committed append survives a
+power cut). Writes start with ``BEGIN IMMEDIATE``, so a writer takes the write
+lock before it reads what it will change, and two writers, in one process or
+several, take turns. A writer waits for the lock up to the busy timeout, and
+``BEGIN IMMEDIATE`` is retried a few times with a growing, jittered pause for
+the cases where SQLite answers "busy" without waiting (such as recovery of the
+WAL after a crash), so "database is locked" does not reach a caller under
+normal contention.
+
+Python 3.11's :mod:`sqlite3` has no ``autocommit`` argument: connections are
+opened with ``isolation_level=None`` and every transaction is explicit.
+Connections are kept in a small pool and lent to one thread at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from typing_extensions import override
+
+from ethical_decisions.exceptions import StoreError
+
+from . import _rows as rows
+from ._sql import Cursor, SQLStore
+
+__all__ = ["SQLiteStore"]
+
+_BEGIN_ATTEMPTS = 6
+_FIRST_PAUSE = 0.01
+_LONGEST_PAUSE = 0.5
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def _is_busy(exc: Exception) -> bool:
+    # Extended codes (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT…) keep the primary code in the low byte.
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES
+
+
+class SQLiteStore(SQLStore):
+    """A store in one SQLite file; safe for many threads and several processes.
+
+    The schema is created or brought up to date when the store is opened.
+
+    :param path: the database file; created if missing (its folder must exist).
+    :param busy_timeout: seconds a writer waits for another's transaction to end,
+        per attempt.
+    :raises StoreError: if the file cannot be opened or is not a store.
+    :raises SchemaVersionError: if a newer version of ethical-decisions wrote it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+        name = os.fspath(path)
+        if name in ("", ":memory:") or name.startswith("file:"):
+            raise StoreError(
+                "An SQLite store needs a file path; for a store in memory use MemoryStore "
+                "(or the URL memory://)."
+            )
+        self._path = Path(name).absolute()
+        self._busy_timeout = busy_timeout
+        self._dialect = rows.SQLITE
+        self._integrity_errors = (sqlite3.IntegrityError,)
+        self._driver_errors = (sqlite3.Error,)
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._opened: list[sqlite3.Connection] = []
+        self._closed = False
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """``sqlite:///`` and the file's absolute path, e.g. ``sqlite:////srv/edm/reviews.db``."""
+        return f"sqlite:///{self._path.as_posix()}"
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    def close(self) -> None:
+        """Close every connection. The store is not used afterwards."""
+        with self._lock:
+            self._closed = True
+            opened, self._opened, self._idle = self._opened, [], []
+        for connection in opened:
+            connection.close()
+
+    # -- connections and transactions --------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            (mode,) = connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            if mode != "wal":
+                raise StoreError(
+                    f"The SQLite store at {self.url} cannot use write-ahead logging (it reports journal "
+                    f"mode {mode!r}); keep the file on a local disk, not a network share."
+                )
+            connection.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _checkout(self) -> sqlite3.Connection:
+        with self._lock:
+            self._require_open()
+            if self._idle:
+                return self._idle.pop()
+        connection = self._connect()
+        with self._lock:
+            try:
+                self._require_open()
+            except StoreError:
+                connection.close()
+                raise
+            self._opened.append(connection)
+        return connection
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"The SQLite store at {self.url} is closed; open it again to use it.")
+
+    def _checkin(self, connection: sqlite3.Connection) -> None:
+        try:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            usable = False  # a connection that cannot roll back is not lent again
+        else:
+            usable = True
+        with self._lock:
+            if usable and not self._closed:
+                self._idle.append(connection)
+                return
+            if connection in self._opened:
+                self._opened.remove(connection)
+        connection.close()
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        connection = self._checkout()
+        try:
+            yield connection
+        finally:
+            self._checkin(connection)
+
+    def _begin(self, connection: sqlite3.Connection) -> None:
+        pause = _FIRST_PAUSE
+        for attempt in range(1, _BEGIN_ATTEMPTS + 1):
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or attempt == _BEGIN_ATTEMPTS:
+                    raise
+                time.sleep(pause * (1 + random.random()))
+                pause = min(pause * 2, _LONGEST_PAUSE)
+            else:
+                return
+
+    @override
+    def _failure(self, exc: Exception) -> StoreError:
+        code = getattr(exc, "sqlite_errorname", type(exc).__name__)
+        if _is_busy(exc):
+            return StoreError(
+                f"The SQLite store at {self.url} stayed locked by other writers ({code}); nothing was "
+                "recorded. Try again; if it persists, look for a process holding a long transaction."
+            )
+        return StoreError(
+            f"The SQLite store at {self.url} failed ({code}); nothing was recorded. Check that the file "
+            "is an ethical-decisions store, that its folder exists and is writable and the disk is not "
+            "full, then try again."
+        )
+
+    @override
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Cursor]:
+        with self._translated(), self._connection() as connection:
+            self._begin(connection)
+            try:
+                yield connection.cursor()
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    @override
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Cursor]:
+        with self._translated(), self._connection() as connection:
+            yield connection.cursor()
