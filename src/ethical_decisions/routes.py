@@ -14,7 +14,7 @@ from typing import Protocol
 
 import attrs
 
-from ._fields import validate_label
+from ._fields import validate_free_text, validate_label
 from .exceptions import DuplicateRouteError, NoRouteError
 from .model import DiscretionScope, RoutePolicy
 from .transports import QueueTransport, Transport
@@ -37,7 +37,7 @@ class Route:
     policy: RoutePolicy
     name: str = attrs.field(validator=validate_label)
     business_area_name: str = attrs.field(validator=validate_label)
-    description: str = attrs.field(validator=attrs.validators.instance_of(str))
+    description: str = attrs.field(validator=validate_free_text)
     transport: Transport = attrs.field(factory=QueueTransport)
 
     @property
@@ -71,7 +71,7 @@ class DiscretionGuidance:
 
     scope: DiscretionScope
     title: str = attrs.field(validator=validate_label)
-    text: str = attrs.field(validator=attrs.validators.instance_of(str))
+    text: str = attrs.field(validator=validate_free_text)
     reference: str | None = None
 
 

@@ -1,19 +1,50 @@
 """Transports: how a referral message reaches a route's team.
 
-The relay hands each outbox message to its route's transport. A transport
-either returns (delivered) or raises :class:`~ethical_decisions.DeliveryError`
-(the relay retries, then keeps the message as a dead letter). Every message
-carries an idempotency key, so a team's system can ignore a repeat.
+The relay (:mod:`ethical_decisions.relay`) hands each outbox message to its
+route's transport. A transport either returns (delivered) or raises
+:class:`~ethical_decisions.DeliveryError` (the relay retries, then keeps the
+message as a dead letter). Every message carries an idempotency key, the same
+on every attempt, so a team's system can ignore a repeat.
+
+Two transports ship with the library:
+
+- :class:`QueueTransport`, the default: the referral waits in the store's own
+  queue and the route's team works it through the library;
+- :class:`WebhookTransport`: an HTTP POST of the message's JSON, signed with a
+  secret shared with the team's system, for teams that run their own.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import http.client
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["QueueTransport", "ReferralMessage", "Transport"]
+from .exceptions import DeliveryError, ValidationError
+from .serialization import canonical_json
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "QueueTransport",
+    "ReferralMessage",
+    "Transport",
+    "WebhookTransport",
+    "sign",
+    "verify_signature",
+]
+
+SIGNATURE_HEADER = "X-EDM-Signature"
+"""The header that carries ``sha256=<hex HMAC-SHA256 of the body with the shared secret>``."""
+
+_RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+_MAX_TIMEOUT = 120  # well inside the relay's default lease of five minutes
 
 
 @attrs.frozen
@@ -35,6 +66,10 @@ class ReferralMessage:
     route_id: str
     route_version: str
     body: Mapping[str, Any] = attrs.field(repr=False)
+
+    def json(self) -> bytes:
+        """The body as the UTF-8 JSON the team receives: canonical, so its signature is stable."""
+        return canonical_json(self.body).encode("utf-8")
 
 
 @runtime_checkable
@@ -64,3 +99,132 @@ class QueueTransport:
 
     def deliver(self, message: ReferralMessage) -> None:
         """Nothing to send: the referral is already in the store."""
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature header's value for *body*: ``"sha256=<hex HMAC-SHA256>"``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(body: bytes, secret: bytes, signature: str | None) -> bool:
+    """Whether *signature* (the header's value) was made from *body* with *secret*.
+
+    For a team's receiver written in Python; compares in constant time.
+    """
+    return signature is not None and hmac.compare_digest(sign(body, secret), signature)
+
+
+def _check_url(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    parts = urllib.parse.urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "The webhook's configuration", ["url: must be an http:// or https:// URL with a host name"]
+        )
+
+
+def _check_secret(instance: object, attribute: attrs.Attribute[Any], value: bytes) -> None:
+    if not value:
+        raise ValidationError(
+            "The webhook's configuration", ["secret: must not be empty; share one with the receiver"]
+        )
+
+
+def _check_timeout(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= _MAX_TIMEOUT:
+        raise ValidationError(
+            "The webhook's configuration",
+            [f"timeout: must be more than 0 and at most {_MAX_TIMEOUT} seconds"],
+        )
+
+
+def _to_bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: urllib would follow one with a GET that drops the body."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@attrs.frozen
+class WebhookTransport:
+    """POSTs each message's JSON to the route team's own system.
+
+    Each request carries the headers ``Content-Type: application/json``,
+    ``Idempotency-Key`` (the same on every attempt at a message) and
+    ``X-EDM-Signature: sha256=<hex>``, the HMAC-SHA256 of the exact body with
+    the shared *secret*, which the receiver should check before trusting the
+    body (see :func:`verify_signature`).
+
+    A 2xx answer means delivered. 408, 429, any 5xx, a timeout or a connection
+    that fails is worth retrying; any other answer (including a redirect, which
+    is not followed) is not, and the message becomes a dead letter at once. The
+    errors raised name the status or the kind of failure only, never the body.
+
+    :param url: where to POST, ``http://`` or ``https://``.
+    :param secret: the secret shared with the receiver.
+    :param timeout: seconds to wait for the receiver to connect and answer.
+    """
+
+    url: str = attrs.field(validator=_check_url, repr=False)
+    secret: bytes = attrs.field(converter=_to_bytes, validator=_check_secret, repr=False)
+    timeout: float = attrs.field(default=10.0, converter=float, validator=_check_timeout)
+
+    @property
+    def name(self) -> str:
+        """``"webhook"``."""
+        return "webhook"
+
+    def deliver(self, message: ReferralMessage) -> None:
+        """POST *message*; return if the receiver answered 2xx.
+
+        :raises DeliveryError: naming the status or the failure, and whether retrying may help.
+        """
+        body = message.json()
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": message.idempotency_key,
+                SIGNATURE_HEADER: sign(body, self.secret),
+                "User-Agent": "ethical-decisions",
+            },
+        )
+        opener = urllib.request.build_opener(_NoRedirects)
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            status = exc.code
+        except urllib.error.URLError as exc:
+            failure = type(exc.reason).__name__ if isinstance(exc.reason, BaseException) else "URLError"
+            raise self._unreachable(failure) from None
+        except (OSError, http.client.HTTPException) as exc:  # timeouts, resets, malformed answers
+            raise self._unreachable(type(exc).__name__) from None
+        _check_status(status)
+
+    def _unreachable(self, failure: str) -> DeliveryError:
+        return DeliveryError(
+            f"The webhook could not be reached or did not answer within {self.timeout:g} s ({failure}); "
+            "the relay will try again.",
+            retryable=True,
+        )
+
+
+def _check_status(status: int) -> None:
+    if 200 <= status < 300:
+        return
+    if status >= 500 or status in _RETRYABLE_CLIENT_ERRORS or status < 200:
+        raise DeliveryError(f"The webhook answered HTTP {status}; the relay will try again.", retryable=True)
+    if 300 <= status < 400:
+        problem = "a redirect, which is not followed; configure the final URL"
+    else:
+        problem = "a refusal; check the webhook's URL and shared secret and the receiver"
+    raise DeliveryError(
+        f"The webhook answered HTTP {status}, {problem}, then re-drive the dead letter.", retryable=False
+    )
