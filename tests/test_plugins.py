@@ -18,6 +18,7 @@ from ethical_decisions import (
     EthicalDecisions,
     Event,
     FinalDecision,
+    PluginError,
     ProposedDecision,
     Review,
     hookimpl,
@@ -164,6 +165,23 @@ def test_garbage_from_a_plugin_is_refused_and_reported(
         "garbage in ethical_decisions_discretion_guidance: returned something other than a list of "
         "DiscretionGuidance",
     }
+
+
+def test_a_route_plugins_own_error_is_reported_in_full() -> None:
+    """When a route plugin raises the library's own error, its message (what to fix) is kept."""
+
+    class Misconfigured:
+        @hookimpl
+        def ethical_decisions_register_routes(self, register: object) -> None:
+            """Fail the way a misconfigured deployment does."""
+            raise PluginError("my_route", "set EDM_MY_ROUTE_WEBHOOK_SECRET too")
+
+    plugins = testing.plugins(("misconfigured", Misconfigured()))
+    assert len(plugins.routes()) == 0
+    assert [str(p) for p in plugins.problems()] == [
+        "misconfigured in ethical_decisions_register_routes: raised PluginError: "
+        "Plugin 'my_route': set EDM_MY_ROUTE_WEBHOOK_SECRET too"
+    ]
 
 
 def test_two_plugins_cannot_add_the_same_field(

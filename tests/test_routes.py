@@ -88,11 +88,13 @@ def test_uninstalled_distribution_is_reported_and_registers_nothing(plugin: Rout
 
 
 def test_response_target_is_a_deployment_setting(plugin: RoutePlugin) -> None:
-    """The target defaults to 10 days and is overridden by ``EDM_<ROUTE_ID>_RESPONSE_TARGET_DAYS``."""
-    overridden = plugin.route({"EDM_TEST_ROUTE_RESPONSE_TARGET_DAYS": "15"})
+    """The target defaults to 10 days; EDM_<ID>_RESPONSE_TARGET_DAYS overrides it and marks the version."""
+    default = plugin.route({}).policy
+    overridden = plugin.route({"EDM_TEST_ROUTE_RESPONSE_TARGET_DAYS": "15"}).policy
 
-    assert 10 == DEFAULT_RESPONSE_TARGET_DAYS == plugin.route({}).policy.response_target_days
-    assert overridden.policy.response_target_days == 15
+    assert 10 == DEFAULT_RESPONSE_TARGET_DAYS == default.response_target_days
+    assert overridden.response_target_days == 15
+    assert f"{default.version}+target15" == overridden.version
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "ten", "1.5"])

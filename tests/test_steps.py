@@ -597,6 +597,15 @@ class TestAfterClosing:
         with pytest.raises(StepError, match="already erased"):
             edm.erase_free_text(closed.review_id, by=RecordsOfficer("ro-7"))
 
+    def test_an_erasure_by_another_server_reaches_this_ones_cache(
+        self, edm: EthicalDecisions, closed: Review, route: Route
+    ) -> None:
+        """A server that read a review before another erased it shows the erasure, not the old words."""
+        other = testing.service(RoutesPlugin(route), store=edm.store)
+        assert other.review(closed.review_id).case.reference != ERASED
+        edm.erase_free_text(closed.review_id, by=RecordsOfficer("ro-7"))
+        assert other.review(closed.review_id).case.reference == ERASED
+
     def test_nothing_is_ever_edited(self, edm: EthicalDecisions, closed: Review) -> None:
         """Events are frozen: an attempt to change one in memory fails, and the store offers no update."""
         event = edm.trail(closed.review_id)[0]

@@ -24,7 +24,7 @@ from . import hookspecs
 from ._builtin import LoggingPlugin
 from .compliance import ComplianceRecord, Scalar
 from .events import Event
-from .exceptions import DuplicateRouteError, PluginError
+from .exceptions import DuplicateRouteError, EthicalDecisionsError, PluginError
 from .log import LogEvent, emit
 from .model import ConcernCategory
 from .review import Review
@@ -130,9 +130,7 @@ class Plugins:
                 except DuplicateRouteError:
                     raise
                 except Exception as exc:  # a broken plugin must not hide the others' routes
-                    self._report(
-                        plugin, "ethical_decisions_register_routes", exc, f"raised {type(exc).__name__}"
-                    )
+                    self._report(plugin, "ethical_decisions_register_routes", exc, _problem(exc))
             self._routes = registry
         return self._routes
 
@@ -193,6 +191,13 @@ class Plugins:
                 extensions[key] = value
                 added_by[key] = plugin
         return attrs.evolve(record, extensions=extensions)
+
+
+def _problem(exc: Exception) -> str:
+    """What a failing hook did: the library's own messages (which never hold free text) in full."""
+    if isinstance(exc, EthicalDecisionsError):
+        return f"raised {type(exc).__name__}: {exc}"
+    return f"raised {type(exc).__name__}"
 
 
 def _check_extensions(extra: object, added_by: Mapping[str, str]) -> str | None:

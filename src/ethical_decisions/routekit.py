@@ -158,13 +158,18 @@ class RoutePlugin:
         area_name = self.business_area_name or KNOWN_BUSINESS_AREAS.get(
             self.business_area, self.business_area
         )
+        target = response_target_days(self.route_id, environ)
+        version = self.version or self._installed_version()
+        if target != DEFAULT_RESPONSE_TARGET_DAYS:
+            # A deployment's own target changes the rules, so it changes the version referrals record.
+            version = f"{version}+target{target}"
         policy = RoutePolicy(
             route_id=self.route_id,
-            version=self.version or self._installed_version(),
+            version=version,
             business_area=self.business_area,
             eligible_roles=self.eligible_roles,
             requirements_by_role=self.requirements_by_role,
-            response_target_days=response_target_days(self.route_id, environ),
+            response_target_days=target,
         )
         description = (
             f"The escalation route for {area_name} in the Ethical Decision-Making Model "

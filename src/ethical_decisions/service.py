@@ -125,6 +125,9 @@ class EthicalDecisions:
         with self._cache_lock:
             cached = self._cache.get(review_id)
         records = self.store.load(review_id, after=cached.version if cached else 0)
+        if cached is not None and any(r.kind == FreeTextErased.kind for r in records):
+            # Another process erased the words; the cached review still holds them.
+            cached, records = None, self.store.load(review_id)
         review = cached
         for record in records:
             review = evolve(review, record.event())

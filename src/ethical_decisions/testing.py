@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 
 import attrs
 
 from .model import DecisionMaker, RoutePolicy, RouteTeamMember, StaffRole
 from .plugins import Plugins, make_plugins
 from .routes import Route
-from .service import EthicalDecisions
+from .service import Clock, EthicalDecisions
 from .store import MemoryStore, Store
 
 __all__ = [
@@ -63,13 +64,16 @@ def plugins(*extra: object, builtins: bool = True) -> Plugins:
 def service(
     *extra: object,
     store: Store | None = None,
-    clock: FakeClock | None = None,
+    clock: Clock | None = None,
     installed: bool = False,
+    new_id: Callable[[], str] | None = None,
 ) -> EthicalDecisions:
     """An :class:`~ethical_decisions.EthicalDecisions` on a :class:`MemoryStore` with a :class:`FakeClock`.
 
     :param extra: plugins to register.
     :param installed: also load the installed plugins (entry points).
+    :param new_id: makes review ids; by default ``rv-test-0001``, ``rv-test-0002``… (pass another when
+        two services share a store).
     """
     counter = itertools.count(1)
     manager = make_plugins(blocked=(), entry_points=installed, extra=extra)
@@ -77,7 +81,7 @@ def service(
         store if store is not None else MemoryStore(),
         plugins=manager,
         clock=clock if clock is not None else FakeClock(),
-        new_id=lambda: f"rv-test-{next(counter):04d}",
+        new_id=new_id or (lambda: f"rv-test-{next(counter):04d}"),
     )
 
 
