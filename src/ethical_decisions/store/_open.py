@@ -35,8 +35,9 @@ def open_store(url: str | None = None) -> Store:
         ``postgres://``; needs ``pip install 'ethical-decisions[postgres]'``),
         where a ``schema`` query parameter names the PostgreSQL schema to use
         (default ``public``), e.g. ``postgresql://edm@db/casework?schema=edm``.
-        By default the :data:`DATABASE_URL_VARIABLE` environment variable, else
-        :data:`DEFAULT_DATABASE_URL`.
+        By default the :data:`~ethical_decisions.store.DATABASE_URL_VARIABLE` environment
+        variable (``EDM_DATABASE_URL``), else
+        :data:`~ethical_decisions.store.DEFAULT_DATABASE_URL`.
     :raises StoreError: if the URL is not one of these, or the store cannot be opened.
     :raises SchemaVersionError: if a newer version of ethical-decisions wrote the store.
     """

@@ -24,6 +24,7 @@ from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import StoreError
 from ethical_decisions.model import ConcernCategory, OutcomeClass, StaffRole, Stage
+from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.review import ReferralStatus
 
 __all__ = [
@@ -197,6 +198,31 @@ class Store(Protocol):
         closed_before: dt.datetime | None = None,
     ) -> Iterator[ComplianceRecord]:
         """Compliance records of closed reviews, by closing time, optionally filtered."""
+
+    def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
+        """What a PDR report shows of one decision-maker: counts over their reviews closed in *period*.
+
+        Counted where the records are (in SQL for the SQL stores); see
+        :class:`~ethical_decisions.reports.PdrFigures` for what each figure counts.
+        """
+
+    def pdr_sample(
+        self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
+    ) -> list[ComplianceRecord]:
+        """*size* of the decision-maker's records closed in *period*, at random, by closing time.
+
+        Every store picks the same records for the same *seed*; without one the pick is fresh each time.
+
+        :raises ValidationError: if *size* is negative.
+        """
+
+    def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
+        """What a department report shows: referrals submitted and reviews closed in *period*.
+
+        Aggregated where the records are, never loaded one by one. *as_of* is
+        when the report is made: referrals still awaiting advice and due before
+        it count as overdue. See :class:`~ethical_decisions.reports.DepartmentFigures`.
+        """
 
     def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
         """Take up to *limit* pending messages due by *now*, oldest first, for delivery.

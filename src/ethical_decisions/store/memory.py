@@ -12,6 +12,8 @@ from typing_extensions import override
 from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.reports import reference
+from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.review import ReferralStatus
 
 from ._records import link, pending
@@ -152,6 +154,25 @@ class MemoryStore(Store):
             and (closed_before is None or r.closed_at < closed_before)
         )
         return iter(sorted(selected, key=lambda r: (r.closed_at, r.review_id)))
+
+    @override
+    def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
+        with self._lock:
+            records, reviews = list(self._compliance.values()), list(self._reviews.values())
+        return reference.pdr_figures(records, reviews, staff_id, period)
+
+    @override
+    def pdr_sample(
+        self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
+    ) -> list[ComplianceRecord]:
+        mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
+        return reference.pdr_sample(mine, size, seed)
+
+    @override
+    def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
+        with self._lock:
+            records, referrals = list(self._compliance.values()), list(self._referrals.values())
+        return reference.department_figures(records, referrals, period, as_of=as_of)
 
     @override
     def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:

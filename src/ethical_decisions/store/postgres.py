@@ -26,6 +26,7 @@ from typing import Any
 from typing_extensions import override
 
 from ethical_decisions.exceptions import StoreError
+from ethical_decisions.reports.sql import ReportQueries
 
 from . import _rows as rows
 from ._sql import Cursor, SQLStore
@@ -93,7 +94,7 @@ class _Cursor:
         return self._cursor.fetchall()
 
 
-class PostgresStore(SQLStore):
+class PostgresStore(ReportQueries, SQLStore):
     """A store in a PostgreSQL database, shared by many servers; thread-safe.
 
     The schema is created or brought up to date when the store is opened.

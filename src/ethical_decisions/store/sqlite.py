@@ -29,6 +29,7 @@ from pathlib import Path
 from typing_extensions import override
 
 from ethical_decisions.exceptions import StoreError
+from ethical_decisions.reports.sql import ReportQueries
 
 from . import _rows as rows
 from ._sql import Cursor, SQLStore
@@ -46,7 +47,7 @@ def _is_busy(exc: Exception) -> bool:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES
 
 
-class SQLiteStore(SQLStore):
+class SQLiteStore(ReportQueries, SQLStore):
     """A store in one SQLite file; safe for many threads and several processes.
 
     The schema is created or brought up to date when the store is opened.

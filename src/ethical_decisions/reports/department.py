@@ -1,0 +1,94 @@
+"""The department report: how the model is used across the department, with small counts suppressed.
+
+Windrush Recommendation 17's measures of success are "an increase in case
+escalation for ethical considerations" and, over time, fewer decisions
+"overturned at tribunal"; Recommendation 22 asks for trends to be spotted and
+fed back. The report shows escalations per route per month, who referred,
+how reviews ended, time to advice against each route's target, what
+concerns were about month by month, and how often challenged decisions were
+overturned for reviews with concerns and without.
+
+It is read widely, so every count under the threshold is suppressed, with
+secondary suppression wherever a total would give a small count away (see
+:mod:`ethical_decisions.reports.suppression`); shares and means of a
+suppressed count are suppressed too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import attrs
+
+from .document import Report
+from .figures import DepartmentFigures
+from .sections import department_tables
+from .suppression import DEFAULT_THRESHOLD, check_threshold
+
+__all__ = ["DepartmentReport"]
+
+
+def _how_to_read(period: str, as_of: dt.datetime, t: int) -> tuple[str, ...]:
+    return (
+        f"How the Ethical Decision-Making Model was used across the department from {period}: how often "
+        "concerns were escalated and by whom, how reviews ended, how quickly each route gave advice, what "
+        "concerns were about, and how decisions fared when challenged.",
+        "What good looks like: more escalations for ethical considerations, and fewer decisions overturned "
+        "at tribunal. A rise in escalations is the aim, not a warning sign: it means staff feel able to "
+        "raise concerns.",
+        f"Counts from 1 to {t - 1} are shown as \u201c<{t}\u201d so that no one can be identified. "
+        "\u201c[c]\u201d marks a number hidden so that a small one cannot be worked out by subtracting from "
+        "a total. 0 means none. A share or average worked out from a hidden number is hidden too.",
+        "Referral figures count referrals submitted in the period; review figures count reviews closed in "
+        f"it. \u201cAwaiting advice now\u201d is as of {as_of.day} {as_of:%B %Y %H:%M} UTC.",
+    )
+
+
+@attrs.frozen(kw_only=True)
+class DepartmentReport(Report):
+    """The department report for a period. Build it with :meth:`from_figures`."""
+
+    kind = "department"
+    dimensions = (
+        "route",
+        "month",
+        "referred_by",
+        "timing",
+        "due",
+        "outcome_class",
+        "decision",
+        "category",
+        "concerns",
+        "result",
+    )
+
+    as_of: dt.datetime
+
+    @classmethod
+    def from_figures(
+        cls,
+        figures: DepartmentFigures,
+        *,
+        made_at: dt.datetime,
+        threshold: int = DEFAULT_THRESHOLD,
+        route_names: Mapping[str, str] | None = None,
+    ) -> DepartmentReport:
+        """The report of *figures*, suppressing counts under *threshold*.
+
+        :param route_names: routes' names by id (from the installed plugins); by default the ids in words.
+        :raises ValidationError: if *threshold* is not a whole number of 3 or more.
+        """
+        t = check_threshold(threshold)
+        tables = department_tables(figures, t, route_names)
+        return cls(
+            title="Ethical decision-making: department report",
+            subject="All business areas",
+            period=figures.period,
+            made_at=made_at,
+            threshold=t,
+            suppression=f"Counts under {t} are suppressed so that no one can be identified.",
+            how_to_read=_how_to_read(figures.period.describe(), figures.as_of, t),
+            tables=tables,
+            as_of=figures.as_of,
+        )

@@ -1,0 +1,215 @@
+"""The raw figures behind the reports: what a store counts, before anything is suppressed or worded.
+
+A store computes these (:meth:`~ethical_decisions.store.Store.pdr_figures`,
+:meth:`~ethical_decisions.store.Store.department_figures`); the report
+builders turn them into tables. Every mapping of counts keeps only its non-zero
+entries, sorted by key, so two stores that counted the same things give equal
+figures. Timings are in whole seconds, each time cut to the second before
+subtracting, so that every store rounds alike.
+
+This module imports only the model, so the store protocol can use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from ethical_decisions.compliance import StepUsed
+from ethical_decisions.exceptions import ValidationError
+from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+
+__all__ = ["DepartmentFigures", "PdrFigures", "Period", "choose_sample", "tally", "whole_seconds"]
+
+_K = TypeVar("_K")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_SECOND = dt.timedelta(seconds=1)
+
+
+def _order(key: object) -> tuple[str, ...]:
+    return tuple(str(k) for k in key) if isinstance(key, tuple) else (str(key),)
+
+
+def _counts(value: Mapping[_K, int]) -> dict[_K, int]:
+    return {key: value[key] for key in sorted(value, key=_order) if value[key]}
+
+
+def whole_seconds(start: dt.datetime, end: dt.datetime) -> int:
+    """Seconds from *start* to *end*, each cut to the whole second first (as the SQL stores count)."""
+    return (end - _EPOCH) // _SECOND - (start - _EPOCH) // _SECOND
+
+
+def _utc(instance: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            "The report period", [f"{attribute.name}: give a time with a timezone, e.g. UTC"]
+        )
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value
+
+
+@attrs.frozen
+class Period:
+    """The time a report covers: from *start* (included) to *end* (excluded), in UTC.
+
+    Build one from days with :meth:`from_dates`.
+    """
+
+    start: dt.datetime = attrs.field(validator=_utc, converter=_to_utc)
+    end: dt.datetime = attrs.field(validator=_utc, converter=_to_utc)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValidationError("The report period", ["end: must be after the start; check the dates"])
+
+    @classmethod
+    def from_dates(cls, first_day: dt.date, last_day: dt.date) -> Period:
+        """The whole days from *first_day* to *last_day*, both included, in UTC."""
+        if last_day < first_day:
+            raise ValidationError("The report period", ["to: the last day is before the first day"])
+        start = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
+        return cls(start, dt.datetime.combine(last_day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1))
+
+    @property
+    def first_day(self) -> dt.date:
+        """The first day in the period."""
+        return self.start.date()
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day in the period (the day of the last moment before :attr:`end`)."""
+        return (self.end - dt.timedelta(microseconds=1)).date()
+
+    def __contains__(self, when: object) -> bool:
+        return isinstance(when, dt.datetime) and self.start <= when < self.end
+
+    def months(self) -> tuple[str, ...]:
+        """Every month the period touches, as ``YYYY-MM``, in order."""
+        year, month = self.start.year, self.start.month
+        last = (self.last_day.year, self.last_day.month)
+        found = []
+        while (year, month) <= last:
+            found.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return tuple(found)
+
+    def describe(self) -> str:
+        """The period in words, e.g. ``"1 January 2026 to 31 March 2026"``."""
+        return f"{_day(self.first_day)} to {_day(self.last_day)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _count_field() -> Any:
+    return attrs.field(factory=dict, converter=_counts)
+
+
+@attrs.frozen
+class PdrFigures:
+    """One decision-maker's use of the model in a period: counts over their reviews closed in it.
+
+    Only :attr:`open_at_end` looks at reviews not closed in the period.
+    """
+
+    staff_id: str
+    period: Period
+    closed: int = 0
+    """Reviews closed in the period."""
+    reflection_recorded: int = 0
+    rationale_recorded: int = 0
+    with_concerns: int = 0
+    """Reviews with at least one concern articulated."""
+    concerns: int = 0
+    """Concerns articulated, in all."""
+    concerns_by_category: Mapping[ConcernCategory, int] = _count_field()
+    steps: Mapping[StepUsed, int] = _count_field()
+    """Reviews that used each step."""
+    outcomes: Mapping[OutcomeClass, int] = _count_field()
+    decisions_changed: int = 0
+    proceeded_unresolved: int = 0
+    """Reviews finalised with concerns unresolved, each acknowledged with reasons."""
+    escalated: int = 0
+    """Reviews with at least one referral."""
+    referrals: int = 0
+    followed_through: int = 0
+    """Escalated reviews whose every referral ended with advice or was withdrawn with a reason."""
+    advice_sought: int = 0
+    """Reviews with a discussion or a referral."""
+    advice_recorded: int = 0
+    """Of :attr:`advice_sought`, reviews where every discussion and answered referral carries its advice."""
+    later_outcomes: Mapping[LaterOutcomeResult, int] = _count_field()
+    """The latest recorded challenge's result (administrative review, appeal or tribunal), by result."""
+    open_at_end: int = 0
+    """The decision-maker's reviews opened before the period's end and not closed by then."""
+
+
+@attrs.frozen
+class DepartmentFigures:
+    """The department's use of the model in a period.
+
+    Referral figures count referrals *submitted* in the period; outcome and
+    concern figures count reviews *closed* in it; :attr:`awaiting` and
+    :attr:`overdue` are every referral awaiting advice when the report is made
+    (*as_of*), whenever submitted.
+    """
+
+    period: Period
+    as_of: dt.datetime
+    escalations: Mapping[tuple[str, str], int] = _count_field()
+    """Referrals by route and month of submission (``YYYY-MM``)."""
+    frontline: Mapping[str, int] = _count_field()
+    """Referrals made by frontline officers, by route."""
+    advised: Mapping[str, int] = _count_field()
+    """Referrals that got advice, by route."""
+    within_target: Mapping[str, int] = _count_field()
+    """Referrals whose advice came by their due time, by route."""
+    advice_seconds: Mapping[str, int] = _count_field()
+    """Whole seconds from submission to advice, summed over :attr:`advised`, by route."""
+    target_seconds: Mapping[str, int] = _count_field()
+    """The longest response target among the route's referrals, in seconds."""
+    awaiting: Mapping[str, int] = _count_field()
+    """Referrals awaiting advice at *as_of*, by route."""
+    overdue: Mapping[str, int] = _count_field()
+    """Of :attr:`awaiting`, those due before *as_of*."""
+    outcomes: Mapping[OutcomeClass, int] = _count_field()
+    """Reviews by how they ended."""
+    changed: Mapping[OutcomeClass, int] = _count_field()
+    """Reviews whose final decision differs from the proposed one, by how they ended."""
+    categories: Mapping[tuple[str, ConcernCategory], int] = _count_field()
+    """Concerns by month of closing and category."""
+    challenges: Mapping[tuple[bool, LaterOutcomeResult], int] = _count_field()
+    """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result."""
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """Every route that appears in the figures, sorted."""
+        keys: set[str] = {route for route, _ in self.escalations}
+        keys.update(self.awaiting, self.advised)
+        return tuple(sorted(keys))
+
+
+def choose_sample(ids: Sequence[str], size: int, seed: int | None) -> list[str]:
+    """*size* of *ids* at random (all of them if fewer), in their given order; the same for the same seed.
+
+    :raises ValidationError: if *size* is negative.
+    """
+    if size < 0:
+        raise ValidationError("The sample size", ["size: must be zero or more"])
+    chosen = set(random.Random(seed).sample(list(ids), min(size, len(ids))))
+    return [i for i in ids if i in chosen]
+
+
+def tally(pairs: Iterable[tuple[_K, int]]) -> dict[_K, int]:
+    """Add up ``(key, count)`` pairs by key."""
+    found: dict[_K, int] = {}
+    for key, count in pairs:
+        found[key] = found.get(key, 0) + count
+    return found

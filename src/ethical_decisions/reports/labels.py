@@ -1,0 +1,63 @@
+"""Words for the codes in the figures: concern categories, steps, outcome classes, months, routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from ethical_decisions.compliance import StepUsed
+from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+
+__all__ = ["CATEGORY", "OUTCOME", "RESULT", "STEP", "month_label", "route_label"]
+
+CATEGORY: Mapping[ConcernCategory, str] = {
+    ConcernCategory.UNFAIR_OUTCOME: "Unfair outcome",
+    ConcernCategory.UNINTENDED_CONSEQUENCE: "Unintended consequence",
+    ConcernCategory.VULNERABILITY: "Vulnerability",
+    ConcernCategory.EVIDENTIAL_BURDEN: "Burden or standard of proof",
+    ConcernCategory.EQUALITY_OR_HUMAN_RIGHTS: "Equality or human rights",
+    ConcernCategory.ERROR_IN_RECORDS: "Error in records",
+    ConcernCategory.OTHER: "Other",
+}
+"""Each concern category in words."""
+
+STEP: Mapping[StepUsed, str] = {
+    StepUsed.DISCRETION_INSIDE_RULES: "Discretion inside the Rules",
+    StepUsed.DISCRETION_OUTSIDE_RULES: "Discretion outside the Rules",
+    StepUsed.DISCUSSION: "Discussed with someone",
+    StepUsed.ESCALATION: "Escalated to a route",
+    StepUsed.INFORMATION_REQUESTED: "Route asked for more information",
+    StepUsed.REFERRAL_WITHDRAWN: "Referral withdrawn, with a reason",
+}
+"""Each step of the model in words."""
+
+OUTCOME: Mapping[OutcomeClass, str] = {
+    OutcomeClass.NO_CONCERNS: "No concerns",
+    OutcomeClass.RESOLVED_BY_DISCRETION: "Resolved by discretion",
+    OutcomeClass.RESOLVED_BY_DISCUSSION: "Resolved by discussion",
+    OutcomeClass.RESOLVED_AFTER_ESCALATION: "Resolved after escalation",
+    OutcomeClass.PROCEEDED_WITH_UNRESOLVED_CONCERNS: "Proceeded, concerns unresolved",
+}
+"""How a review ended, in words."""
+
+RESULT: Mapping[LaterOutcomeResult, str] = {
+    LaterOutcomeResult.UPHELD: "Upheld",
+    LaterOutcomeResult.OVERTURNED: "Overturned",
+    LaterOutcomeResult.WITHDRAWN: "Withdrawn",
+}
+"""What a challenge decided, in words."""
+
+
+def month_label(month: str) -> str:
+    """``"2026-01"`` as ``"Jan 2026"``."""
+    return f"{dt.date(int(month[:4]), int(month[5:7]), 1):%b %Y}"
+
+
+def route_label(route_id: str, names: Mapping[str, str] | None = None) -> str:
+    """The route's name from *names*, else its id in words.
+
+    ``"safety_valve_mechanism"`` becomes ``"Safety Valve Mechanism"``.
+    """
+    if names and route_id in names:
+        return names[route_id]
+    return route_id.replace("_", " ").title()

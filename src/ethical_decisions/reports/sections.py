@@ -1,0 +1,223 @@
+"""The department report's sections: every count entered in one ledger, suppressed together, laid out.
+
+Each set of counts that adds up to a shown total is entered as a matrix with
+its totals (:meth:`~ethical_decisions.reports.ledger.Ledger.matrix`), so that
+suppression sees every total a reader could subtract from; a count shown in
+two tables (a route's referrals) is one entry. Shares and means are worked out
+from the cells as shown, so a suppressed count suppresses them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+
+from . import labels
+from .document import ALL, Chart, Row, Table, days_cell, share_cell
+from .figures import DepartmentFigures, tally
+from .ledger import Ledger, Matrix
+
+__all__ = ["department_tables"]
+
+_REC17 = "Windrush Lessons Learned Review response, Recommendation 17"
+
+
+def _split(
+    part: Mapping[Any, int], whole: Mapping[Any, int], first: str, key: Callable[[str], Any] = str
+) -> Callable[[str, str], int]:
+    """A row's count in two columns: *part* in column *first*, the rest of *whole* in the other."""
+
+    def count(row: str, column: str) -> int:
+        found = part.get(key(row), 0)
+        return found if column == first else whole.get(key(row), 0) - found
+
+    return count
+
+
+def _row(ledger: Ledger, matrix: Matrix, row: str, label: str, columns: tuple[str, ...]) -> Row:
+    return Row(label, tuple(ledger.cell(matrix.key(row, c)) for c in columns), total=row == ALL)
+
+
+def _grid(
+    ledger: Ledger, matrix: Matrix, rows: Mapping[str, str], columns: tuple[str, ...]
+) -> tuple[Row, ...]:
+    """The rows of *matrix*, each with its columns then its total, and a total row."""
+    return tuple(_row(ledger, matrix, r, label, (*columns, ALL)) for r, label in {**rows, ALL: "All"}.items())
+
+
+def department_tables(
+    figures: DepartmentFigures, threshold: int, route_names: Mapping[str, str] | None
+) -> tuple[Table, ...]:
+    """The department report's tables for *figures*, counts under *threshold* suppressed."""
+    f, t = figures, threshold
+    ledger = Ledger(t)
+    months = f.period.months()
+    routes = {r: labels.route_label(r, route_names) for r in f.routes}
+    categories = {c.value: labels.CATEGORY[c] for c in ConcernCategory}
+    outcomes = {o.value: labels.OUTCOME[o] for o in OutcomeClass}
+
+    escalations = ledger.matrix(
+        "referrals", ("route", routes), ("month", months), lambda r, m: f.escalations.get((r, m), 0)
+    )
+    route_totals = tally((route, n) for (route, _), n in f.escalations.items())
+    referred = ledger.matrix(
+        "referrals",
+        ("route", routes),
+        ("referred_by", ("frontline", "other")),
+        _split(f.frontline, route_totals, "frontline"),
+        row_totals=lambda r: escalations.key(r, ALL),
+        grand=escalations.key(ALL, ALL),
+    )
+    advised = ledger.matrix(
+        "referrals_advised",
+        ("route", routes),
+        ("timing", ("within_target", "after_target")),
+        _split(f.within_target, f.advised, "within_target"),
+    )
+    awaiting = ledger.matrix(
+        "referrals_awaiting",
+        ("route", routes),
+        ("due", ("overdue", "not_yet_due")),
+        _split(f.overdue, f.awaiting, "overdue"),
+    )
+    ended = ledger.matrix(
+        "reviews",
+        ("outcome_class", outcomes),
+        ("decision", ("changed", "unchanged")),
+        _split(f.changed, f.outcomes, "changed", OutcomeClass),
+    )
+    concerns = ledger.matrix(
+        "concerns",
+        ("category", categories),
+        ("month", months),
+        lambda c, m: f.categories.get((m, ConcernCategory(c)), 0),
+    )
+    groups = {"with_concerns": "Reviews with concerns", "no_concerns": "Reviews with no concerns"}
+    challenged = ledger.matrix(
+        "challenges_decided",
+        ("concerns", groups),
+        ("result", ("upheld", "overturned")),
+        lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
+    )
+
+    referred_rows = []
+    for r, label in {**routes, ALL: "All routes"}.items():
+        front, other, total = (ledger.cell(referred.key(r, c)) for c in ("frontline", "other", ALL))
+        share = share_cell("share_frontline", (("route", r),), front, total)
+        referred_rows.append(Row(label, (front, other, share), total=r == ALL))
+
+    advice_rows = []
+    for r, label in {**routes, ALL: "All routes"}.items():
+        within, after, count = (
+            ledger.cell(advised.key(r, c)) for c in ("within_target", "after_target", ALL)
+        )
+        dims = (("route", r),)
+        seconds = f.advice_seconds.get(r, 0) if r != ALL else sum(f.advice_seconds.values())
+        target = days_cell("target_days", dims, f.target_seconds.get(r)) if r != ALL else None
+        advice_rows.append(
+            Row(
+                label,
+                (
+                    target,
+                    count,
+                    within,
+                    after,
+                    share_cell("share_within_target", dims, within, count),
+                    days_cell("mean_days_to_advice", dims, seconds, over=count),
+                ),
+                total=r == ALL,
+            )
+        )
+
+    decided_rows = []
+    for g, label in {**groups, ALL: "All challenged reviews"}.items():
+        decided, upheld, overturned = (
+            ledger.cell(challenged.key(g, c)) for c in (ALL, "upheld", "overturned")
+        )
+        share = share_cell("share_overturned", (("concerns", g),), overturned, decided)
+        decided_rows.append(Row(label, (decided, upheld, overturned, share), total=g == ALL))
+
+    month_headers = tuple(labels.month_label(m) for m in months)
+    return (
+        Table(
+            "escalations",
+            "Escalations per route per month",
+            "Referrals submitted to each route in each month of the period. A review escalated twice "
+            "counts twice.",
+            "Route",
+            (*month_headers, "Total"),
+            _grid(ledger, escalations, routes, months),
+            Chart.TREND,
+            aim="More escalations for ethical considerations is the aim: the Home Office said it "
+            f"expects \u201can increase in case escalation for ethical considerations\u201d ({_REC17}).",
+        ),
+        Table(
+            "referred_by",
+            "Who referred",
+            "Referrals submitted in the period by frontline officers (who meet people in their work) "
+            "and by caseworkers and other staff.",
+            "Route",
+            ("Frontline officers", "Caseworkers and others", "Share frontline"),
+            tuple(referred_rows),
+        ),
+        Table(
+            "outcomes",
+            "How reviews ended",
+            "Reviews closed in the period by the furthest step any of their concerns needed, and whether "
+            "the final decision differed from the decision proposed before reflection.",
+            "Outcome",
+            ("Reviews", "Decision changed", "Unchanged"),
+            tuple(
+                _row(ledger, ended, o, label, (ALL, "changed", "unchanged"))
+                for o, label in {**outcomes, ALL: "All reviews"}.items()
+            ),
+            Chart.BARS,
+        ),
+        Table(
+            "time_to_advice",
+            "Time to advice against each route's target",
+            "Referrals submitted in the period that have had advice: how many came within the route's "
+            "response target (the longest target in force, in days) and the mean days from referral "
+            "to advice.",
+            "Route",
+            ("Target (days)", "Advised", "Within target", "After target", "Share within", "Mean days"),
+            tuple(advice_rows),
+            Chart.BARS,
+            chart_column=4,
+        ),
+        Table(
+            "awaiting_advice",
+            "Referrals awaiting advice now",
+            "Every referral still waiting for its route's advice when the report was made, whenever it "
+            "was submitted, and how many of them are past their due date.",
+            "Route",
+            ("Overdue", "Not yet due", "Awaiting"),
+            _grid(ledger, awaiting, routes, ("overdue", "not_yet_due")),
+        ),
+        Table(
+            "concern_categories",
+            "Concern categories over time",
+            "Concerns put into words on reviews closed in each month, by category: a rise in one kind "
+            "may point to a rule or a process to feed back to policy (Windrush Recommendation 22).",
+            "Category",
+            (*month_headers, "Total"),
+            _grid(ledger, concerns, categories, months),
+            Chart.TREND,
+        ),
+        Table(
+            "overturned",
+            "Overturned at appeal or tribunal",
+            "Decisions from reviews closed in the period whose latest challenge, at appeal or tribunal, "
+            "has been decided, for reviews that raised concerns and reviews that did not. Withdrawn "
+            "challenges and administrative reviews are left out.",
+            "Reviews",
+            ("Decided", "Upheld", "Overturned", "Share overturned"),
+            tuple(decided_rows),
+            Chart.BARS,
+            chart_column=3,
+            aim="Fewer decisions overturned at tribunal is the aim, as the model helps get decisions "
+            f"right first time ({_REC17}).",
+        ),
+    )

@@ -1,0 +1,101 @@
+"""One decision-maker's figures, counted through the ``(staff_id, closed_at)`` index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.reports.figures import PdrFigures, Period, choose_sample
+from ethical_decisions.store import _rows as rows
+
+from ._common import contains, occurrences
+
+if TYPE_CHECKING:
+    from ethical_decisions.store._rows import Dialect
+    from ethical_decisions.store._sql import Cursor
+
+__all__ = ["pdr_figures", "pdr_sample"]
+
+_MINE = "staff_id = ? AND closed_at >= ? AND closed_at < ?"
+
+
+def _statement(dialect: Dialect) -> tuple[str, list[tuple[str, object]]]:
+    """One pass over the person's records: each column a figure, named by (figure, key)."""
+    sought = f"(referral_count > 0 OR {contains(dialect, 'steps_used', StepUsed.DISCUSSION.value)})"
+    columns: list[tuple[str, str, object]] = [
+        ("count(*)", "closed", None),
+        ("count(*) FILTER (WHERE reflection_recorded)", "reflection_recorded", None),
+        ("count(*) FILTER (WHERE rationale_recorded)", "rationale_recorded", None),
+        ("count(*) FILTER (WHERE concern_count > 0)", "with_concerns", None),
+        ("coalesce(sum(concern_count), 0)", "concerns", None),
+        ("count(*) FILTER (WHERE decision_changed)", "decisions_changed", None),
+        ("count(*) FILTER (WHERE unresolved_acknowledged > 0)", "proceeded_unresolved", None),
+        ("count(*) FILTER (WHERE referral_count > 0)", "escalated", None),
+        ("coalesce(sum(referral_count), 0)", "referrals", None),
+        (
+            "count(*) FILTER (WHERE referral_count > 0 AND escalations_followed_through)",
+            "followed_through",
+            None,
+        ),
+        (f"count(*) FILTER (WHERE {sought})", "advice_sought", None),
+        (f"count(*) FILTER (WHERE {sought} AND advice_recorded)", "advice_recorded", None),
+    ]
+    columns += [(f"count(*) FILTER (WHERE outcome_class = '{o.value}')", "outcomes", o) for o in OutcomeClass]
+    columns += [
+        (f"count(*) FILTER (WHERE later_outcome = '{r.value}')", "later_outcomes", r)
+        for r in LaterOutcomeResult
+    ]
+    columns += [
+        (f"coalesce(sum({occurrences('concern_categories', c.value)}), 0)", "concerns_by_category", c)
+        for c in ConcernCategory
+    ]
+    columns += [
+        (f"count(*) FILTER (WHERE {contains(dialect, 'steps_used', s.value)})", "steps", s) for s in StepUsed
+    ]
+    sql = f"SELECT {', '.join(c for c, _, _ in columns)} FROM compliance WHERE {_MINE}"
+    return sql, [(name, key) for _, name, key in columns]
+
+
+def pdr_figures(cursor: Cursor, dialect: Dialect, staff_id: str, period: Period) -> PdrFigures:
+    """The :class:`PdrFigures` of *staff_id* for *period*, counted in the database.
+
+    One pass over the person's records through the ``(staff_id, closed_at)``
+    index, and a count of their reviews open at the period's end.
+    """
+    sql, names = _statement(dialect)
+    cursor.execute(sql, (staff_id, dialect.time(period.start), dialect.time(period.end)))
+    figures: dict[str, Any] = {}
+    for (name, key), value in zip(names, cursor.fetchone(), strict=True):
+        if key is None:
+            figures[name] = int(value)
+        else:
+            figures.setdefault(name, {})[key] = int(value)
+    cursor.execute(
+        "SELECT count(*) FROM reviews WHERE staff_id = ? AND opened_at < ?"
+        " AND (closed_at IS NULL OR closed_at >= ?)",
+        (staff_id, dialect.time(period.end), dialect.time(period.end)),
+    )
+    (open_at_end,) = cursor.fetchone()
+    return PdrFigures(staff_id=staff_id, period=period, open_at_end=int(open_at_end), **figures)
+
+
+def pdr_sample(
+    cursor: Cursor, dialect: Dialect, staff_id: str, period: Period, *, size: int, seed: int | None
+) -> list[ComplianceRecord]:
+    """*size* of the person's records closed in *period*, at random, by closing time.
+
+    The same seed picks the same records as the memory store does.
+    """
+    mine = (staff_id, dialect.time(period.start), dialect.time(period.end))
+    cursor.execute(f"SELECT review_id FROM compliance WHERE {_MINE} ORDER BY closed_at, review_id", mine)
+    chosen = choose_sample([row[0] for row in cursor.fetchall()], size, seed)
+    if not chosen:
+        return []
+    table = rows.COMPLIANCE
+    cursor.execute(
+        f"SELECT {table.names} FROM compliance WHERE review_id IN ({', '.join('?' for _ in chosen)})"
+        " ORDER BY closed_at, review_id",
+        chosen,
+    )
+    return [ComplianceRecord(**table.values(dialect, row)) for row in cursor.fetchall()]

@@ -1,0 +1,189 @@
+"""Small-count suppression: no count under the threshold is shown, or can be worked out from a total.
+
+The department report is read widely. A count of one or two referrals to a
+route in a month, or of concerns of one kind, could point to the member of
+staff (or the applicant) behind it, so:
+
+* **primary suppression**: every count from 1 to *threshold* - 1 is hidden and
+  shown as ``<5`` (for the default threshold of 5). Zero is shown: it
+  identifies no one.
+* **secondary suppression**: counts are published in groups with their total
+  (a route's months and the route's total, say). Where the hidden counts of a
+  group could be worked out from the total and the counts still shown, the
+  smallest non-zero count still shown is hidden too, shown as ``[c]``, and the
+  group is checked again; if none is left, the total is hidden. "Worked out"
+  takes the reader's knowledge into account: a ``<5`` cell is 1 to 4, a
+  ``[c]`` cell is at least the threshold (a smaller one would be ``<5``), so
+  one hidden cell is given away, and so are two ``<5`` cells that must add up
+  to 8 (both are 4) or to 2 (both are 1).
+* a count hidden in one group may still be worked out in another (a row's
+  total from its column), so the reader's knowledge is followed across groups:
+  a count is known if it is shown, or is the only unknown of a group. Groups are
+  checked until no small count is known and none can be pinned down by a known
+  total. Where a group has nothing left to hide (every non-zero count in it is
+  hidden already), the smallest count shown in the groups it shares counts
+  with is hidden instead.
+
+This protects against working a count out from the totals of the groups it is
+in, one equation at a time, and chains of them. It is not a full audit of every
+combination of equations (linear programming over the whole table); the
+tables here are small and their groups simple rows and columns.
+
+The threshold must be at least 3: with 2, ``<2`` could only be 1.
+
+Rates and means computed from a hidden count are hidden as well (the report
+builders see to that). The PDR report does not suppress: see
+:mod:`ethical_decisions.reports.pdr`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+import attrs
+
+from ethical_decisions.exceptions import ValidationError
+
+__all__ = ["DEFAULT_THRESHOLD", "Group", "Mark", "check_threshold", "suppress"]
+
+DEFAULT_THRESHOLD = 5
+"""Counts from 1 to 4 are suppressed unless a report is asked for another threshold."""
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+class Mark(enum.Enum):
+    """Whether a count is shown."""
+
+    SHOWN = "shown"
+    SMALL = "small"
+    """Under the threshold (primary suppression)."""
+    HIDDEN = "hidden"
+    """Hidden so that a small count cannot be worked out from a total (secondary suppression)."""
+
+
+@attrs.frozen
+class Group(Generic[_K]):
+    """Counts published together with their total: *total* is the sum of *members*."""
+
+    total: _K
+    members: tuple[_K, ...]
+
+
+def check_threshold(threshold: int) -> int:
+    """*threshold*, if it is a whole number of at least 3.
+
+    :raises ValidationError: if it is not (with 2, every ``<2`` would show a 1).
+    """
+    if type(threshold) is not int or threshold < 3:  # a bool is an int, but not a threshold
+        raise ValidationError("The suppression threshold", ["threshold: give a whole number of 3 or more"])
+    return threshold
+
+
+def suppress(counts: Mapping[_K, int], groups: Iterable[Group[_K]], threshold: int) -> dict[_K, Mark]:
+    """How each of *counts* is to be shown, so that none under *threshold* is revealed.
+
+    Every group's total and members must be keys of *counts*.
+    """
+    check_threshold(threshold)
+    marks = {key: Mark.SMALL if 0 < n < threshold else Mark.SHOWN for key, n in counts.items()}
+    every = tuple(groups)
+    near: dict[_K, list[Group[_K]]] = {key: [] for key in counts}
+    for group in every:
+        for key in (group.total, *group.members):
+            near[key].append(group)
+    while True:
+        hide = _first_to_hide(every, counts, marks, near, threshold)
+        if hide is None:
+            return marks
+        marks[hide] = Mark.HIDDEN
+
+
+def _first_to_hide(
+    groups: Sequence[Group[_K]],
+    counts: Mapping[_K, int],
+    marks: Mapping[_K, Mark],
+    near: Mapping[_K, list[Group[_K]]],
+    threshold: int,
+) -> _K | None:
+    """The next count to hide, or ``None`` when no small count can be worked out (or none is left to hide)."""
+    known = _known(marks, groups)
+    for group in groups:
+        if _gives_away(group, counts, marks, known, threshold):
+            key = _next_to_hide(group, counts, marks, near)
+            if key is not None:
+                return key
+    return None
+
+
+def _known(marks: Mapping[_K, Mark], groups: Sequence[Group[_K]]) -> set[_K]:
+    """The counts a reader knows exactly: those shown, and those worked out as the one unknown of a group."""
+    known = {key for key, mark in marks.items() if mark is Mark.SHOWN}
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            unknown = [k for k in (group.total, *group.members) if k not in known]
+            if len(unknown) == 1:
+                known.add(unknown[0])
+                changed = True
+    return known
+
+
+def _gives_away(
+    group: Group[_K], counts: Mapping[_K, int], marks: Mapping[_K, Mark], known: set[_K], threshold: int
+) -> bool:
+    """Whether a reader could work out a small count of *group*, exactly, from what is known."""
+    everything = (group.total, *group.members)
+    if all(k in known for k in everything) and any(marks[k] is Mark.SMALL for k in everything):
+        return True  # a small count is the one this group lets a reader work out
+    if group.total not in known:
+        return False
+    unknown = [m for m in group.members if m not in known]
+    if not unknown:
+        return False
+    rest = counts[group.total] - sum(counts[m] for m in group.members if m in known)
+    bounds = [_bounds(marks[m], rest, threshold) for m in unknown]
+    low_sum = sum(low for low, _ in bounds)
+    high_sum = sum(high for _, high in bounds)
+    for low, high in bounds:
+        least = max(low, rest - (high_sum - high))
+        most = min(high, rest - (low_sum - low))
+        if least >= most:
+            return True
+    return False
+
+
+def _bounds(mark: Mark, rest: int, threshold: int) -> tuple[int, int]:
+    """What a reader knows of a hidden count: at least, at most."""
+    if mark is Mark.SMALL:
+        return 1, min(threshold - 1, rest)
+    return threshold, rest
+
+
+def _next_to_hide(
+    group: Group[_K], counts: Mapping[_K, int], marks: Mapping[_K, Mark], near: Mapping[_K, list[Group[_K]]]
+) -> _K | None:
+    """The count to hide next for *group*: its smallest non-zero member still shown, else its total.
+
+    If the group has nothing left to hide, its hidden counts are being worked out
+    through groups it shares counts with: the smallest non-zero count shown in
+    those (then in theirs, and so on) is hidden instead.
+    """
+    shown = [m for m in group.members if marks[m] is Mark.SHOWN and counts[m] > 0]
+    if shown:
+        return min(shown, key=lambda m: counts[m])
+    if marks[group.total] is Mark.SHOWN and counts[group.total] > 0:
+        return group.total
+    seen, frontier = [group], [group]
+    while frontier:
+        keys = {k for g in frontier for k in (g.total, *g.members)}
+        frontier = [g for k in keys for g in near[k] if all(g is not s for s in seen)]
+        seen += frontier
+        candidates = {k for g in frontier for k in (g.total, *g.members)}
+        shown = [k for k in candidates if marks[k] is Mark.SHOWN and counts[k] > 0]
+        if shown:
+            return min(shown, key=lambda k: (counts[k], repr(k)))
+    return None

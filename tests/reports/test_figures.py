@@ -1,0 +1,270 @@
+"""The figures the stores count for reports: worked out by hand for the memory store, equal in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ethical_decisions import ConcernCategory, LaterOutcomeResult, OutcomeClass, StepUsed, ValidationError
+from ethical_decisions.reports import DepartmentFigures, PdrFigures, Period
+from ethical_decisions.reports import sql as report_sql
+from ethical_decisions.store import SQLiteStore, Store
+from ethical_decisions.store._rows import SQLITE
+
+from .conftest import AS_OF, CCU, QUARTER, SVM, quarter
+
+if TYPE_CHECKING:
+    from tests.store.conftest import Backend
+
+DAY = 86400
+C, S, OC, R = ConcernCategory, StepUsed, OutcomeClass, LaterOutcomeResult
+
+DM_QUARTER = PdrFigures(
+    staff_id="dm-0001",
+    period=QUARTER,
+    closed=7,  # B, C, D, E, F, G, H: not A (December), I (open), J or K (closed in April)
+    reflection_recorded=7,
+    rationale_recorded=7,
+    with_concerns=6,
+    concerns=7,
+    concerns_by_category={
+        C.VULNERABILITY: 2,
+        C.EVIDENTIAL_BURDEN: 1,
+        C.ERROR_IN_RECORDS: 1,
+        C.UNFAIR_OUTCOME: 1,
+        C.OTHER: 1,
+        C.EQUALITY_OR_HUMAN_RIGHTS: 1,
+    },
+    steps={
+        S.DISCRETION_INSIDE_RULES: 6,
+        S.DISCRETION_OUTSIDE_RULES: 1,
+        S.DISCUSSION: 5,
+        S.ESCALATION: 3,
+        S.INFORMATION_REQUESTED: 1,
+        S.REFERRAL_WITHDRAWN: 1,
+    },
+    outcomes={
+        OC.NO_CONCERNS: 1,
+        OC.RESOLVED_BY_DISCRETION: 1,
+        OC.RESOLVED_BY_DISCUSSION: 1,
+        OC.RESOLVED_AFTER_ESCALATION: 2,
+        OC.PROCEEDED_WITH_UNRESOLVED_CONCERNS: 2,
+    },
+    decisions_changed=2,
+    proceeded_unresolved=2,
+    escalated=3,
+    referrals=3,
+    followed_through=3,  # E and G advised, H withdrawn with a reason
+    advice_sought=5,
+    advice_recorded=5,
+    later_outcomes={R.UPHELD: 1, R.OVERTURNED: 1},
+    open_at_end=2,  # I, and K which closed after the quarter
+)
+
+DEPARTMENT_QUARTER = DepartmentFigures(
+    period=QUARTER,
+    as_of=AS_OF,
+    escalations={(CCU, "2026-02"): 1, (CCU, "2026-03"): 3, (SVM, "2026-01"): 1, (SVM, "2026-02"): 2},
+    frontline={SVM: 2},
+    advised={CCU: 2, SVM: 3},
+    within_target={CCU: 1, SVM: 2},
+    advice_seconds={CCU: (3 + 14) * DAY, SVM: (2 + 9 + 2) * DAY},
+    target_seconds={CCU: 10 * DAY, SVM: 5 * DAY},
+    awaiting={CCU: 2},
+    overdue={CCU: 1},
+    outcomes={
+        OC.NO_CONCERNS: 7,
+        OC.RESOLVED_BY_DISCRETION: 2,
+        OC.RESOLVED_BY_DISCUSSION: 1,
+        OC.RESOLVED_AFTER_ESCALATION: 5,
+        OC.PROCEEDED_WITH_UNRESOLVED_CONCERNS: 2,
+    },
+    changed={OC.NO_CONCERNS: 1, OC.RESOLVED_BY_DISCRETION: 1, OC.RESOLVED_AFTER_ESCALATION: 3},
+    categories={
+        ("2026-01", C.VULNERABILITY): 2,
+        ("2026-02", C.VULNERABILITY): 3,
+        ("2026-02", C.EVIDENTIAL_BURDEN): 1,
+        ("2026-02", C.ERROR_IN_RECORDS): 1,
+        ("2026-02", C.UNFAIR_OUTCOME): 1,
+        ("2026-02", C.UNINTENDED_CONSEQUENCE): 1,
+        ("2026-03", C.OTHER): 1,
+        ("2026-03", C.VULNERABILITY): 1,
+        ("2026-03", C.EQUALITY_OR_HUMAN_RIGHTS): 1,
+    },
+    challenges={(True, R.UPHELD): 1, (True, R.OVERTURNED): 1, (False, R.OVERTURNED): 1},
+)
+"""The administrative review's result is left out; the referral of 10 April is not in the quarter."""
+
+
+def test_pdr_figures_by_hand(memory_quarter: Store) -> None:
+    """The memory store counts one decision-maker's quarter as worked out by hand."""
+    assert DM_QUARTER == memory_quarter.pdr_figures("dm-0001", QUARTER)
+
+
+def test_department_figures_by_hand(memory_quarter: Store) -> None:
+    """The memory store counts the department's quarter as worked out by hand."""
+    assert DEPARTMENT_QUARTER == memory_quarter.department_figures(QUARTER, as_of=AS_OF)
+
+
+def test_pdr_of_someone_with_no_reviews(memory_quarter: Store) -> None:
+    """A decision-maker with nothing in the period gets zero figures, not an error."""
+    assert PdrFigures("dm-9999", QUARTER) == memory_quarter.pdr_figures("dm-9999", QUARTER)
+
+
+def test_overdue_depends_on_when_the_report_is_made(memory_quarter: Store) -> None:
+    """A referral awaiting advice is overdue only once its due time is before the report's time."""
+    before_due = dt.datetime(2026, 3, 29, tzinfo=dt.UTC)
+
+    figures = memory_quarter.department_figures(QUARTER, as_of=before_due)
+
+    assert ({CCU: 2}, {}) == (figures.awaiting, figures.overdue)
+
+
+@pytest.fixture(name="sql_quarter", scope="module")
+def _sql_quarter(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return quarter(SQLiteStore(tmp_path_factory.mktemp("quarter") / "store.db")).store
+
+
+PERIODS = [
+    QUARTER,
+    Period.from_dates(dt.date(2026, 2, 10), dt.date(2026, 3, 16)),
+    Period.from_dates(dt.date(2025, 12, 1), dt.date(2026, 4, 30)),
+]
+STAFF = ["dm-0001", "dm-0002", "io-0042", "cw-0100", "dm-9999"]
+
+
+def test_sql_store_counts_as_the_memory_store(sql_backend: Backend, memory_quarter: Store) -> None:
+    """SQLite and PostgreSQL give the same PDR figures, sample and department figures as the memory store."""
+    store = quarter(sql_backend.open()).store
+
+    for period in PERIODS:
+        for staff_id in STAFF:
+            assert memory_quarter.pdr_figures(staff_id, period) == store.pdr_figures(staff_id, period)
+            sample = store.pdr_sample(staff_id, period, size=3, seed=11)
+            assert memory_quarter.pdr_sample(staff_id, period, size=3, seed=11) == sample
+        expected = memory_quarter.department_figures(period, as_of=AS_OF)
+        assert expected == store.department_figures(period, as_of=AS_OF)
+
+
+def test_sample_is_random_but_repeatable(memory_quarter: Store) -> None:
+    """The same seed picks the same records; all are the person's, in the period, by closing time."""
+    picks = {
+        tuple(r.review_id for r in memory_quarter.pdr_sample("dm-0001", QUARTER, seed=s)) for s in range(12)
+    }
+    sample = memory_quarter.pdr_sample("dm-0001", QUARTER, size=3, seed=4)
+
+    assert sample == memory_quarter.pdr_sample("dm-0001", QUARTER, size=3, seed=4)
+    assert len(picks) > 1
+    assert all(len(p) == 3 for p in picks)
+    assert all(r.staff_id == "dm-0001" and r.closed_at in QUARTER for r in sample)
+    assert sample == sorted(sample, key=lambda r: r.closed_at)
+
+
+def test_sample_larger_than_the_records_takes_them_all(memory_quarter: Store) -> None:
+    """Asking for more records than there are gives every one of them; a negative size is refused."""
+    everything = list(
+        memory_quarter.compliance_records(
+            staff_id="dm-0001", closed_from=QUARTER.start, closed_before=QUARTER.end
+        )
+    )
+
+    assert everything == memory_quarter.pdr_sample("dm-0001", QUARTER, size=50)
+    with pytest.raises(ValidationError, match="size: must be zero or more"):
+        memory_quarter.pdr_sample("dm-0001", QUARTER, size=-1)
+
+
+def test_period_from_dates_includes_both_days() -> None:
+    """A period from two dates runs from the first midnight to the midnight after the last day, UTC."""
+    period = Period.from_dates(dt.date(2026, 1, 31), dt.date(2026, 3, 1))
+
+    assert (dt.datetime(2026, 1, 31, tzinfo=dt.UTC), dt.datetime(2026, 3, 2, tzinfo=dt.UTC)) == (
+        period.start,
+        period.end,
+    )
+    assert ("2026-01", "2026-02", "2026-03") == period.months()
+    assert "31 January 2026 to 1 March 2026" == period.describe()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "problem"),
+    [
+        (
+            dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+            dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "end: must be after",
+        ),
+        (
+            dt.datetime(2026, 1, 1),
+            dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+            "start: give a time with a timezone",
+        ),
+    ],
+)
+def test_bad_periods_are_refused(start: dt.datetime, end: dt.datetime, problem: str) -> None:
+    """A period that ends before it starts, or has no timezone, is refused, saying what to fix."""
+    with pytest.raises(ValidationError, match=problem):
+        Period(start, end)
+    with pytest.raises(ValidationError, match="to: the last day is before the first day"):
+        Period.from_dates(dt.date(2026, 2, 1), dt.date(2026, 1, 31))
+
+
+class _Recording:
+    """A cursor that remembers each statement with its parameters."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> object:
+        self.statements.append((sql, tuple(params)))
+        return self.cursor.execute(sql, params)
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+
+def _plans(sql_quarter: Store, ask: Any) -> list[str]:
+    assert isinstance(sql_quarter, SQLiteStore)
+    connection = sqlite3.connect(sql_quarter.path)
+    try:
+        recording = _Recording(connection.cursor())
+        ask(recording)
+        return [
+            " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+            for sql, params in recording.statements
+        ]
+    finally:
+        connection.close()
+
+
+def test_pdr_statements_use_the_staff_index(sql_quarter: Store) -> None:
+    """Every PDR statement on SQLite finds the person's rows through an index on staff, never a scan."""
+    plans = _plans(sql_quarter, lambda c: report_sql.pdr_figures(c, SQLITE, "dm-0001", QUARTER))
+    plans += _plans(
+        sql_quarter, lambda c: report_sql.pdr_sample(c, SQLITE, "dm-0001", QUARTER, size=3, seed=1)
+    )
+
+    assert len(plans) == 4
+    assert all("SCAN" not in p for p in plans), plans
+    assert all(
+        re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((staff_id|review_id)=", p) for p in plans
+    ), plans
+
+
+def test_department_statements_read_by_time_through_indexes(sql_quarter: Store) -> None:
+    """The department's SQLite statements read compliance records and referrals by time range, via indexes."""
+    plans = _plans(sql_quarter, lambda c: report_sql.department_figures(c, SQLITE, QUARTER, as_of=AS_OF))
+
+    by_time = [p for p in plans if "closed_at" in p or "submitted_at" in p]
+    assert len(by_time) == 3 * 3  # three statements for each month of the quarter
+    assert all(
+        re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((closed|submitted)_at>\?", p) for p in by_time
+    )
+    assert all("SCAN compliance" not in p and "SCAN referrals" not in p for p in by_time), plans
