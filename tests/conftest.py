@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from hypothesis import settings
 
 from ethical_decisions import (
@@ -25,6 +26,14 @@ from .webhook import Receiver, WebhookServer
 # Timings on a shared two-core machine vary too much for per-example deadlines to mean anything.
 settings.register_profile("edm", deadline=None, print_blob=True)
 settings.load_profile("edm")
+
+
+@pytest.fixture(autouse=True)
+def _structlog_unconfigured() -> Iterator[None]:
+    """Each test starts with structlog as an application would find it: the command configures it globally."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 class RoutesPlugin:

@@ -6,6 +6,9 @@ structlog: that is the application's choice. Every log call goes through
 categories, route ids, counts, durations, error types), so a statement, a piece
 of advice, a rationale or an applicant's details cannot reach a log from here.
 
+Routine events (info and debug) are logged only once the application has
+configured structlog; warnings and errors always are.
+
 Applications that log more (say, the objects they pass to the library) can add
 :func:`redact_personal_data` to their processor chain.
 """
@@ -83,8 +86,18 @@ ALLOWED_FIELDS = frozenset(
 """The only fields the library puts in a log entry. None can hold free text."""
 
 
+_QUIET_UNLESS_CONFIGURED = frozenset({"debug", "info"})
+
+
 def emit(event: LogEvent, *, level: str = "info", **fields: object) -> None:
-    """Log *event* with only the allow-listed *fields* (others are dropped, not logged)."""
+    """Log *event* with only the allow-listed *fields* (others are dropped, not logged).
+
+    Until the application configures structlog, only warnings and errors are
+    logged: structlog's unconfigured default prints every level to standard
+    output, which is no place for a library's routine events.
+    """
+    if level in _QUIET_UNLESS_CONFIGURED and not structlog.is_configured():
+        return
     safe = {key: value for key, value in fields.items() if key in ALLOWED_FIELDS}
     getattr(_logger, level)(str(event), **safe)
 

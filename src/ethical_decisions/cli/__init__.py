@@ -1,0 +1,98 @@
+"""The ``ethical-decisions`` command: the demo, routes, the route teams' queue, reports and the audit chain.
+
+Run ``ethical-decisions --help``, or ``ethical-decisions COMMAND --help``. The
+store is chosen with ``--db URL`` before the command (``sqlite:///path.db`` or
+``postgresql://…``); by default the ``EDM_DATABASE_URL`` variable, else the
+SQLite file ``ethical-decisions.db`` in the current folder.
+
+Exit status: 0 on success, 1 when the library refuses something or the audit
+chain does not verify (the message says why and what to do), 2 for a command
+line that cannot be understood.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import structlog
+
+from ethical_decisions.exceptions import EthicalDecisionsError
+from ethical_decisions.store import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
+
+from . import _audit, _delivery, _demo, _queue, _report, _routes
+
+__all__ = ["main"]
+
+PROG = "ethical-decisions"
+
+
+_OPTION = re.compile(r"--?[A-Za-z][A-Za-z-]*")
+_GIVEN_VALUE = re.compile(r"(invalid choice: |invalid \S+ value: )'(?:[^'\\]|\\.)*'")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors never repeat what was typed: an argument may be free text or personal data."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):
+            given = message.removeprefix("unrecognized arguments: ").split(" ")
+            options = [word for word in given if _OPTION.fullmatch(word)]
+            named = f" (options: {', '.join(options)})" if options else ""
+            message = f"unrecognized arguments{named}; see '{self.prog} --help' for what each command takes"
+        message = _GIVEN_VALUE.sub(r"\1the value given", message)
+        super().error(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "The Home Office Ethical Decision-Making Model for casework systems: "
+            "run the demo, list routes, work a route's referral queue, report on "
+            "compliance, and check the audit trail."
+        ),
+        epilog=f"The store defaults to ${DATABASE_URL_VARIABLE}, else {DEFAULT_DATABASE_URL}.",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"the store: sqlite:///path.db or postgresql://user@host/db (default: ${DATABASE_URL_VARIABLE}, "
+        f"else {DEFAULT_DATABASE_URL})",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log the library's events to stderr")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (_demo, _routes, _queue, _delivery, _report, _audit):
+        module.add_commands(commands)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    # The command is an application, so it (unlike the library) may configure structlog.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO if verbose else logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line *argv* (default: ``sys.argv[1:]``) and return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return 2
+    _configure_logging(args.verbose)
+    try:
+        status: int = args.run(args)
+    except EthicalDecisionsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; everything already recorded is kept", file=sys.stderr)
+        return 130
+    return status

@@ -1,0 +1,91 @@
+"""``relay`` and ``outbox``: deliver referral messages to routes, and see or re-drive dead letters."""
+
+from __future__ import annotations
+
+import argparse
+
+from ethical_decisions.relay import Relay
+from ethical_decisions.store import OutboxStatus
+
+from ._common import connect
+from ._table import table
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``relay`` and ``outbox``."""
+    relay = commands.add_parser(
+        "relay",
+        help="deliver referral messages to the routes' teams",
+        description="Deliver the messages waiting in the outbox (new referrals, information provided, "
+        "withdrawals) through each route's transport, retrying with backoff. A message that still fails "
+        "after the last retry becomes a dead letter: see 'outbox list --status dead'. Runs until "
+        "interrupted, or one pass with --once.",
+    )
+    relay.add_argument("--once", action="store_true", help="make one pass over the due messages, then stop")
+    relay.add_argument("--limit", type=int, default=20, metavar="N", help="messages per pass (20)")
+    relay.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="pause when nothing is due (5)"
+    )
+    relay.set_defaults(run=_relay)
+
+    outbox = commands.add_parser(
+        "outbox",
+        help="see undelivered messages and dead letters; re-drive a dead letter",
+        description="Messages to the routes' teams and their delivery state. Dead letters are kept, "
+        "never deleted; re-drive one once its route can take it again.",
+    )
+    actions = outbox.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list outbox messages")
+    listing.add_argument(
+        "--status", choices=[s.value for s in OutboxStatus], help="only messages in this state"
+    )
+    listing.set_defaults(run=_list)
+    redrive = actions.add_parser("redrive", help="make a dead letter pending again")
+    redrive.add_argument("message_id", metavar="MESSAGE_ID")
+    redrive.set_defaults(run=_redrive)
+
+
+def _relay(args: argparse.Namespace) -> int:
+    with connect(args) as edm:
+        relay = Relay(edm)
+        report = (
+            relay.run_once(limit=args.limit)
+            if args.once
+            else relay.run(idle_sleep=args.interval, limit=args.limit)
+        )
+    print(f"delivered {report.delivered}, retrying {report.retrying}, dead letters {report.dead}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with connect(args) as edm:
+        rows = edm.store.outbox(status=OutboxStatus(args.status) if args.status else None)
+    print(
+        table(
+            ("message", "route", "kind", "status", "attempts", "next attempt", "last error"),
+            [
+                (
+                    r.message.message_id,
+                    r.message.route_id,
+                    r.message.kind,
+                    r.status,
+                    r.attempts,
+                    r.next_attempt_at.strftime("%Y-%m-%d %H:%M") if r.status is OutboxStatus.PENDING else "-",
+                    r.last_error or "-",
+                )
+                for r in rows
+            ],
+        )
+    )
+    dead = sum(1 for r in rows if r.status is OutboxStatus.DEAD)
+    print(f"\n{len(rows)} message(s); {dead} dead letter(s).")
+    return 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    with connect(args) as edm:
+        Relay(edm).redrive(args.message_id)
+    print(f"Message {args.message_id} is pending again; the relay will deliver it on its next pass.")
+    return 0

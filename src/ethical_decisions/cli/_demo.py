@@ -1,0 +1,215 @@
+"""``demo``: six months of synthetic cases in the four business areas, through the model, into the store."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import random
+from pathlib import Path
+
+from ethical_decisions.exceptions import NoRouteError
+from ethical_decisions.model import (
+    KNOWN_BUSINESS_AREAS,
+    DecisionMaker,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    RecordsOfficer,
+    StaffRole,
+)
+from ethical_decisions.relay import Relay
+from ethical_decisions.reports.labels import OUTCOME
+from ethical_decisions.review import Review
+from ethical_decisions.service import EthicalDecisions
+from ethical_decisions.store import open_store
+
+from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
+from ._progress import Progress
+from ._report import period_of, write_reports
+from ._table import table
+
+__all__ = ["add_commands"]
+
+_ADVERSE = frozenset({"refuse", "refuse_entry", "serve_notice", "maintain_detention", "detain"})
+_STAFF_PER_AREA = 8
+_DAYS = 182
+"""The demo's cases open over the last six months."""
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``demo``."""
+    demo = commands.add_parser(
+        "demo",
+        help="load six months of synthetic cases through the whole model, then report on them",
+        description="Walk six months of synthetic cases in the four business areas through the model "
+        "(reflection, concerns, discretion, discussion, escalation to each area's route, advice, final "
+        "decisions, later appeal outcomes) into the store, deliver the referrals, verify the audit chain, "
+        "and write a department report and a PDR report as HTML. No case or person is real. Running it "
+        "again adds more.",
+    )
+    demo.add_argument(
+        "--reviews", type=_positive, default=600, metavar="N", help="how many cases (default 600)"
+    )
+    demo.add_argument("--seed", type=int, default=2025, help="the random seed, for the same cases every time")
+    demo.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("edm-reports"),
+        metavar="DIR",
+        help="where to write the HTML reports",
+    )
+    demo.set_defaults(run=_demo)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of 1 or more")
+    return int(value)
+
+
+def _staff(rng: random.Random) -> list[DecisionMaker]:
+    staff = []
+    for area, (prefix, _, teams) in AREAS.items():
+        for n in range(1, _STAFF_PER_AREA + 1):
+            frontline = area == "immigration_enforcement" and n <= 5
+            role = (
+                StaffRole.FRONTLINE_OFFICER
+                if frontline
+                else rng.choice([StaffRole.CASEWORKER, StaffRole.CASEWORKER, StaffRole.SENIOR_CASEWORKER])
+            )
+            staff.append(DecisionMaker(f"{prefix}-{n:04d}", role, area, teams[n % len(teams)]))
+    return staff
+
+
+def _check_routes(edm: EthicalDecisions) -> None:
+    routes = edm.routes()
+    missing = [area for area in AREAS if not any(r.business_area == area for r in routes)]
+    if missing:
+        names = ", ".join(KNOWN_BUSINESS_AREAS[a] for a in missing)
+        raise NoRouteError(
+            f"the demo's business areas ({names}); install them with "
+            "`pip install -r requirements.txt` from a checkout",
+            sorted(r.route_id for r in routes),
+        )
+
+
+def _later_outcomes(
+    edm: EthicalDecisions, reviews: list[Review], today: dt.datetime, rng: random.Random
+) -> int:
+    officer = RecordsOfficer("records-0001")
+    recorded = 0
+    for review in reviews:
+        final = review.final_decision
+        if final is None or final.outcome not in _ADVERSE or review.closed_at is None:
+            continue
+        if (today - review.closed_at).days < 60 or rng.random() > 0.4:
+            continue
+        overturned = rng.random() < (0.15 if review.concerns else 0.3)
+        decided = review.closed_at + dt.timedelta(days=rng.randint(30, 55))
+        edm.record_later_outcome(
+            review.review_id,
+            by=officer,
+            challenge=rng.choice([LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL]),
+            result=LaterOutcomeResult.OVERTURNED if overturned else LaterOutcomeResult.UPHELD,
+            decided_on=decided.date(),
+        )
+        recorded += 1
+    return recorded
+
+
+def _demo(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    clock = DemoClock(today)
+    staff = _staff(rng)
+    store = open_store(args.db)
+    try:
+        edm = EthicalDecisions(store, clock=clock)
+        _check_routes(edm)
+        print(f"Walking {args.reviews} synthetic cases through the model into {store.url} ...")
+        reviews: list[Review] = []
+        # The last case of each area is recent and still with its route, so every queue has one.
+        last_of_area = {args.reviews - i: area for i, area in enumerate(AREAS)}
+        with Progress("cases", args.reviews) as progress:
+            for number in range(1, args.reviews + 1):
+                waiting = last_of_area.get(number)
+                maker = rng.choice([s for s in staff if waiting in (None, s.business_area)])
+                recent = waiting is not None or rng.random() < 0.06
+                age = rng.uniform(1, 12) if recent else rng.uniform(14, _DAYS)
+                opened = today - dt.timedelta(days=age, minutes=rng.randint(0, 480))
+                walk = Walk(edm, clock, Case(number, maker, opened, rng))
+                path = (
+                    awaiting_advice
+                    if waiting
+                    else pick_path(maker.business_area, maker.role, rng, recent=recent)
+                )
+                path(walk)
+                assert walk.review is not None
+                reviews.append(walk.review)
+                progress.advance()
+        clock.now = today
+        appeals = _later_outcomes(edm, reviews, today, rng)
+        delivered = Relay(edm).run_once(limit=10 * args.reviews)
+        report = edm.verify()
+        period = period_of(today.date() - dt.timedelta(days=_DAYS), today.date())
+        written = write_reports(edm, period, args.reports, staff_id=_busiest(reviews))
+    finally:
+        store.close()
+    _summary(
+        reviews,
+        appeals=appeals,
+        delivered=delivered.delivered,
+        verified=str(report),
+        written=written,
+        db=args.db,
+    )
+    return 0
+
+
+def _busiest(reviews: list[Review]) -> str:
+    """The decision-maker who closed most reviews with concerns (or most reviews): the PDR example."""
+    with_concerns = collections.Counter(
+        r.decision_maker.staff_id for r in reviews if r.concerns and r.is_closed
+    )
+    counts = with_concerns or collections.Counter(r.decision_maker.staff_id for r in reviews)
+    return counts.most_common(1)[0][0]
+
+
+def _summary(
+    reviews: list[Review],
+    *,
+    appeals: int,
+    delivered: int,
+    verified: str,
+    written: dict[str, Path],
+    db: str | None,
+) -> None:
+    by_area: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for review in reviews:
+        outcome = OUTCOME[review.outcome_class] if review.outcome_class else "Open: awaiting advice"
+        by_area[review.business_area][outcome] += 1
+    classes = sorted({c for counts in by_area.values() for c in counts})
+    print()
+    print(
+        table(
+            ["outcome", *(KNOWN_BUSINESS_AREAS[a] for a in AREAS)],
+            [[c, *(by_area[a][c] for a in AREAS)] for c in classes],
+        )
+    )
+    escalated = sum(1 for r in reviews if r.referrals)
+    print(
+        f"\n{len(reviews)} reviews; {escalated} escalated to a route; "
+        f"{delivered} referral messages delivered; "
+        f"{appeals} later appeal or tribunal outcomes."
+    )
+    print(f"Audit chain: {verified}")
+    print("\nReports written:")
+    for name, path in written.items():
+        print(f"  {name}: {path.resolve()}")
+    db = f"--db {db} " if db else ""
+    print("\nWhere to look next:")
+    print(f"  open {written['department'].resolve()} in a browser")
+    print(f"  ethical-decisions {db}referrals list --route chief_caseworker_unit")
+    print(f"  ethical-decisions {db}routes")
+    print(f"  ethical-decisions {db}verify")
+    print(f"  ethical-decisions {db}report --help")

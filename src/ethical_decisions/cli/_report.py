@@ -1,0 +1,133 @@
+"""``report``: the PDR report for one decision-maker, and the department report, in four formats."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ethical_decisions import reports
+from ethical_decisions.service import EthicalDecisions
+
+from ._common import connect, parse_date, write_output
+from ._progress import Progress
+
+__all__ = ["add_commands", "period_of", "write_reports"]
+
+
+def period_of(first_day: dt.date, last_day: dt.date) -> reports.Period:
+    """The reporting period from *first_day* to *last_day*, both included."""
+    return reports.Period.from_dates(first_day, last_day)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="first_day",
+        required=True,
+        type=parse_date,
+        metavar="DATE",
+        help="the first day of the period, YYYY-MM-DD",
+    )
+    parser.add_argument(
+        "--to",
+        dest="last_day",
+        required=True,
+        type=parse_date,
+        metavar="DATE",
+        help="the last day of the period, YYYY-MM-DD (included)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=reports.FORMATS,
+        default="text",
+        help="text for the terminal (default), json, csv, or html (one self-contained page)",
+    )
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``report pdr`` and ``report department``."""
+    report = commands.add_parser(
+        "report",
+        help="PDR and department reports",
+        description="Reports on how the Ethical Decision-Making Model is used, from the compliance records "
+        "of closed reviews. They hold no applicant data and no free text.",
+    )
+    kinds = report.add_subparsers(title="reports", metavar="REPORT", required=True)
+
+    pdr = kinds.add_parser(
+        "pdr",
+        help="evidence for one decision-maker's Performance Development Review",
+        description="Evidence that one decision-maker used the model well over a period (reflection and "
+        "rationale recorded, concerns articulated, advice recorded, escalations followed through), with "
+        "a few of their records picked at random for the conversation. It never ranks people or sets a "
+        "number of escalations to reach: raising concerns never counts against anyone.",
+    )
+    pdr.add_argument("--staff", required=True, metavar="STAFF_ID", help="the decision-maker's staff id")
+    _common(pdr)
+    pdr.add_argument(
+        "--sample", type=int, default=3, metavar="N", help="records to pick for the conversation (3)"
+    )
+    pdr.add_argument("--seed", type=int, help="pick the same records each time")
+    pdr.set_defaults(run=_pdr)
+
+    department = kinds.add_parser(
+        "department",
+        help="how the model is used across the department",
+        description="Escalations per route per month, referrals from frontline staff and caseworkers, "
+        "outcomes, time to advice against each route's target, overdue referrals, concern categories "
+        "over time, and the overturn rate at appeal or tribunal for decisions reviewed with and without "
+        "concerns. Counts under the threshold are suppressed so that no one can be identified.",
+    )
+    _common(department)
+    department.add_argument(
+        "--threshold",
+        type=int,
+        default=reports.DEFAULT_THRESHOLD,
+        metavar="N",
+        help=f"suppress counts under N (default {reports.DEFAULT_THRESHOLD})",
+    )
+    department.set_defaults(run=_department)
+
+
+def _pdr(args: argparse.Namespace) -> int:
+    period = period_of(args.first_day, args.last_day)
+    with connect(args) as edm, Progress("reporting", 1) as progress:
+        report = reports.pdr_report(edm.store, args.staff, period, sample_size=args.sample, seed=args.seed)
+        progress.advance()
+    write_output(reports.render(report, args.format), args.output)
+    return 0
+
+
+def _department(args: argparse.Namespace) -> int:
+    period = period_of(args.first_day, args.last_day)
+    with connect(args) as edm, Progress("reporting", 1) as progress:
+        report = _department_report(edm, period, args.threshold)
+        progress.advance()
+    write_output(reports.render(report, args.format), args.output)
+    return 0
+
+
+def _department_report(
+    edm: EthicalDecisions, period: reports.Period, threshold: int
+) -> reports.DepartmentReport:
+    names = {route.route_id: route.name for route in edm.routes()}
+    return reports.department_report(edm.store, period, threshold=threshold, route_names=names)
+
+
+def write_reports(
+    edm: EthicalDecisions, period: reports.Period, folder: Path, *, staff_id: str
+) -> dict[str, Path]:
+    """Write the department report and *staff_id*'s PDR report as HTML into *folder*; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {
+        "department": folder / "department.html",
+        "pdr": folder / f"pdr-{staff_id}.html",
+    }
+    written["department"].write_text(
+        reports.render(_department_report(edm, period, reports.DEFAULT_THRESHOLD), "html"), encoding="utf-8"
+    )
+    pdr = reports.pdr_report(edm.store, staff_id, period, seed=1)
+    written["pdr"].write_text(reports.render(pdr, "html"), encoding="utf-8")
+    return written

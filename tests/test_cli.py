@@ -1,0 +1,314 @@
+"""The ``ethical-decisions`` command as its users use it: the demo, routes, the queue, reports, the chain."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ethical_decisions.cli import main
+
+ROUTES = (
+    "chief_caseworker_unit",
+    "safety_valve_mechanism",
+    "quality_examination_support_team",
+    "national_immigration_casework_oversight_team",
+)
+
+
+@pytest.fixture(name="demo_db", scope="module")
+def _demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.db"
+    status = main(
+        ["--db", f"sqlite:///{db}", "demo", "--reviews", "60", "--reports", str(folder / "reports")]
+    )
+    assert status == 0
+    return db
+
+
+@pytest.fixture(name="db")
+def _db(demo_db: Path, tmp_path: Path) -> str:
+    """A private copy of the demo store, for tests that change it."""
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_db, copy)
+    return f"sqlite:///{copy}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command; return its status, standard output and standard error."""
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_demo_loads_reviews_and_writes_reports(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo fills the store with verified reviews in the four areas and writes both HTML reports."""
+    reports = demo_db.parent / "reports"
+    assert (reports / "department.html").read_text().startswith("<!DOCTYPE html>")
+    assert len(list(reports.glob("pdr-*.html"))) == 1
+    status, out, _ = run(capsys, "--db", f"sqlite:///{demo_db}", "verify")
+    assert status == 0
+    assert out.startswith("intact: ")
+    with sqlite3.connect(demo_db) as connection:
+        areas = {row[0] for row in connection.execute("SELECT DISTINCT business_area FROM reviews")}
+    assert areas == {
+        "customer_services_group",
+        "immigration_enforcement",
+        "hm_passport_office",
+        "border_force",
+    }
+
+
+def test_demo_prints_where_to_look_next(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's summary names the report to open and the commands to try."""
+    status, out, _ = run(
+        capsys,
+        "--db",
+        f"sqlite:///{tmp_path / 'd.db'}",
+        "demo",
+        "--reviews",
+        "12",
+        "--reports",
+        str(tmp_path / "r"),
+    )
+    assert status == 0
+    assert "12 reviews;" in out
+    assert f"open {tmp_path / 'r' / 'department.html'} in a browser" in out
+    assert "Audit chain: intact" in out
+
+
+def test_routes_lists_the_four_routes_with_versions(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """Every installed route is listed with its plugin, and every plugin with its distribution's version."""
+    status, out, _ = run(capsys, "--db", db, "routes")
+    assert status == 0
+    for route_id in ROUTES:
+        assert route_id in out
+    assert re.search(r"ethical-decisions-safety-valve-mechanism\s+0\.1\.0\s+installed", out)
+    assert "ethical_decisions.logging" in out
+
+
+def test_a_route_team_works_its_queue(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """List, show, acknowledge, return, and advise: the advice flows back into the review."""
+    status, out, _ = run(
+        capsys, "--db", db, "referrals", "list", "--route", "chief_caseworker_unit", "--format", "json"
+    )
+    assert status == 0
+    queue = json.loads(out)
+    assert queue, "the demo leaves referrals awaiting advice"
+    waiting = next(r for r in queue if r["status"] == "submitted")
+    referral = waiting["referral_id"]
+    route = ["--route", "chief_caseworker_unit"]
+    status, out, _ = run(capsys, "--db", db, "referrals", "show", referral, *route)
+    assert (status, "Question" in out, "Concerns" in out) == (0, True, True)
+    assert run(capsys, "--db", db, "referrals", "acknowledge", referral, *route, "--staff", "ccu-1")[0] == 0
+    status, out, _ = run(
+        capsys,
+        "--db",
+        db,
+        "referrals",
+        "return",
+        referral,
+        *route,
+        "--staff",
+        "ccu-1",
+        "--question",
+        "Which records were searched?",
+    )
+    assert (status, out.strip()) == (0, f"Referral {referral} is now returned.")
+    status, _, err = run(
+        capsys, "--db", db, "referrals", "advise", referral, *route, "--staff", "ccu-1", "--advice", "Grant."
+    )
+    assert status == 1
+    assert "waiting for the decision-maker's answer" in err
+
+
+def test_another_routes_team_cannot_see_or_act(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """A referral to one route is neither shown to nor answerable by another route's team."""
+    _, out, _ = run(
+        capsys, "--db", db, "referrals", "list", "--route", "chief_caseworker_unit", "--format", "json"
+    )
+    referral = json.loads(out)[0]["referral_id"]
+    status, _, err = run(
+        capsys, "--db", db, "referrals", "show", referral, "--route", "safety_valve_mechanism"
+    )
+    assert status == 1
+    assert "No referral to route 'safety_valve_mechanism'" in err
+    status, _, err = run(
+        capsys,
+        "--db",
+        db,
+        "referrals",
+        "acknowledge",
+        referral,
+        "--route",
+        "safety_valve_mechanism",
+        "--staff",
+        "svm-1",
+    )
+    assert status == 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "html"])
+def test_reports_in_every_format(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, fmt: str
+) -> None:
+    """Both reports render in every format, to standard output or to a file."""
+    period = ["--from", "2020-01-01", "--to", "2035-12-31", "--format", fmt]
+    status, out, _ = run(capsys, "--db", db, "report", "department", *period)
+    assert status == 0
+    assert out.strip()
+    output = tmp_path / f"pdr.{fmt}"
+    status, _, err = run(
+        capsys, "--db", db, "report", "pdr", "--staff", "csg-0001", *period, "--output", str(output)
+    )
+    assert (status, err.strip()) == (0, f"wrote {output}")
+    assert output.read_text().strip()
+
+
+def test_verify_fails_after_one_byte_of_an_event_changes(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """Changing one byte of one event in the SQLite file makes verify exit 1 naming the broken link."""
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        (body,) = connection.execute("SELECT body FROM events WHERE position = 7").fetchone()
+        changed = body.replace('"sequence":', '"sequence" :', 1)
+        assert changed != body
+        connection.execute("UPDATE events SET body = ? WHERE position = 7", (changed,))
+    status, out, _ = run(capsys, "--db", db, "verify")
+    assert status == 1
+    assert out.startswith("BROKEN at position 7")
+
+
+def test_verify_against_a_head_kept_elsewhere(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """The head verify prints detects, next time, events removed from the end."""
+    _, out, _ = run(capsys, "--db", db, "verify")
+    head = out.split("--head ")[1].split()[0]
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM events WHERE position = (SELECT max(position) FROM events)")
+    assert run(capsys, "--db", db, "verify")[0] == 0
+    status, out, _ = run(capsys, "--db", db, "verify", "--head", head)
+    assert status == 1
+    assert "removed from the end" in out
+
+
+def test_export_writes_json_lines(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
+    """Export writes one event per line; sealed export holds digests and hashes, no free text."""
+    status, out, _ = run(capsys, "--db", db, "export")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert status == 0
+    assert lines[0]["payload"]["type"] == "review_opened"
+    assert "Demo applicant" in out
+    output = tmp_path / "sealed.jsonl"
+    assert run(capsys, "--db", db, "export", "--sealed", "--output", str(output))[0] == 0
+    sealed = output.read_text()
+    assert "Demo applicant" not in sealed
+    assert len(sealed.splitlines()) == len(lines)
+    assert {"position", "review_id", "sequence", "kind", "body", "hash"} == set(
+        json.loads(sealed.splitlines()[0])
+    )
+
+
+def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """The relay's pass over a delivered outbox does nothing; the outbox lists what was delivered."""
+    status, out, _ = run(capsys, "--db", db, "relay", "--once")
+    assert (status, out.strip()) == (0, "delivered 0, retrying 0, dead letters 0")
+    status, out, _ = run(capsys, "--db", db, "outbox", "list", "--status", "delivered")
+    assert status == 0
+    assert "referral_submitted" in out
+    status, _, err = run(capsys, "--db", db, "outbox", "redrive", "no-such-message")
+    assert status == 1
+    assert "No outbox message with id 'no-such-message'" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "pdr", "--staff", "x", "--from", "2026-13-01", "--to", "2026-12-01"], "expected a date"),
+        (["report", "department", "--from", "2026-02-01", "--to", "2026-01-01"], "the last day is before"),
+        (["verify", "--head", "nonsense"], "expected POSITION:HASH"),
+        (
+            ["referrals", "show", "rv-nope-R2", "--route", "chief_caseworker_unit"],
+            "No review with id 'rv-nope'",
+        ),
+        (
+            ["referrals", "advise", "rv-x-R1", "--route", "r", "--staff", "s", "--advice", "  "],
+            "must not be empty",
+        ),
+        (["demo", "--reviews", "0"], "expected a whole number of 1 or more"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_non_zero_exit(
+    capsys: pytest.CaptureFixture[str], db: str, argv: list[str], message: str
+) -> None:
+    """Each mistake is named, with what to do, and the command exits non-zero."""
+    try:
+        status, _, err = run(capsys, "--db", db, *argv)
+    except SystemExit as exit_:  # argparse's own errors
+        status, err = int(exit_.code or 0), capsys.readouterr().err
+    assert status != 0
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["demo"],
+        ["routes"],
+        ["referrals"],
+        ["referrals", "list"],
+        ["referrals", "advise"],
+        ["relay"],
+        ["outbox", "list"],
+        ["report"],
+        ["report", "pdr"],
+        ["report", "department"],
+        ["verify"],
+        ["export"],
+    ],
+)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """--help works on every command and subcommand."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: ethical-decisions" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    """Run with no command, it explains itself and exits 2."""
+    assert main([]) == 2
+    assert "commands:" in capsys.readouterr().err
+
+
+def test_the_module_and_the_script_are_the_same_command(db: str) -> None:
+    """``python -m ethical_decisions`` and the installed ``ethical-decisions`` script both run."""
+    module = subprocess.run(
+        [sys.executable, "-m", "ethical_decisions", "--db", db, "verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    script = Path(sys.executable).with_name("ethical-decisions")
+    installed = subprocess.run(
+        [str(script), "--db", db, "verify"], capture_output=True, text=True, check=False
+    )
+    assert (module.returncode, installed.returncode) == (0, 0)
+    assert module.stdout == installed.stdout
+
+
+def test_default_store_comes_from_the_environment(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --db the store is EDM_DATABASE_URL."""
+    monkeypatch.setenv("EDM_DATABASE_URL", db)
+    status, out, _ = run(capsys, "verify")
+    assert status == 0
+    assert out.startswith("intact:")
