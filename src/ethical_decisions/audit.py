@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from .events import Event, FreeTextErased
+from .exceptions import IntegrityError, SchemaVersionError, ValidationError
 from .serialization import canonical_json, event_from_dict, event_to_dict, free_text_paths
 
 __all__ = [
@@ -84,8 +85,23 @@ class ChainRecord:
     hash: str
 
     def event(self) -> Event:
-        """The event, with erased text read as :data:`ERASED`."""
-        return unseal(self.body, self.texts)
+        """The event, with erased text read as :data:`ERASED`.
+
+        :raises IntegrityError: if the stored record cannot be read as an event
+            (it was changed outside the library); :func:`verify` says where.
+        :raises SchemaVersionError: if a newer version of the library wrote it.
+        """
+        try:
+            return unseal(self.body, self.texts)
+        except SchemaVersionError:
+            raise
+        except ValidationError as exc:
+            problems = "; ".join(exc.problems)
+            raise IntegrityError(
+                f"The stored event at position {self.position} (review {self.review_id!r}, event "
+                f"{self.sequence}) cannot be read ({problems}): it was changed outside the library. "
+                "Keep the store as it is and run verify to find where the audit chain breaks."
+            ) from None
 
 
 @attrs.frozen
@@ -157,8 +173,16 @@ def _locate(data: Any, path: list[str]) -> tuple[Any, Any]:
 
 
 def seal(event: Event, salt: str) -> SealedEvent:
-    """Split *event* into a digested body and its free texts, with *salt* (hex)."""
+    """Split *event* into a digested body and its free texts, with *salt* (hex).
+
+    :raises ValidationError: if a text holds characters no store can keep
+        (an unpaired surrogate, as from a badly decoded form), naming where.
+    """
     data = event_to_dict(event)
+    unstorable = list(_unstorable(data, ()))
+    if unstorable:
+        problem = "holds characters that cannot be stored (unpaired surrogates); check how it was decoded"
+        raise ValidationError("The event", [f"{p}: {problem}" for p in unstorable])
     texts: dict[str, str | None] = {}
     for path in free_text_paths(event):
         key = _path_key(path)
@@ -176,12 +200,38 @@ def seal(event: Event, salt: str) -> SealedEvent:
     )
 
 
+def _unstorable(data: Any, path: tuple[str, ...]) -> Iterable[str]:
+    """The paths of the strings in *data* that UTF-8 cannot encode (and so no SQL store can keep)."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            yield ".".join(path) or "$"
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _unstorable(value, (*path, str(key)))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            yield from _unstorable(value, (*path, str(index)))
+
+
 def unseal(body: str, texts: Mapping[str, str | None]) -> Event:
-    """The event from a sealed body and its texts (``None`` texts read as :data:`ERASED`)."""
-    data = json.loads(body)
-    for key, text in texts.items():
-        container, last = _locate(data, key.split("/")[1:])
-        container[last] = ERASED if text is None else text
+    """The event from a sealed body and its texts (``None`` texts read as :data:`ERASED`).
+
+    :raises ValidationError: if the body and texts are not a sealed event.
+    :raises SchemaVersionError: if a newer version of the library sealed it.
+    """
+    try:
+        data = json.loads(body)
+        for key, text in texts.items():
+            if not isinstance(text, str | None):
+                raise TypeError(key)
+            container, last = _locate(data, key.split("/")[1:])
+            container[last] = ERASED if text is None else text
+    except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
+        raise ValidationError(
+            "The sealed event", ["$: its body or free texts are not those of a sealed event"]
+        ) from None
     return event_from_dict(data)
 
 
@@ -252,7 +302,19 @@ class _Verifier:
         return None
 
     def _check_texts(self, record: ChainRecord, body: Any) -> str | None:
-        for key, text in record.texts.items():
+        texts: object = record.texts  # read from a store's row: anything, if it was tampered with
+        if not isinstance(texts, Mapping):
+            return "the event's free texts are not readable: they were changed"
+        try:
+            expected = {_path_key(path) for path in free_text_paths(event_from_dict(body))}
+        except ValidationError:
+            return "the event body is not an event"
+        missing = sorted(expected - set(texts))
+        if missing:
+            return f"free text {missing[0]} was removed"
+        for key, text in texts.items():
+            if not isinstance(key, str) or not isinstance(text, str | None):
+                return "the event's free texts are not readable: they were changed"
             try:
                 container, last = _locate(body, key.split("/")[1:])
                 digest = container[last]

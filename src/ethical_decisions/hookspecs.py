@@ -9,8 +9,13 @@ entry-point group of its distribution::
 
 Every hook is called through the library's typed facade
 (:class:`ethical_decisions.plugins.Plugins`), one plugin at a time: a plugin
-that raises is reported by name and never stops the others, and nothing a
-plugin does can change a recorded event.
+that raises, returns something unusable or does not return within the hook
+timeout (``EDM_PLUGIN_TIMEOUT``, by default
+:data:`~ethical_decisions.plugins.DEFAULT_HOOK_TIMEOUT` seconds) is reported
+by name and never stops the others, and nothing a plugin does can change a
+recorded event. Each call runs in a worker thread that sees the caller's
+context variables (not its thread-locals); a call that times out runs on in
+the background and that plugin's hook is skipped until it ends.
 """
 
 from __future__ import annotations
@@ -54,7 +59,9 @@ def ethical_decisions_register_routes(register: RouteRegistrar) -> None:
     Call ``register(route)`` once per :class:`~ethical_decisions.routes.Route`.
     The library owns route ids: registering an id that another plugin already
     registered raises :class:`~ethical_decisions.DuplicateRouteError`, naming
-    both plugins. Called once, the first time routes are needed.
+    both plugins. Called once, the first time routes are needed. A plugin whose
+    hook raises or does not return within the hook timeout registers none of
+    its routes.
     """
 
 
@@ -67,7 +74,8 @@ def ethical_decisions_discretion_guidance(
     Return what a decision-maker in that area might consider inside the
     Immigration Rules and, where applicable, outside them; or ``None`` when the
     plugin has nothing for that area or category. The guidance of every plugin
-    is shown together. It prompts thought and never decides.
+    is shown together. It prompts thought and never decides. Guidance from a
+    plugin that does not answer within the hook timeout is left out.
     """
 
 
@@ -78,8 +86,12 @@ def ethical_decisions_event_stored(event: Event, review: Review) -> None:
     For logging, metrics and notifications. Called after the event is
     committed, so an observer that fails cannot lose or corrupt the trail; its
     failure is logged with the plugin's name and the next observer still runs.
-    The event and review hold free text and applicant details: an observer
-    must not send them anywhere that the applicant's data may not go.
+    So is an observer that does not return within the hook timeout: the step
+    has been recorded and returns without waiting longer, and the observer is
+    skipped until its call ends. Send slow work (a network call) to a queue.
+    The observer receives copies: changing them changes nothing the library
+    holds. The event and review hold free text and applicant details: an
+    observer must not send them anywhere that the applicant's data may not go.
     """
 
 
@@ -90,6 +102,9 @@ def ethical_decisions_compliance_record(record: ComplianceRecord) -> Mapping[str
     Return extra fields for PDR monitoring (names to strings, numbers, booleans
     or ``None``), or ``None`` to add nothing. They are stored in the record's
     ``extensions``. They must not hold applicant data or free text. A field
-    name that another plugin already added, or a value that is not a scalar,
-    is refused and reported with the plugin's name.
+    name that another plugin already added, a value that is not a scalar, a
+    number that is not finite, or text longer than 200 characters is refused
+    and reported with the plugin's name. Called before the closing step is
+    stored, so a plugin that does not return within the hook timeout is
+    reported and the step is stored without its fields.
     """

@@ -212,6 +212,8 @@ def parse(cls: type[T], data: Any, *, what: str | None = None) -> T:
         raise ValidationError(what or _name(cls), list(_problems(exc, "$"))) from None
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValidationError(what or _name(cls), list(_problems(exc, "$"))) from None
+    except RecursionError:
+        raise ValidationError(what or _name(cls), ["$: nested too deeply"]) from None
 
 
 def unparse(value: Any, cls: Any = None) -> Any:
@@ -295,6 +297,8 @@ def _loads(text: str | bytes, what: str) -> Any:
         position = getattr(exc, "pos", None)
         where = f" at character {position}" if position is not None else ""
         raise ValidationError(what, [f"$: not valid JSON{where}"]) from None
+    except RecursionError:  # the parser's own limit on nesting
+        raise ValidationError(what, ["$: nested too deeply to be an event"]) from None
 
 
 # -- free text -----------------------------------------------------------------------------

@@ -238,7 +238,7 @@ class EthicalDecisions:
     ) -> Review:
         """Record the reflection on the proposed decision: no concerns, or one or more.
 
-        The model's question is :attr:`ethical_decisions.GUIDANCE.question`.
+        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.Guidance.question`).
         """
         return self.record(
             review_id,
@@ -454,6 +454,8 @@ class EthicalDecisions:
     def _append(
         self, before: Review | None, after: Review, events: Sequence[Event]
     ) -> tuple[ChainRecord, ...]:
+        # Sealed first: an event that cannot be stored is refused before any plugin hears of it.
+        sealed = tuple(seal(e, self._salt()) for e in events)
         compliance = None
         if after.is_closed and any(
             isinstance(e.payload, ReviewFinalised | LaterOutcomeRecorded) for e in events
@@ -463,7 +465,7 @@ class EthicalDecisions:
         batch = AppendBatch(
             review_id=after.review_id,
             expected_version=before.version if before else 0,
-            events=tuple(seal(e, self._salt()) for e in events),
+            events=sealed,
             review=_review_record(after),
             referrals=_changed_referrals(before, after),
             outbox=tuple(_outbox_messages(after, events)),
