@@ -1,0 +1,276 @@
+"""The documentation keeps up with the code: hooks, public names, modules, the stage diagram and the commands.
+
+The site itself is built by ``sphinx-build -n -W`` (warnings as errors) and its
+code samples run by ``sphinx-build -b doctest``; these tests catch what a
+build would not: a hook or a public name left out of the reference, a diagram
+that could not follow the rules, a command shown on a page that does not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import enum
+import inspect
+import io
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ethical_decisions
+from ethical_decisions import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    EthicalDecisions,
+    ProposedDecision,
+    Stage,
+    Step,
+    hookspecs,
+    open_store,
+)
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import edm_stages  # noqa: E402 - found on the path just added
+
+
+def _hooks() -> list[str]:
+    return sorted(
+        name
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if getattr(function, f"{hookspecs.PROJECT_NAME}_spec", None) is not None
+    )
+
+
+def test_every_hook_has_a_section_on_the_hooks_page() -> None:
+    """Each hook in hookspecs.py has its own section and its autodoc entry (signature and docstring)."""
+    page = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    hooks = _hooks()
+
+    assert hooks, "no hook specifications found"
+    missing = [
+        name
+        for name in hooks
+        if f"## `{name}`" not in page or f".. autofunction:: ethical_decisions.hookspecs.{name}" not in page
+    ]
+    assert [] == missing
+
+
+def test_the_hooks_page_documents_no_hook_that_does_not_exist() -> None:
+    """A hook removed from hookspecs.py is removed from the hooks page too."""
+    page = (DOCS / "hooks.md").read_text(encoding="utf-8")
+
+    documented = set(re.findall(r"autofunction:: ethical_decisions\.hookspecs\.(\w+)", page))
+    assert set(_hooks()) == documented
+
+
+def _api_names() -> list[str]:
+    names: list[str] = []
+    for page in sorted((DOCS / "api").glob("*.md")):
+        for block in re.findall(r"\.\. edm-names::\n\n((?:   \S+\n)+)", page.read_text(encoding="utf-8")):
+            names += block.split()
+    return names
+
+
+def test_every_exported_name_is_in_the_api_reference_once() -> None:
+    """Every name in ethical_decisions.__all__ has one entry in the API reference, and no other name does."""
+    names = _api_names()
+
+    assert sorted(ethical_decisions.__all__) == sorted(names)
+    assert len(names) == len(set(names))
+
+
+PUBLIC_MODULES = (
+    "audit",
+    "compliance",
+    "events",
+    "exceptions",
+    "guidance",
+    "log",
+    "model",
+    "plugins",
+    "prompts",
+    "relay",
+    "reports",
+    "review",
+    "routekit",
+    "routes",
+    "serialization",
+    "service",
+    "steps",
+    "store",
+    "testing",
+    "transports",
+)
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_module_has_a_reference_page(module: str) -> None:
+    """Each public module has a page, listed in the API index, that documents it from its source."""
+    page = DOCS / "api" / "modules" / f"{module}.md"
+    index = (DOCS / "api" / "index.md").read_text(encoding="utf-8")
+
+    assert f".. edm-module:: ethical_decisions.{module}" in page.read_text(encoding="utf-8")
+    assert f"modules/{module}\n" in index
+
+
+def test_every_module_page_is_for_a_public_module() -> None:
+    """No page documents a module that is not in the list above (a renamed module is noticed)."""
+    pages = {p.stem for p in (DOCS / "api" / "modules").glob("*.md")}
+
+    assert set(PUBLIC_MODULES) == pages
+
+
+def test_the_hookspecs_module_is_documented_on_the_hooks_page() -> None:
+    """The hook specifications' module is the hooks page itself."""
+    assert ".. automodule:: ethical_decisions.hookspecs" in (DOCS / "hooks.md").read_text(encoding="utf-8")
+
+
+# -- the stage diagram ----------------------------------------------------------------------
+
+
+@pytest.fixture(name="graph", scope="module")
+def _graph() -> edm_stages.StageGraph:
+    """The stage graph, walked from the rules as the documentation build walks it."""
+    return edm_stages.stage_graph()
+
+
+def test_the_diagram_walk_reaches_every_stage_and_takes_every_step(graph: edm_stages.StageGraph) -> None:
+    """Walking reviews through the rules reaches every Stage and takes every Step at least once."""
+    assert tuple(Stage) == graph.stages
+    assert frozenset(Step) == graph.steps_taken
+
+
+def test_the_diagram_shows_what_the_rules_allow(graph: edm_stages.StageGraph) -> None:
+    """Known paths of the model are in the diagram, and nothing leaves the closed stage."""
+    edges = {(t.source, t.step, t.target) for t in graph.transitions}
+
+    assert (Stage.AWAITING_REFLECTION, Step.RECORD_REFLECTION, Stage.READY_TO_PROCEED) in edges
+    assert (Stage.AWAITING_REFLECTION, Step.RECORD_REFLECTION, Stage.RESOLVING_CONCERNS) in edges
+    assert (Stage.RESOLVING_CONCERNS, Step.ESCALATE, Stage.AWAITING_ADVICE) in edges
+    assert (Stage.AWAITING_ADVICE, Step.RETURN_REFERRAL, Stage.INFORMATION_REQUESTED) in edges
+    assert (Stage.READY_TO_FINALISE, Step.FINALISE, Stage.CLOSED) in edges
+    assert not any(s is Stage.AWAITING_ADVICE and step is Step.FINALISE for s, step, _ in edges)
+    assert {Stage.CLOSED} == {target for source, _, target in edges if source is Stage.CLOSED}
+
+
+def test_the_drawing_names_every_stage_and_step(graph: edm_stages.StageGraph) -> None:
+    """The SVG drawn from the walk labels every stage and every step it found."""
+    svg = edm_stages.render_svg(graph)
+
+    assert [] == [s for s in Stage if str(s).capitalize() not in svg]
+    assert [] == [s for s in Step if str(s) not in svg]
+
+
+def test_the_diagram_build_stops_on_a_step_it_cannot_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the rules offer a step the walk has no example for, the build fails naming it: no stale diagram."""
+
+    class NewStep(enum.StrEnum):
+        CONSULT_THE_PANEL = "consult the panel"
+
+    real = edm_stages.allowed_steps
+
+    def with_a_new_step(review: object) -> tuple[object, ...]:
+        return (*real(review), NewStep.CONSULT_THE_PANEL)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(edm_stages, "allowed_steps", with_a_new_step)
+    with pytest.raises(edm_stages.UnknownStepError, match="CONSULT_THE_PANEL"):
+        edm_stages.stage_graph()
+
+
+def test_the_model_page_draws_the_diagram_from_the_code() -> None:
+    """The model page uses the generating directive, not a picture that could go stale."""
+    page = (DOCS / "model.md").read_text(encoding="utf-8")
+
+    assert "```{edm-stage-diagram}" in page
+    assert not list(DOCS.rglob("*.svg")), "a drawn diagram file could drift from the code"
+
+
+# -- the command reference and the commands shown on pages ------------------------------------
+
+
+def test_the_command_reference_is_generated_from_the_parser() -> None:
+    """The command page is built from ethical_decisions.cli._parser(), which makes an argparse parser."""
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    from ethical_decisions.cli import _parser
+
+    assert "```{edm-cli} ethical_decisions.cli:_parser" in page
+    assert isinstance(_parser(), argparse.ArgumentParser)
+
+
+def _console_commands(page: Path) -> Iterator[list[str]]:
+    """The ``$ ethical-decisions ...`` lines of the page's console blocks, as argument lists."""
+    for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.DOTALL):
+        for line in block.splitlines():
+            if line.startswith("$ ethical-decisions "):
+                yield shlex.split(line.removeprefix("$ ethical-decisions ").partition(" < ")[0])
+
+
+def _seed_the_referral(url: str) -> str:
+    """The review the route-teams page describes, escalated to the Chief Caseworker Unit."""
+    edm = EthicalDecisions(open_store(url))
+    dm = DecisionMaker("cw-1042", "caseworker", "customer_services_group", "Settlement Casework")
+    rid = edm.open_review(
+        by=dm,
+        case=CaseReference("HO-2026-000123"),
+        proposed=ProposedDecision("refuse", "Refuse settlement: no documents for 1971-1990."),
+        review_id="rv-7f3a9c2e4b1d6a08",
+    ).review_id
+    edm.record_reflection(rid, by=dm, concerns=[Concern(ConcernCategory.EVIDENTIAL_BURDEN, "No documents.")])
+    edm.consider_discretion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        scope=DiscretionScope.INSIDE_RULES,
+        guidance="Guidance.",
+        reason="Reason.",
+        result=DiscretionResult.NOT_RESOLVED,
+    )
+    edm.record_discussion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        consulted_role=ConsultedRole.TEAM_LEADER,
+        consulted="tl-0003",
+        advice="Escalate.",
+        result=DiscussionResult.NOT_RESOLVED,
+    )
+    referral_id = edm.escalate(
+        rid, by=dm, concern_ids=["C1"], question="Can our records stand in?"
+    ).referrals[0]
+    edm.store.close()
+    return referral_id.referral_id
+
+
+def test_the_route_team_commands_shown_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``ethical-decisions`` command on the route-teams page runs, in order, on the review it shows."""
+    from ethical_decisions.cli import main
+
+    url = f"sqlite:///{tmp_path / 'ethical-decisions.db'}"
+    referral_id = _seed_the_referral(url)
+    commands = list(_console_commands(DOCS / "route-teams.md"))
+    assert len(commands) >= 5
+    for argv in commands:
+        assert referral_id in argv or argv[:2] == ["referrals", "list"]
+        if argv[:2] == ["referrals", "advise"]:
+            # Between returning the referral and advising, the page has the decision-maker answer.
+            edm = EthicalDecisions(open_store(url))
+            dm = DecisionMaker("cw-1042", "caseworker", "customer_services_group", "Settlement Casework")
+            edm.provide_information(referral_id, by=dm, response="HMRC records.")
+            edm.store.close()
+            monkeypatch.setattr("sys.stdin", io.StringIO("Treat the HMRC records as the evidence."))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main(["--db", url, *argv])
+        assert 0 == status, (argv, out.getvalue())
