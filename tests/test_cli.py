@@ -84,6 +84,37 @@ def test_demo_prints_where_to_look_next(tmp_path: Path, capsys: pytest.CaptureFi
     assert "Audit chain: intact" in out
 
 
+def test_demo_loads_only_into_an_empty_store_unless_told_to_add(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    """Made-up cases never mix with real ones: a second demo is refused, changing nothing, unless --add."""
+    before = sqlite3.connect(db.removeprefix("sqlite:///")).execute("SELECT count(*) FROM events").fetchone()
+    status, out, err = run(capsys, "--db", db, "demo", "--reviews", "4")
+    assert (status, out) == (1, "")
+    assert "already holds" in err
+    assert "--add" in err
+    after = sqlite3.connect(db.removeprefix("sqlite:///")).execute("SELECT count(*) FROM events").fetchone()
+    assert before == after
+    status, out, _ = run(
+        capsys, "--db", db, "demo", "--reviews", "4", "--add", "--reports", str(Path(db[10:]).parent)
+    )
+    assert status == 0
+    assert "4 reviews;" in out
+
+
+def test_output_to_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``ethical-decisions ... | head`` ends without a traceback when the reader stops reading."""
+    command = [sys.executable, "-m", "ethical_decisions", "--db", f"sqlite:///{tmp_path / 'p.db'}", "demo"]
+    command += ["--reviews", "20", "--reports", str(tmp_path / "r")]
+    demo = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert demo.stdout is not None
+    demo.stdout.readline()
+    demo.stdout.close()
+    _, err = demo.communicate(timeout=120)
+    assert b"Traceback" not in err
+    assert demo.returncode in (0, 141)
+
+
 def test_routes_lists_the_four_routes_with_versions(capsys: pytest.CaptureFixture[str], db: str) -> None:
     """Every installed route is listed with its plugin, and every plugin with its distribution's version."""
     status, out, _ = run(capsys, "--db", db, "routes")

@@ -8,7 +8,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from ethical_decisions.exceptions import NoRouteError
+from ethical_decisions.exceptions import NoRouteError, StoreError
 from ethical_decisions.model import (
     KNOWN_BUSINESS_AREAS,
     DecisionMaker,
@@ -44,8 +44,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Walk six months of synthetic cases in the four business areas through the model "
         "(reflection, concerns, discretion, discussion, escalation to each area's route, advice, final "
         "decisions, later appeal outcomes) into the store, deliver the referrals, verify the audit chain, "
-        "and write a department report and a PDR report as HTML. No case or person is real. Running it "
-        "again adds more.",
+        "and write a department report and a PDR report as HTML. No case or person is real, so the demo "
+        "loads only into an empty store, unless --add is given.",
     )
     demo.add_argument(
         "--reviews", type=_positive, default=600, metavar="N", help="how many cases (default 600)"
@@ -57,6 +57,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=Path("edm-reports"),
         metavar="DIR",
         help="where to write the HTML reports",
+    )
+    demo.add_argument(
+        "--add",
+        action="store_true",
+        help="add the cases even though the store already holds reviews (only ever a store of demo cases)",
     )
     demo.set_defaults(run=_demo)
 
@@ -124,6 +129,14 @@ def _demo(args: argparse.Namespace) -> int:
     staff = _staff(rng)
     store = open_store(args.db)
     try:
+        head = store.head()
+        if head is not None and not args.add:
+            raise StoreError(
+                f"The store {store.url} already holds {head.position} events. The demo's cases are made up, "
+                "so it loads them only into an empty store, where they cannot mix with real reviews: "
+                "give a new file with --db sqlite:///demo.db (before 'demo'), or pass --add to add more "
+                "cases to a store of demo cases."
+            )
         edm = EthicalDecisions(store, clock=clock)
         _check_routes(edm)
         print(f"Walking {args.reviews} synthetic cases through the model into {store.url} ...")
