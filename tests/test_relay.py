@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
 import pytest
@@ -15,6 +16,7 @@ from ethical_decisions import (
     EthicalDecisions,
     NoRouteError,
     RecordsOfficer,
+    ReferralMessage,
     Route,
     StoreError,
     ValidationError,
@@ -382,6 +384,76 @@ def test_logs_hold_only_allow_listed_fields(
         assert scenarios.STATEMENT not in repr(entry)
     assert {"fake"} == {entry["transport"] for entry in logs}
     assert [entry["error_type"] for entry in logs[1:]] == ["DeliveryError", "DeliveryError"]
+
+
+class Overtaken:
+    """A transport whose first delivery outlasts the relay's lease: meanwhile another relay delivers it.
+
+    :ivar overtake: run during the first delivery, once the lease has run out (the other relay's pass).
+    :ivar late: what the first delivery ends with, after being overtaken (``None``: it succeeds).
+    """
+
+    name = "overtaken"
+
+    def __init__(self, clock: testing.FakeClock, late: Exception | None) -> None:
+        self.clock = clock
+        self.late = late
+        self.overtake: Callable[[], RelayReport] = RelayReport
+        self.overtaken_by: list[RelayReport] = []
+        self.received: list[str] = []
+
+    def deliver(self, message: ReferralMessage) -> None:
+        """The first time, let the lease run out and the other relay deliver, then end as scripted."""
+        self.received.append(message.idempotency_key)
+        if len(self.received) == 1:
+            self.clock.advance(POLICY.lease + dt.timedelta(seconds=1))
+            self.overtaken_by.append(self.overtake())
+            if self.late is not None:
+                raise self.late
+
+
+@pytest.mark.parametrize(
+    ("late", "status"),
+    [
+        (None, "delivered"),
+        (DeliveryError("The receiver timed out.", retryable=True), "pending"),
+        (DeliveryError("The receiver refused it.", retryable=False), "dead"),
+    ],
+    ids=["delivered", "retrying", "dead"],
+)
+def test_a_relay_whose_lease_ran_out_leaves_the_other_relays_result(
+    route: Route,
+    clock: testing.FakeClock,
+    relay_clock: testing.FakeClock,
+    dm: DecisionMaker,
+    late: Exception | None,
+    status: str,
+) -> None:
+    """A relay that finishes after its lease ran out records nothing: it reports and logs the lapse.
+
+    The relay that claimed the message after it delivered it; the late relay's result, whether it
+    delivered, failed or was refused, leaves the message delivered under the second claim. The late
+    relay counts it as ``lease_expired`` and logs ``referral_lease_expired`` (a warning) with the
+    status it would have recorded, and allow-listed fields only.
+    """
+    transport = Overtaken(relay_clock, late)
+    service = testing.service(RoutesPlugin(attrs.evolve(route, transport=transport)), clock=clock)
+    review = scenarios.escalated(service, dm)
+    first = Relay(service, policy=POLICY, clock=relay_clock, rng=FixedRandom(0.5))
+    second = Relay(service, policy=POLICY, clock=relay_clock, rng=FixedRandom(0.5))
+    transport.overtake = second.run_once
+
+    with capture_logs() as logs:
+        report = first.run_once()
+
+    assert (RelayReport(lease_expired=1), [RelayReport(delivered=1)]) == (report, transport.overtaken_by)
+    assert 1 == report.attempted
+    assert [(OutboxStatus.DELIVERED, 2)] == _status(service)
+    assert [review.referrals[0].referral_id] * 2 == transport.received
+    expired = [e for e in logs if e["event"] == "ethical_decisions.referral_lease_expired"]
+    assert [("warning", 1, status)] == [(e["log_level"], e["attempt"], e["status"]) for e in expired]
+    assert all(set(e) - {"event", "log_level"} <= ALLOWED_FIELDS for e in logs)
+    assert RelayReport() == first.run_once()
 
 
 def test_run_until_stopped_sleeping_when_idle(

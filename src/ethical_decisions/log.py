@@ -42,6 +42,7 @@ class LogEvent(enum.StrEnum):
     REFERRAL_DELIVERED = "ethical_decisions.referral_delivered"
     REFERRAL_DELIVERY_FAILED = "ethical_decisions.referral_delivery_failed"
     REFERRAL_DEAD_LETTER = "ethical_decisions.referral_dead_letter"
+    REFERRAL_LEASE_EXPIRED = "ethical_decisions.referral_lease_expired"
     STORE_OPENED = "ethical_decisions.store_opened"
     STORE_MIGRATED = "ethical_decisions.store_migrated"
     CHAIN_VERIFIED = "ethical_decisions.chain_verified"

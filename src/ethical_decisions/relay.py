@@ -15,8 +15,16 @@ route's transport, and records the result:
   be re-driven with :meth:`Relay.redrive`. Nothing is ever deleted.
 
 A message may be delivered more than once (when a relay dies after delivering
-and before recording it), always with the same idempotency key, so a receiver
+and before recording it, or its delivery outlasts the lease and another relay
+claims the message again), always with the same idempotency key, so a receiver
 that honours the key acts on it once.
+
+A relay records its result only while its claim holds: once its lease has run
+out and another relay has claimed the message, the first relay's result
+(delivered, failed or dead) is not recorded, and it logs
+``ethical_decisions.referral_lease_expired`` instead, so that a late failure can
+never undo another relay's delivery. Seeing that event means the lease is
+shorter than a delivery can take: lengthen :attr:`RetryPolicy.lease`.
 
 Because the body is built when delivering, erasing a review's free text also
 erases it from the messages not yet delivered: they carry the erasure marker.
@@ -101,20 +109,26 @@ class RelayReport:
     :param delivered: delivered and marked so.
     :param retrying: failed, and due to be tried again.
     :param dead: failed for the last time (or refused outright) and kept as dead letters.
+    :param lease_expired: attempted, but the lease ran out first and another relay
+        claimed the message again, so this relay's result was not recorded.
     """
 
     delivered: int = 0
     retrying: int = 0
     dead: int = 0
+    lease_expired: int = 0
 
     @property
     def attempted(self) -> int:
         """Messages claimed and attempted."""
-        return self.delivered + self.retrying + self.dead
+        return self.delivered + self.retrying + self.dead + self.lease_expired
 
     def __add__(self, other: RelayReport) -> RelayReport:
         return RelayReport(
-            self.delivered + other.delivered, self.retrying + other.retrying, self.dead + other.dead
+            self.delivered + other.delivered,
+            self.retrying + other.retrying,
+            self.dead + other.dead,
+            self.lease_expired + other.lease_expired,
         )
 
 
@@ -290,7 +304,8 @@ class Relay:
         except Exception as exc:  # a plugin's transport may raise anything; it is a failed attempt
             retryable = exc.retryable if isinstance(exc, DeliveryError) else True
             return self._failed(row, exc, retryable=retryable, fields=fields)
-        self.edm.store.mark_delivered(message.message_id, at=self._now())
+        if not self.edm.store.mark_delivered(message.message_id, attempt=row.attempts, at=self._now()):
+            return self._lease_expired(OutboxStatus.DELIVERED, fields)
         emit(LogEvent.REFERRAL_DELIVERED, **fields)
         return RelayReport(delivered=1)
 
@@ -301,20 +316,34 @@ class Relay:
         if not retryable or row.attempts >= self.policy.max_attempts:
             return self._dead(row, _describe(exc), fields)
         now = self._now()
-        self.edm.store.mark_failed(
+        recorded = self.edm.store.mark_failed(
             row.message.message_id,
+            attempt=row.attempts,
             at=now,
             next_attempt_at=now + self.policy.delay(row.attempts, self._rng),
             error=_describe(exc),
             dead=False,
         )
+        if not recorded:
+            return self._lease_expired(OutboxStatus.PENDING, fields)
         emit(LogEvent.REFERRAL_DELIVERY_FAILED, level="warning", **fields)
         return RelayReport(retrying=1)
 
     def _dead(self, row: OutboxRow, error: str, fields: dict[str, Any]) -> RelayReport:
         now = self._now()
-        self.edm.store.mark_failed(
-            row.message.message_id, at=now, next_attempt_at=now, error=error, dead=True
+        recorded = self.edm.store.mark_failed(
+            row.message.message_id, attempt=row.attempts, at=now, next_attempt_at=now, error=error, dead=True
         )
+        if not recorded:
+            return self._lease_expired(OutboxStatus.DEAD, fields)
         emit(LogEvent.REFERRAL_DEAD_LETTER, level="error", **fields)
         return RelayReport(dead=1)
+
+    def _lease_expired(self, status: OutboxStatus, fields: dict[str, Any]) -> RelayReport:
+        """The claim lapsed before the result could be recorded: another relay's result stands.
+
+        Logged with the status this relay would have recorded, so that a lease
+        too short for the deliveries shows up.
+        """
+        emit(LogEvent.REFERRAL_LEASE_EXPIRED, level="warning", **fields, status=str(status))
+        return RelayReport(lease_expired=1)

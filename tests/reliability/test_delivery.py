@@ -262,7 +262,7 @@ def test_every_escalation_is_delivered_once_or_kept_as_a_dead_letter(world: Worl
     )
 
 
-# -- the gap: a relay whose lease ran out can overwrite another relay's result ---------------
+# -- a relay whose lease ran out cannot overwrite another relay's result -----------------------
 
 
 class Stalling:
@@ -303,11 +303,6 @@ def _outbox_store(request: pytest.FixtureRequest, sqlite_path: Path) -> Iterator
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.mark_delivered and mark_failed are unconditional: a relay whose lease expired overwrites "
-    "the result of the relay that claimed the message after it (see docs/guarantees.md, known gaps)",
-)
 @pytest.mark.parametrize("retryable", [False, True], ids=["stale-dead", "stale-retry"])
 def test_a_relay_whose_lease_ran_out_cannot_undo_a_delivery(outbox_store: Store, retryable: bool) -> None:
     """A delivered message stays delivered, whatever a relay that lost its lease records afterwards.

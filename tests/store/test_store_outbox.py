@@ -84,10 +84,10 @@ def test_claimed_messages_wait_for_the_lease(outbox_store: Store) -> None:
 def test_mark_delivered(outbox_store: Store) -> None:
     """A delivered message records when, clears the last error, and is never claimed again."""
     outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
-    outbox_store.mark_failed(
-        "m0", at=NOW, next_attempt_at=NOW + MINUTE, error="DeliveryError: 503", dead=False
+    assert outbox_store.mark_failed(
+        "m0", attempt=1, at=NOW, next_attempt_at=NOW + MINUTE, error="DeliveryError: 503", dead=False
     )
-    outbox_store.mark_delivered("m0", at=NOW + 2 * MINUTE)
+    assert outbox_store.mark_delivered("m0", attempt=1, at=NOW + 2 * MINUTE)
 
     (row,) = outbox_store.outbox(status=OutboxStatus.DELIVERED)
     assert ("m0", NOW + 2 * MINUTE, NOW + 2 * MINUTE, None) == (
@@ -102,8 +102,13 @@ def test_mark_delivered(outbox_store: Store) -> None:
 def test_mark_failed_retries_later(outbox_store: Store) -> None:
     """A failed attempt that may be retried stays pending, due at the retry time, with the error kept."""
     outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
-    outbox_store.mark_failed(
-        "m0", at=NOW + MINUTE, next_attempt_at=NOW + 10 * MINUTE, error="DeliveryError: timeout", dead=False
+    assert outbox_store.mark_failed(
+        "m0",
+        attempt=1,
+        at=NOW + MINUTE,
+        next_attempt_at=NOW + 10 * MINUTE,
+        error="DeliveryError: timeout",
+        dead=False,
     )
 
     row = outbox_store.outbox()[0]
@@ -121,7 +126,9 @@ def test_mark_failed_retries_later(outbox_store: Store) -> None:
 def test_dead_letters_are_kept_and_can_be_redriven(outbox_store: Store) -> None:
     """A dead letter stays listed but unclaimed; re-driving makes it pending, due, with attempts reset."""
     outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
-    outbox_store.mark_failed("m0", at=NOW, next_attempt_at=NOW, error="DeliveryError: refused", dead=True)
+    assert outbox_store.mark_failed(
+        "m0", attempt=1, at=NOW, next_attempt_at=NOW, error="DeliveryError: refused", dead=True
+    )
 
     assert ["m0"] == _ids(outbox_store.outbox(status=OutboxStatus.DEAD))
     assert ["m1", "m2"] == _ids(outbox_store.outbox(status=OutboxStatus.PENDING))
@@ -150,11 +157,81 @@ def test_redrive_leaves_live_messages_alone(outbox_store: Store) -> None:
     assert before == outbox_store.outbox()
 
 
+def _delivered(store: Store, attempt: int) -> bool:
+    return store.mark_delivered("m0", attempt=attempt, at=NOW + 7 * MINUTE)
+
+
+def _retrying(store: Store, attempt: int) -> bool:
+    return store.mark_failed(
+        "m0", attempt=attempt, at=NOW + 7 * MINUTE, next_attempt_at=NOW, error="E", dead=False
+    )
+
+
+def _dead(store: Store, attempt: int) -> bool:
+    return store.mark_failed(
+        "m0", attempt=attempt, at=NOW + 7 * MINUTE, next_attempt_at=NOW, error="E", dead=True
+    )
+
+
+MARKS = pytest.mark.parametrize("mark", [_delivered, _retrying, _dead], ids=["delivered", "retrying", "dead"])
+
+
+@MARKS
+def test_a_mark_under_a_lapsed_claim_changes_nothing(
+    outbox_store: Store, mark: Callable[[Store, int], bool]
+) -> None:
+    """Once the lease ran out and another claim took the message, a mark under the old claim changes nothing.
+
+    The mark says so (False), and the message stays as the later claim left it; the later claim can
+    still record its own result.
+    """
+    outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
+    outbox_store.claim_outbox(now=NOW + LEASE, limit=1, lease=LEASE)
+    before = outbox_store.outbox()
+
+    assert mark(outbox_store, 1) is False
+    assert before == outbox_store.outbox()
+    assert mark(outbox_store, 2) is True
+    assert before != outbox_store.outbox()
+
+
+@MARKS
+@pytest.mark.parametrize(
+    "settled",
+    [
+        lambda s: s.mark_delivered("m0", attempt=1, at=NOW + MINUTE),
+        lambda s: s.mark_failed("m0", attempt=1, at=NOW, next_attempt_at=NOW, error="E", dead=True),
+    ],
+    ids=["after-delivery", "after-dead-letter"],
+)
+def test_a_settled_message_cannot_be_marked_again(
+    outbox_store: Store, mark: Callable[[Store, int], bool], settled: Callable[[Store], bool]
+) -> None:
+    """A delivered message or a dead letter is settled: no mark changes it, not even under its own claim."""
+    outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
+    assert settled(outbox_store)
+    before = outbox_store.outbox()
+
+    assert mark(outbox_store, 1) is False
+    assert before == outbox_store.outbox()
+
+
+@MARKS
+def test_a_mark_before_any_claim_changes_nothing(
+    outbox_store: Store, mark: Callable[[Store, int], bool]
+) -> None:
+    """A message no relay has claimed yet is not in flight: a mark under attempt 1 changes nothing."""
+    before = outbox_store.outbox()
+
+    assert mark(outbox_store, 1) is False
+    assert before == outbox_store.outbox()
+
+
 @pytest.mark.parametrize(
     "act",
     [
-        lambda s: s.mark_delivered("m9", at=NOW),
-        lambda s: s.mark_failed("m9", at=NOW, next_attempt_at=NOW, error="E", dead=False),
+        lambda s: s.mark_delivered("m9", attempt=1, at=NOW),
+        lambda s: s.mark_failed("m9", attempt=1, at=NOW, next_attempt_at=NOW, error="E", dead=False),
         lambda s: s.redrive("m9", at=NOW),
     ],
     ids=["mark_delivered", "mark_failed", "redrive"],

@@ -163,8 +163,10 @@ def workload(edm: EthicalDecisions) -> dict[str, str]:
 
     now = dt.datetime(2026, 1, 6, tzinfo=dt.UTC)
     first, second, *_ = edm.store.claim_outbox(now=now, limit=10, lease=LEASE)
-    edm.store.mark_delivered(first.message.message_id, at=now)
-    edm.store.mark_failed(second.message.message_id, at=now, next_attempt_at=now, error="E", dead=True)
+    assert edm.store.mark_delivered(first.message.message_id, attempt=first.attempts, at=now)
+    assert edm.store.mark_failed(
+        second.message.message_id, attempt=second.attempts, at=now, next_attempt_at=now, error="E", dead=True
+    )
     return {"plain": plain, "kind": kind, "frontline": frontline, "withdrawn": withdrawn, "waiting": waiting}
 
 

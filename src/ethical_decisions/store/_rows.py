@@ -4,6 +4,12 @@ Each table is described once, as columns with a kind (text, time, flag, JSON
 array…); a :class:`Dialect` says how each kind is kept in its database. The
 column order here is the order of the values in every row this module makes or
 reads, and the order of the names in :attr:`Table.names`.
+
+Reading is strict, and every row is read through :meth:`Table.values`: a value
+of the wrong type, a time or JSON that does not parse, or a code this version
+does not know (a stage, status or category a newer version added) is refused
+there with the library's own error, naming the table, the row's key and the
+column, never the value (it may be personal data or free text).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import attrs
 
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
-from ethical_decisions.exceptions import StoreError
+from ethical_decisions.exceptions import EthicalDecisionsError, IntegrityError, StoreError
 from ethical_decisions.model import (
     ConcernCategory,
     LaterOutcomeKind,
@@ -33,6 +39,7 @@ from ethical_decisions.serialization import canonical_json
 from .base import OutboxMessage, OutboxRow, OutboxStatus
 
 __all__ = [
+    "CHAIN_HEAD",
     "COMPLIANCE",
     "COMPLIANCE_ITEMS",
     "EVENTS",
@@ -67,6 +74,51 @@ def _month(value: dt.datetime) -> str:
     return f"{utc(value):%Y-%m}"
 
 
+class _UnknownCodeError(ValueError):
+    """A well-formed code that this version does not know: a newer version may have added it."""
+
+
+_READ_FAILURES = (ValueError, TypeError, LookupError, AttributeError, OverflowError, RecursionError)
+"""What reading a value changed outside the library may raise (:class:`_UnknownCodeError` included)."""
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a time without a timezone")
+    return value.astimezone(dt.UTC)
+
+
+def _sqlite_read_time(value: Any) -> dt.datetime:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    found = dt.datetime.fromisoformat(value)
+    if found.tzinfo is dt.UTC:  # as the store writes them
+        return found
+    return _aware(found)
+
+
+def _sqlite_read_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(_text(value))
+
+
+def _postgres_read_time(value: Any) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise TypeError("not a time")
+    return _aware(value)
+
+
+def _postgres_read_date(value: Any) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise TypeError("not a date")
+    return value
+
+
 @attrs.frozen
 class Dialect:
     """What differs between the SQL databases: column types, locking clauses, and how values are kept.
@@ -74,6 +126,9 @@ class Dialect:
     :param types: fills the type placeholders of the schema's statements.
     :param lock: appended to a ``SELECT`` that must lock the rows it reads.
     :param claim: appended to the relay's ``SELECT`` of due outbox rows.
+    :param read_time: a time column's value as an aware UTC datetime; raises
+        ``ValueError`` or ``TypeError`` for anything else (see :meth:`Table.values`).
+    :param read_date: likewise for a date column.
     """
 
     name: str
@@ -98,9 +153,9 @@ SQLITE = Dialect(
     lock="",
     claim="",
     time=_sqlite_time,
-    read_time=dt.datetime.fromisoformat,
+    read_time=_sqlite_read_time,
     date=dt.date.isoformat,
-    read_date=dt.date.fromisoformat,
+    read_date=_sqlite_read_date,
     flag=int,
 )
 """SQLite: times as ISO 8601 UTC text, dates as ISO text, flags as 0 and 1; one writer at a time."""
@@ -122,9 +177,9 @@ POSTGRES = Dialect(
     lock=" FOR UPDATE",
     claim=" FOR UPDATE SKIP LOCKED",
     time=utc,
-    read_time=utc,
+    read_time=_postgres_read_time,
     date=_identity,
-    read_date=_identity,
+    read_date=_postgres_read_date,
     flag=bool,
 )
 """PostgreSQL: native times, dates and booleans; ids in the "C" collation so they sort as in Python."""
@@ -132,7 +187,11 @@ POSTGRES = Dialect(
 
 @attrs.frozen
 class _Kind:
-    """How one kind of column is written and read."""
+    """How one kind of column is written and read.
+
+    ``read`` raises one of :data:`_READ_FAILURES` for a value it cannot take;
+    :meth:`Table.values` turns that into the library's error.
+    """
 
     write: Callable[[Dialect, Any], object]
     read: Callable[[Dialect, Any], Any]
@@ -145,15 +204,35 @@ def _optional(kind: _Kind) -> _Kind:
     )
 
 
+def _member(cls: type[enum.Enum]) -> Callable[[Any], Any]:
+    """Reads a code of *cls*: :class:`_UnknownCodeError` for text that is not one of its values."""
+
+    def read(value: Any) -> Any:
+        try:
+            return cls(_text(value))
+        except ValueError:
+            raise _UnknownCodeError(cls.__name__) from None
+
+    return read
+
+
 def _enum(cls: type[enum.Enum]) -> _Kind:
-    return _Kind(write=lambda _, v: v.value, read=lambda _, v: cls(v))
+    read = _member(cls)
+    return _Kind(write=lambda _, v: v.value, read=lambda _, v: read(v))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(_text(value))
 
 
 def _json_tuple(item: Callable[[Any], Any]) -> _Kind:
-    return _Kind(
-        write=lambda _, v: canonical_json([str(i) for i in v]),
-        read=lambda _, v: tuple(item(i) for i in json.loads(v)),
-    )
+    def read(_: Dialect, value: Any) -> tuple[Any, ...]:
+        items = _json(value)
+        if not isinstance(items, list):
+            raise TypeError("not a JSON array")
+        return tuple(item(i) for i in items)
+
+    return _Kind(write=lambda _, v: canonical_json([str(i) for i in v]), read=read)
 
 
 def _json_object(_: Dialect, value: Mapping[str, Any]) -> str:
@@ -166,12 +245,41 @@ def _json_object(_: Dialect, value: Mapping[str, Any]) -> str:
         ) from None
 
 
-_TEXT = _Kind(write=lambda _, v: v, read=lambda _, v: v)
-_INT = _Kind(write=lambda _, v: v, read=lambda _, v: int(v))
-_FLAG = _Kind(write=lambda d, v: d.flag(v), read=lambda _, v: bool(v))
+def _read_scalars(_: Dialect, value: Any) -> dict[str, Any]:
+    found = _json(value)
+    if not isinstance(found, dict) or not all(
+        isinstance(v, str | int | float | bool) or v is None for v in found.values()
+    ):
+        raise TypeError("not a JSON object of scalars")
+    return found
+
+
+def _integer(_: Dialect, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not a whole number")
+    return value
+
+
+def _flag(_: Dialect, value: Any) -> bool:
+    if not isinstance(value, int) or value not in (0, 1):  # a bool is an int
+        raise TypeError("not a flag")
+    return bool(value)
+
+
+def _read_text(_: Dialect, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+_TEXT = _Kind(write=lambda _, v: v, read=_read_text)
+_INT = _Kind(write=lambda _, v: v, read=_integer)
+_FLAG = _Kind(write=lambda d, v: d.flag(v), read=_flag)
 _TIME = _Kind(write=lambda d, v: d.time(v), read=lambda d, v: d.read_time(v))
 _DATE = _Kind(write=lambda d, v: d.date(v), read=lambda d, v: d.read_date(v))
-_OBJECT = _Kind(write=_json_object, read=lambda _, v: json.loads(v))
+_JSON = _Kind(write=_json_object, read=lambda _, v: _json(v))
+"""Any JSON: an event's texts are read as they are, and :func:`~ethical_decisions.verify` judges them."""
+_SCALARS = _Kind(write=_json_object, read=_read_scalars)
 
 
 @attrs.frozen
@@ -186,6 +294,13 @@ class Table:
     key: str
     columns: tuple[tuple[str, _Kind], ...]
     derived: tuple[tuple[str, Callable[[Mapping[str, Any]], object]], ...] = ()
+    _key_at: int | None = attrs.field(init=False, eq=False, repr=False)
+    """Where the key is in a row read with :attr:`names` (``None`` if it is not read back)."""
+
+    @_key_at.default
+    def _find_key(self) -> int | None:
+        names = [name for name, _ in self.columns]
+        return names.index(self.key) if self.key in names else None
 
     @property
     def names(self) -> str:
@@ -207,8 +322,61 @@ class Table:
         return (*written, *(derive(values) for _, derive in self.derived))
 
     def values(self, dialect: Dialect, row: Sequence[Any]) -> dict[str, Any]:
-        """The values of a row read with :attr:`names`, by column name."""
-        return {name: kind.read(dialect, raw) for (name, kind), raw in zip(self.columns, row, strict=True)}
+        """The values of a row read with :attr:`names`, by column name.
+
+        :raises IntegrityError: if a value cannot be read: it was changed outside the library.
+        :raises StoreError: if a value is a code this version does not know (a newer
+            version may have written it).
+        """
+        try:
+            return {
+                name: kind.read(dialect, raw) for (name, kind), raw in zip(self.columns, row, strict=True)
+            }
+        except _READ_FAILURES:
+            pass  # a row changed outside the library, or from a newer version: read it again, below
+        # Value by value, to name the column; outside the except block, so nothing chains the first failure.
+        key = row[self._key_at] if self._key_at is not None and self._key_at < len(row) else None
+        return {
+            name: self._read(kind, dialect, name, raw, key)
+            for (name, kind), raw in zip(self.columns, row, strict=True)
+        }
+
+    def value(self, dialect: Dialect, column: str, raw: Any, *, key: object = None) -> Any:
+        """*column*'s value read from *raw*, as :meth:`values` reads it; *key* names the row in an error."""
+        return self._read(dict(self.columns)[column], dialect, column, raw, key)
+
+    def _read(self, kind: _Kind, dialect: Dialect, column: str, raw: Any, key: object) -> Any:
+        """The one place a value from the database is read: failures become the library's errors."""
+        try:
+            return kind.read(dialect, raw)
+        except _READ_FAILURES as exc:
+            shown = None if column == self.key else key
+            raise self.unreadable(column, key=shown, unknown=isinstance(exc, _UnknownCodeError)) from None
+
+    def unreadable(self, column: str, *, key: object = None, unknown: bool = False) -> EthicalDecisionsError:
+        """The error for a row of this table whose *column* cannot be read, naming the row by *key*.
+
+        The message never holds the value: it may be personal data or free text.
+        :class:`StoreError` for a code this version does not know, :class:`IntegrityError` otherwise.
+        """
+        which = f" ({self.key} {key!r})" if isinstance(key, str | int) and not isinstance(key, bool) else ""
+        where = f"The store's {self.name} table has a row{which} whose {column} column"
+        if unknown:
+            return StoreError(
+                f"{where} holds a code this version of ethical-decisions does not know: a newer version "
+                "wrote it, or it was changed outside the library. Upgrade ethical-decisions to read it; "
+                "if no newer version has used this store, restore the row from a backup."
+            )
+        if self.name == "events":
+            return IntegrityError(
+                f"{where} cannot be read: the audit trail was changed outside the library, and cannot "
+                "be read or verified past that event. Treat it as tampering or corruption: keep the "
+                "store as it is and investigate."
+            )
+        return IntegrityError(
+            f"{where} cannot be read: it was changed outside the library. Keep the store as it is, "
+            "run verify to check the audit trail, and restore the row from a backup."
+        )
 
 
 _TIME_OPT = _optional(_TIME)
@@ -223,12 +391,15 @@ EVENTS = Table(
         ("kind", _TEXT),
         ("occurred_at", _TIME),
         ("body", _TEXT),
-        ("texts", _OBJECT),
-        ("salt", _TEXT),
+        ("texts", _JSON),
+        ("salt", _optional(_TEXT)),
         ("hash", _TEXT),
     ),
 )
 """The chain: :class:`~ethical_decisions.audit.ChainRecord` rows."""
+
+CHAIN_HEAD = Table("chain_head", "id", (("position", _INT), ("hash", _TEXT)))
+"""The chain's last link (its one row, ``id = 1``, is only ever read and updated)."""
 
 REVIEWS = Table(
     "reviews",
@@ -258,7 +429,7 @@ REFERRALS = Table(
         ("business_area", _TEXT),
         ("status", _enum(ReferralStatus)),
         ("referred_by_role", _enum(StaffRole)),
-        ("concern_categories", _json_tuple(ConcernCategory)),
+        ("concern_categories", _json_tuple(_member(ConcernCategory))),
         ("submitted_at", _TIME),
         ("due_by", _TIME),
         ("updated_at", _TIME),
@@ -286,7 +457,7 @@ OUTBOX = Table(
         ("next_attempt_at", _TIME),
         ("updated_at", _TIME),
         ("delivered_at", _TIME_OPT),
-        ("last_error", _TEXT),
+        ("last_error", _optional(_TEXT)),
     ),
 )
 """The relay's outbox: :class:`~ethical_decisions.store.OutboxRow` rows, message fields first."""
@@ -307,9 +478,9 @@ COMPLIANCE = Table(
         ("reflection_recorded", _FLAG),
         ("rationale_recorded", _FLAG),
         ("concern_count", _INT),
-        ("concern_categories", _json_tuple(ConcernCategory)),
-        ("steps_used", _json_tuple(StepUsed)),
-        ("route_ids", _json_tuple(str)),
+        ("concern_categories", _json_tuple(_member(ConcernCategory))),
+        ("steps_used", _json_tuple(_member(StepUsed))),
+        ("route_ids", _json_tuple(_text)),
         ("referral_count", _INT),
         ("referred_by_frontline", _FLAG),
         ("advice_recorded", _FLAG),
@@ -324,7 +495,7 @@ COMPLIANCE = Table(
         ("later_outcome_kind", _optional(_enum(LaterOutcomeKind))),
         ("later_outcome", _optional(_enum(LaterOutcomeResult))),
         ("later_outcome_on", _optional(_DATE)),
-        ("extensions", _OBJECT),
+        ("extensions", _SCALARS),
     ),
     derived=(("closed_month", lambda v: _month(v["closed_at"])),),
 )

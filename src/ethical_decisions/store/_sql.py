@@ -17,7 +17,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -139,15 +138,33 @@ class SQLStore(Store):
 
     def _version(self, review_id: str) -> int:
         with self._read() as cursor:
-            cursor.execute("SELECT max(sequence) FROM events WHERE review_id = ?", (review_id,))
-            return int(cursor.fetchone()[0] or 0)
+            return self._current_version(cursor, review_id)
+
+    def _current_version(self, cursor: Cursor, review_id: str) -> int:
+        cursor.execute(
+            "SELECT position, sequence FROM events WHERE review_id = ? ORDER BY sequence DESC LIMIT 1",
+            (review_id,),
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return 0
+        position, sequence = found
+        version: int = rows.EVENTS.value(self._dialect, "sequence", sequence, key=position)
+        return version
+
+    def _chain_head(self, cursor: Cursor, *, lock: bool = False) -> tuple[int, str]:
+        """The chain head row's position and hash (position 0 and the genesis hash for an empty store)."""
+        table = rows.CHAIN_HEAD
+        cursor.execute(
+            f"SELECT {table.names} FROM chain_head WHERE id = 1{self._dialect.lock if lock else ''}"
+        )
+        head = table.values(self._dialect, cursor.fetchone())
+        return head["position"], head["hash"]
 
     def _append(self, cursor: Cursor, batch: AppendBatch) -> tuple[ChainRecord, ...]:
         d = self._dialect
-        cursor.execute(f"SELECT position, hash FROM chain_head WHERE id = 1{d.lock}")
-        position, previous = cursor.fetchone()
-        cursor.execute("SELECT max(sequence) FROM events WHERE review_id = ?", (batch.review_id,))
-        current = int(cursor.fetchone()[0] or 0)
+        position, previous = self._chain_head(cursor, lock=True)
+        current = self._current_version(cursor, batch.review_id)
         if current != batch.expected_version:
             raise ConflictError(batch.review_id, batch.expected_version, current)
         if batch.erase_texts:
@@ -168,10 +185,12 @@ class SQLStore(Store):
 
     def _erase_texts(self, cursor: Cursor, review_id: str) -> None:
         cursor.execute("SELECT position, texts FROM events WHERE review_id = ?", (review_id,))
-        erased = [
-            (canonical_json(dict.fromkeys(json.loads(texts))), position)
-            for position, texts in cursor.fetchall()
-        ]
+        erased = []
+        for position, stored in cursor.fetchall():
+            texts = rows.EVENTS.value(self._dialect, "texts", stored, key=position)
+            if not isinstance(texts, dict):
+                raise rows.EVENTS.unreadable("texts", key=position)
+            erased.append((canonical_json(dict.fromkeys(texts)), position))
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
 
@@ -242,8 +261,7 @@ class SQLStore(Store):
     @override
     def head(self) -> ChainHead | None:
         with self._read() as cursor:
-            cursor.execute("SELECT position, hash FROM chain_head WHERE id = 1")
-            position, hash_ = cursor.fetchone()
+            position, hash_ = self._chain_head(cursor)
         return ChainHead(position, hash_) if position else None
 
     @override
@@ -350,29 +368,46 @@ class SQLStore(Store):
                 )
         return claimed
 
-    def _update_outbox(self, message_id: str, assignments: str, params: Sequence[Any]) -> None:
+    def _mark(self, message_id: str, attempt: int, assignments: str, params: Sequence[Any]) -> bool:
+        """Update the message's row if it is still pending under claim *attempt*; whether it was."""
         with self._write() as cursor:
-            cursor.execute(f"UPDATE outbox SET {assignments} WHERE message_id = ?", (*params, message_id))
-            if cursor.rowcount == 0:
+            cursor.execute(
+                f"UPDATE outbox SET {assignments} WHERE message_id = ? AND status = ? AND attempts = ?",
+                (*params, message_id, OutboxStatus.PENDING.value, attempt),
+            )
+            if cursor.rowcount:
+                return True
+            cursor.execute("SELECT 1 FROM outbox WHERE message_id = ?", (message_id,))
+            if cursor.fetchone() is None:
                 raise NotFoundError("outbox message", message_id)
+            return False
 
     @override
-    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
+    def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
         when = self._dialect.time(at)
-        self._update_outbox(
+        return self._mark(
             message_id,
+            attempt,
             "status = ?, delivered_at = ?, updated_at = ?, last_error = NULL",
             (OutboxStatus.DELIVERED.value, when, when),
         )
 
     @override
     def mark_failed(
-        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
-    ) -> None:
+        self,
+        message_id: str,
+        *,
+        attempt: int,
+        at: dt.datetime,
+        next_attempt_at: dt.datetime,
+        error: str,
+        dead: bool,
+    ) -> bool:
         status = OutboxStatus.DEAD if dead else OutboxStatus.PENDING
         d = self._dialect
-        self._update_outbox(
+        return self._mark(
             message_id,
+            attempt,
             "status = ?, next_attempt_at = ?, updated_at = ?, last_error = ?",
             (status.value, d.time(next_attempt_at), d.time(at), error),
         )

@@ -229,16 +229,42 @@ class Store(Protocol):
 
         Each claimed row's attempts go up by one and its next attempt moves to
         ``now + lease``, so another relay does not take it meanwhile; a relay
-        that crashes leaves it to be claimed again after the lease.
+        that crashes leaves it to be claimed again after the lease. The
+        returned rows carry the new attempt number: the claim that
+        :meth:`mark_delivered` and :meth:`mark_failed` must be given.
         """
 
-    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
-        """Record that a message was delivered."""
+    def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
+        """Record that the message was delivered, if the claim *attempt* still holds it.
+
+        The claim holds while the message is pending and its attempts are still
+        *attempt* (the ``attempts`` of the row :meth:`claim_outbox` returned).
+        Once its lease ran out and another relay claimed the message again (or
+        it was marked, or re-driven, since), this changes nothing: the other
+        relay's result stands.
+
+        :returns: whether it was recorded; ``False`` means the claim had lapsed.
+        :raises NotFoundError: if there is no such message.
+        """
 
     def mark_failed(
-        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
-    ) -> None:
-        """Record a failed attempt: retry at *next_attempt_at*, or keep as a dead letter."""
+        self,
+        message_id: str,
+        *,
+        attempt: int,
+        at: dt.datetime,
+        next_attempt_at: dt.datetime,
+        error: str,
+        dead: bool,
+    ) -> bool:
+        """Record a failed attempt, if the claim *attempt* still holds the message.
+
+        The message is retried at *next_attempt_at*, or with *dead*, kept as a
+        dead letter. The claim holds as for :meth:`mark_delivered`.
+
+        :returns: whether it was recorded; ``False`` means the claim had lapsed and nothing changed.
+        :raises NotFoundError: if there is no such message.
+        """
 
     def outbox(self, *, status: OutboxStatus | None = None) -> list[OutboxRow]:
         """Outbox rows, oldest first, optionally of one status."""

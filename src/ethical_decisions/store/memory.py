@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Collection, Iterator
+from typing import Any
 
 import attrs
 from typing_extensions import override
@@ -200,27 +201,45 @@ class MemoryStore(Store):
             raise NotFoundError("outbox message", message_id)
         return row
 
-    @override
-    def mark_delivered(self, message_id: str, *, at: dt.datetime) -> None:
+    def _mark(self, message_id: str, attempt: int, **changes: Any) -> bool:
+        """Change the message's row if it is still pending under claim *attempt*; whether it was."""
         with self._lock:
             row = self._outbox_row(message_id)
-            self._outbox[message_id] = attrs.evolve(
-                row, status=OutboxStatus.DELIVERED, delivered_at=at, updated_at=at, last_error=None
-            )
+            if row.status is not OutboxStatus.PENDING or row.attempts != attempt:
+                return False
+            self._outbox[message_id] = attrs.evolve(row, **changes)
+            return True
+
+    @override
+    def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
+        return self._mark(
+            message_id,
+            attempt,
+            status=OutboxStatus.DELIVERED,
+            delivered_at=at,
+            updated_at=at,
+            last_error=None,
+        )
 
     @override
     def mark_failed(
-        self, message_id: str, *, at: dt.datetime, next_attempt_at: dt.datetime, error: str, dead: bool
-    ) -> None:
-        with self._lock:
-            row = self._outbox_row(message_id)
-            self._outbox[message_id] = attrs.evolve(
-                row,
-                status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
-                next_attempt_at=next_attempt_at,
-                updated_at=at,
-                last_error=error,
-            )
+        self,
+        message_id: str,
+        *,
+        attempt: int,
+        at: dt.datetime,
+        next_attempt_at: dt.datetime,
+        error: str,
+        dead: bool,
+    ) -> bool:
+        return self._mark(
+            message_id,
+            attempt,
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            next_attempt_at=next_attempt_at,
+            updated_at=at,
+            last_error=error,
+        )
 
     @override
     def outbox(self, *, status: OutboxStatus | None = None) -> list[OutboxRow]:
