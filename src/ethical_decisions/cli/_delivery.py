@@ -55,7 +55,8 @@ def _relay(args: argparse.Namespace) -> int:
             if args.once
             else relay.run(idle_sleep=args.interval, limit=args.limit)
         )
-    print(f"delivered {report.delivered}, retrying {report.retrying}, dead letters {report.dead}")
+    late = f", results dropped as the lease ran out {report.lease_expired}" if report.lease_expired else ""
+    print(f"delivered {report.delivered}, retrying {report.retrying}, dead letters {report.dead}{late}")
     return 0
 
 
