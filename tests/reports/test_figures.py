@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ethical_decisions import ConcernCategory, LaterOutcomeResult, OutcomeClass, StepUsed, ValidationError
+from ethical_decisions import (
+    ConcernCategory,
+    LaterOutcomeResult,
+    OutcomeClass,
+    StepUsed,
+    StoreError,
+    ValidationError,
+)
 from ethical_decisions.reports import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.reports import sql as report_sql
 from ethical_decisions.store import SQLiteStore, Store
@@ -268,3 +275,24 @@ def test_department_statements_read_by_time_through_indexes(sql_quarter: Store) 
         re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((closed|submitted)_at>\?", p) for p in by_time
     )
     assert all("SCAN compliance" not in p and "SCAN referrals" not in p for p in by_time), plans
+
+
+def test_a_concern_category_from_a_newer_version_is_refused_readably(tmp_path: Any) -> None:
+    """A department report over a compliance row with a category this version does not know: StoreError.
+
+    The message names the table and column and says to upgrade; it never repeats the stored value.
+    """
+    path = tmp_path / "store.db"
+    store = quarter(SQLiteStore(path)).store
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "UPDATE compliance SET concern_categories = '[\"MARKER_NEW_CATEGORY\"]' WHERE review_id = "
+            "(SELECT review_id FROM compliance WHERE concern_count > 0 LIMIT 1)"
+        )
+    with pytest.raises(StoreError) as raised:
+        store.department_figures(QUARTER, as_of=AS_OF)
+    message = str(raised.value)
+    assert "compliance table" in message
+    assert "concern_categories" in message
+    assert "Upgrade ethical-decisions" in message
+    assert "MARKER" not in message

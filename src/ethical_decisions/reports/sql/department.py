@@ -21,6 +21,7 @@ from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, Outcome
 from ethical_decisions.reports.figures import DepartmentFigures, Period
 from ethical_decisions.reports.reference import CHALLENGES_AT_APPEAL
 from ethical_decisions.review import ReferralStatus
+from ethical_decisions.store._rows import COMPLIANCE
 
 from ._common import elements, months, seconds
 
@@ -71,7 +72,15 @@ def _closed(
         span,
     )
     for category, count in cursor.fetchall():
-        found["categories"][month, ConcernCategory(category)] += count
+        found["categories"][month, _category(category)] += count
+
+
+def _category(code: object) -> ConcernCategory:
+    """A concern category read from the store, or the store's error for a code this version does not know."""
+    try:
+        return ConcernCategory(code)
+    except ValueError:
+        raise COMPLIANCE.unreadable("concern_categories", unknown=True) from None
 
 
 def _submitted(
