@@ -75,7 +75,7 @@ def _closed(
         found["categories"][month, _category(category)] += count
 
 
-def _category(code: object) -> ConcernCategory:
+def _category(code: str) -> ConcernCategory:
     """A concern category read from the store, or the store's error for a code this version does not know."""
     try:
         return ConcernCategory(code)
