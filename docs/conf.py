@@ -26,6 +26,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "edm_docs",
+    "edm_figures",
 ]
 
 source_suffix = {".md": "markdown"}

@@ -27,6 +27,7 @@ from ._fields import (
     validate_label,
     validate_positive,
 )
+from .exceptions import ValidationError
 
 __all__ = [
     "KNOWN_BUSINESS_AREAS",
@@ -62,8 +63,21 @@ KNOWN_BUSINESS_AREAS: Mapping[str, str] = {
 """The business areas named in the guidance, by id. Plugins may serve others."""
 
 
+def _unknown_code(cls: type[enum.StrEnum], value: object) -> enum.StrEnum:
+    """Refuse a value that is not one of the enum's codes, naming the codes but never echoing the value.
+
+    Set as ``_missing_`` on the enums that take values from outside, so that ``ConcernCategory("nonsense")``
+    (and an attrs converter calling it) raises the library's :class:`~ethical_decisions.ValidationError`
+    (still a :class:`ValueError`) rather than a bare ``ValueError`` quoting the input.
+    """
+    codes = ", ".join(member.value for member in cls)
+    raise ValidationError(cls.__name__, [f"$: must be one of {codes}"])
+
+
 class StaffRole(enum.StrEnum):
     """The job of a member of staff who takes part in a review."""
+
+    _missing_ = classmethod(_unknown_code)
 
     CASEWORKER = "caseworker"
     SENIOR_CASEWORKER = "senior_caseworker"
@@ -114,6 +128,8 @@ class Stage(enum.StrEnum):
 class ConcernCategory(enum.StrEnum):
     """What kind of concern a decision-maker has about a proposed decision."""
 
+    _missing_ = classmethod(_unknown_code)
+
     UNFAIR_OUTCOME = "unfair_outcome"
     UNINTENDED_CONSEQUENCE = "unintended_consequence"
     VULNERABILITY = "vulnerability"
@@ -127,12 +143,16 @@ class ConcernCategory(enum.StrEnum):
 class DiscretionScope(enum.StrEnum):
     """Where the discretion considered sits: inside the Immigration Rules, or outside them."""
 
+    _missing_ = classmethod(_unknown_code)
+
     INSIDE_RULES = "inside_rules"
     OUTSIDE_RULES = "outside_rules"
 
 
 class DiscretionResult(enum.StrEnum):
     """What considering discretion did for the concern."""
+
+    _missing_ = classmethod(_unknown_code)
 
     RESOLVED = "resolved"
     NOT_RESOLVED = "not_resolved"
@@ -143,6 +163,8 @@ class DiscretionResult(enum.StrEnum):
 class ConsultedRole(enum.StrEnum):
     """Whom a decision-maker discussed the case with (step 3 of the model)."""
 
+    _missing_ = classmethod(_unknown_code)
+
     TECHNICAL_SPECIALIST = "technical_specialist"
     LINE_MANAGER = "line_manager"
     TEAM_LEADER = "team_leader"
@@ -151,6 +173,8 @@ class ConsultedRole(enum.StrEnum):
 
 class DiscussionResult(enum.StrEnum):
     """Whether a discussion resolved the concern."""
+
+    _missing_ = classmethod(_unknown_code)
 
     RESOLVED = "resolved"
     NOT_RESOLVED = "not_resolved"
@@ -169,6 +193,8 @@ class OutcomeClass(enum.StrEnum):
 class LaterOutcomeKind(enum.StrEnum):
     """Where a decision was challenged after the review closed."""
 
+    _missing_ = classmethod(_unknown_code)
+
     ADMINISTRATIVE_REVIEW = "administrative_review"
     APPEAL = "appeal"
     TRIBUNAL = "tribunal"
@@ -176,6 +202,8 @@ class LaterOutcomeKind(enum.StrEnum):
 
 class LaterOutcomeResult(enum.StrEnum):
     """What the challenge decided about the decision."""
+
+    _missing_ = classmethod(_unknown_code)
 
     UPHELD = "upheld"
     OVERTURNED = "overturned"

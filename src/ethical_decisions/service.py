@@ -436,6 +436,8 @@ class EthicalDecisions:
 
     def _now(self) -> dt.datetime:
         now = self._clock()
+        if not isinstance(now, dt.datetime):
+            raise ValidationError("The clock's time", ["$: the clock returned something other than a time"])
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValidationError("The clock's time", ["$: the clock returned a time without a timezone"])
         return now.astimezone(dt.UTC)
@@ -530,7 +532,11 @@ def _referral_record(review: Review, referral: Referral) -> ReferralRecord:
 
 def _changed_referrals(before: Review | None, after: Review) -> tuple[ReferralRecord, ...]:
     old = {r.referral_id: r for r in before.referrals} if before else {}
-    return tuple(_referral_record(after, r) for r in after.referrals if old.get(r.referral_id) != r)
+    return tuple(
+        _referral_record(after, r)
+        for r in after.referrals
+        if (kept := old.get(r.referral_id)) is not r and kept != r  # most steps keep the referral itself
+    )
 
 
 def _outbox_messages(review: Review, events: Iterable[Event]) -> Iterable[OutboxMessage]:
