@@ -26,10 +26,12 @@ from ethical_decisions.audit import ERASED
 from ethical_decisions.log import ALLOWED_FIELDS
 from ethical_decisions.relay import Relay, RelayReport, RetryPolicy
 from ethical_decisions.store import OutboxStatus
+from ethical_decisions.transports import WebhookTransport
 
 from . import scenarios
-from .conftest import NOW, RoutesPlugin
+from .conftest import NOW, WEBHOOK_SECRET, RoutesPlugin
 from .fakes import CRASH_AFTER, CRASH_BEFORE, PERMANENT, RETRYABLE, Crash, FakeTransport, FixedRandom
+from .webhook import Receiver, WebhookServer
 
 POLICY = RetryPolicy(
     max_attempts=3,
@@ -160,8 +162,7 @@ def test_failure_is_retried_after_jittered_backoff(
     [row] = service.store.outbox()
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert failed_at + dt.timedelta(seconds=5) == row.next_attempt_at  # half of 10 s
-    assert row.last_error is not None
-    assert row.last_error.startswith("DeliveryError: ")
+    assert row.last_error == "DeliveryError"  # raised in a plugin's (here, the test's) code: the type only
 
     relay_clock.advance(dt.timedelta(seconds=4))
     assert RelayReport() == relay.run_once()
@@ -233,6 +234,39 @@ def test_unexpected_transport_error_keeps_only_its_type(
     assert RelayReport(retrying=1) == relay.run_once()
     [row] = service.store.outbox()
     assert row.last_error == "ValueError"
+
+
+def test_a_plugin_transports_delivery_error_keeps_only_its_type(
+    service: EthicalDecisions, relay: Relay, transport: FakeTransport, dm: DecisionMaker
+) -> None:
+    """A DeliveryError raised in a plugin's code may quote the referral: only its type is kept on the row."""
+    scenarios.escalated(service, dm)
+    transport.outcomes = [DeliveryError(f"receiver said no to {scenarios.STATEMENT}", retryable=True)]
+
+    assert RelayReport(retrying=1) == relay.run_once()
+    [row] = service.store.outbox()
+    assert row.last_error == "DeliveryError"
+
+
+def test_the_librarys_own_transport_errors_keep_their_message(
+    route: Route,
+    dm: DecisionMaker,
+    clock: testing.FakeClock,
+    relay_clock: testing.FakeClock,
+    webhook: WebhookServer,
+    receiver: Receiver,
+) -> None:
+    """The webhook's errors (the library's own, naming only the status) are kept whole for the operator."""
+    webhook_route = attrs.evolve(route, transport=WebhookTransport(webhook.url, WEBHOOK_SECRET, timeout=2))
+    service = testing.service(RoutesPlugin(webhook_route), clock=clock)
+    scenarios.escalated(service, dm)
+    receiver.script = [503]
+
+    assert RelayReport(retrying=1) == Relay(service, policy=POLICY, clock=relay_clock).run_once()
+    [row] = service.store.outbox()
+    assert row.last_error is not None
+    assert row.last_error.startswith("DeliveryError: ")
+    assert "503" in row.last_error
 
 
 def test_store_failure_stops_the_relay_and_leaves_the_message_pending(

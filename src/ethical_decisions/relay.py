@@ -195,10 +195,27 @@ def referral_message(review: Review, message: OutboxMessage) -> ReferralMessage:
 
 
 def _describe(exc: Exception) -> str:
-    """The error to keep on the row: our own messages hold no free text; others' might, so only their type."""
-    if isinstance(exc, EthicalDecisionsError):
+    """The error to keep on the row, shown to operators.
+
+    The library's own messages hold no free text, so they are kept. A plugin's
+    transport may put anything in its message (the referral's words, even), so
+    for an error raised in a plugin's code only the type is kept, even when it
+    is a :class:`~ethical_decisions.DeliveryError`.
+    """
+    if isinstance(exc, EthicalDecisionsError) and _raised_in_library(exc):
         return f"{type(exc).__name__}: {exc}"
     return type(exc).__name__
+
+
+def _raised_in_library(exc: BaseException) -> bool:
+    """Whether *exc* was raised by the library's own code (its innermost frame is in the package)."""
+    frame = exc.__traceback__
+    if frame is None:
+        return False
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and module.startswith("ethical_decisions.")
 
 
 class Relay:

@@ -16,19 +16,20 @@ Two transports ship with the library:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-import http.client
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
 from .exceptions import DeliveryError, ValidationError
 from .serialization import canonical_json
+
+if TYPE_CHECKING:
+    import urllib.request
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -81,7 +82,13 @@ class Transport(Protocol):
         """A short name for logs and listings, e.g. ``"queue"`` or ``"webhook"``."""
 
     def deliver(self, message: ReferralMessage) -> None:
-        """Deliver *message*, or raise :class:`~ethical_decisions.DeliveryError`."""
+        """Deliver *message*, or raise :class:`~ethical_decisions.DeliveryError`.
+
+        Say in ``retryable`` whether trying again may help. The message of an
+        error a plugin's transport raises is not kept (only its type is, on the
+        outbox row and in the logs), so it cannot carry the referral's words to
+        an operator's screen; log what you need in your own system.
+        """
 
 
 @attrs.frozen
@@ -141,11 +148,20 @@ def _to_bytes(value: str | bytes) -> bytes:
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: urllib would follow one with a GET that drops the body."""
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that refuses redirects: urllib would follow one with a GET that drops the body.
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    Made on first delivery, so that importing the library does not import
+    urllib's HTTP machinery (``http.client``, ``email``), which most services never use.
+    """
+    import urllib.request  # noqa: PLC0415  (lazy, as said above)
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirects)
 
 
 @attrs.frozen
@@ -182,6 +198,10 @@ class WebhookTransport:
 
         :raises DeliveryError: naming the status or the failure, and whether retrying may help.
         """
+        import http.client  # noqa: PLC0415  (lazy: see _opener)
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
         body = message.json()
         request = urllib.request.Request(
             self.url,
@@ -194,9 +214,8 @@ class WebhookTransport:
                 "User-Agent": "ethical-decisions",
             },
         )
-        opener = urllib.request.build_opener(_NoRedirects)
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with _opener().open(request, timeout=self.timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as exc:
             exc.close()
