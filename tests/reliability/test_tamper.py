@@ -212,7 +212,7 @@ def test_an_erasure_keeps_the_trail_verifiable_and_shows_when_and_by_whom(filled
 
 
 def test_erased_words_are_gone_from_the_sqlite_file(tmp_path: Path) -> None:
-    """Once erased and the store closed, the words are not in the SQLite file, its free pages or its log."""
+    """Once erased, the words are not in the SQLite file, its free pages or its log, open or closed."""
     backend = Backend("sqlite", str(tmp_path / "erased.db"))
     filled = _fill(backend)
     backend.close()
@@ -224,5 +224,6 @@ def test_erased_words_are_gone_from_the_sqlite_file(tmp_path: Path) -> None:
     edm = testing.service(RoutesPlugin(testing.route("ccu_test")), store=backend.open())
     for rid in filled.reviews:
         edm.erase_free_text(rid, by=RecordsOfficer("ro-0042"))
+    assert holding() == []  # while the store is still open, the log included
     backend.close()
     assert holding() == []

@@ -28,11 +28,13 @@ from pathlib import Path
 
 from typing_extensions import override
 
+from ethical_decisions.audit import ChainRecord
 from ethical_decisions.exceptions import StoreError
 from ethical_decisions.reports.sql import ReportQueries
 
 from . import _rows as rows
 from ._sql import Cursor, SQLStore
+from .base import AppendBatch
 
 __all__ = ["SQLiteStore"]
 
@@ -113,6 +115,8 @@ class SQLiteStore(ReportQueries, SQLStore):
                     f"mode {mode!r}); keep the file on a local disk, not a network share."
                 )
             connection.execute("PRAGMA synchronous=FULL")
+            # Erased words must not linger in free pages: overwrite deleted content with zeros.
+            connection.execute("PRAGMA secure_delete=ON")
         except BaseException:
             connection.close()
             raise
@@ -200,6 +204,22 @@ class SQLiteStore(ReportQueries, SQLStore):
                     connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+    @override
+    def append(self, batch: AppendBatch) -> tuple[ChainRecord, ...]:
+        written = super().append(batch)
+        if batch.erase_texts:
+            self._checkpoint()
+        return written
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so erased words leave the log too.
+
+        Best effort: a reader still looking at older pages keeps the log until it
+        finishes; the next erasure or SQLite's own checkpoints then clear it.
+        """
+        with self._translated(), self._connection() as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     @override
     @contextlib.contextmanager
