@@ -12,8 +12,8 @@ Start with :class:`EthicalDecisions`.
 
 from __future__ import annotations
 
-from importlib.metadata import version as _version
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .audit import ChainHead, VerificationReport, verify
 from .compliance import ComplianceRecord, StepUsed
@@ -86,8 +86,11 @@ from .review import ConcernRecord, ConcernStatus, Referral, ReferralStatus, Reso
 from .routes import DiscretionGuidance, Route, RouteRegistrar, RouteRegistry
 from .service import EthicalDecisions
 from .steps import allowed_steps, decide
-from .store import MemoryStore, SQLiteStore, Store, open_store
+from .store import MemoryStore, Store
 from .transports import QueueTransport, ReferralMessage, Transport
+
+if TYPE_CHECKING:
+    from .store import SQLiteStore, open_store
 
 __all__ = [
     "GUIDANCE",
@@ -182,7 +185,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The version is read from the installed metadata when first asked for, not at import.
+    # The version is read from the installed metadata when first asked for, not at import;
+    # the SQLite store (and sqlite3) is loaded when first used.
     if name == "__version__":
-        return _version("ethical-decisions")
+        return importlib.import_module("importlib.metadata").version("ethical-decisions")
+    if name in ("SQLiteStore", "open_store"):
+        value = getattr(importlib.import_module(".store", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,9 @@ suite. :func:`open_store` opens one by URL.
 
 from __future__ import annotations
 
-from ._open import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL, open_store
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .base import (
     AppendBatch,
     OutboxMessage,
@@ -20,7 +22,10 @@ from .base import (
     Store,
 )
 from .memory import MemoryStore
-from .sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from ._open import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL, open_store
+    from .sqlite import SQLiteStore
 
 __all__ = [
     "DATABASE_URL_VARIABLE",
@@ -36,3 +41,20 @@ __all__ = [
     "Store",
     "open_store",
 ]
+
+_LAZY = {
+    "DATABASE_URL_VARIABLE": "._open",
+    "DEFAULT_DATABASE_URL": "._open",
+    "open_store": "._open",
+    "SQLiteStore": ".sqlite",
+}
+"""Loaded on first use: sqlite3 and the SQL stores are not needed to import the library."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
