@@ -160,6 +160,25 @@ def test_a_route_team_works_its_queue(capsys: pytest.CaptureFixture[str], db: st
     assert "waiting for the decision-maker's answer" in err
 
 
+def test_verbose_logs_never_repeat_free_text(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """With --verbose the library logs each step to stderr, and none of the advice or question typed in."""
+    _, out, _ = run(
+        capsys, "--db", db, "referrals", "list", "--route", "chief_caseworker_unit", "--format", "json"
+    )
+    referral = next(r for r in json.loads(out) if r["status"] == "submitted")["referral_id"]
+    team = ["--route", "chief_caseworker_unit", "--staff", "ccu-1"]
+    printed = ""
+    for argv in (
+        ["referrals", "acknowledge", referral, *team],
+        ["referrals", "return", referral, *team, "--question", "MARKERQUESTION about the applicant?"],
+        ["referrals", "advise", referral, *team, "--advice", "MARKERADVICE refused while returned"],
+    ):
+        _, out, err = run(capsys, "--db", db, "--verbose", *argv)
+        printed += out + err
+    assert "ethical_decisions.event_stored" in printed  # --verbose really logs
+    assert "MARKER" not in printed
+
+
 def test_another_routes_team_cannot_see_or_act(capsys: pytest.CaptureFixture[str], db: str) -> None:
     """A referral to one route is neither shown to nor answerable by another route's team."""
     _, out, _ = run(
