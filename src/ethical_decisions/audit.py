@@ -178,23 +178,41 @@ def seal(event: Event, salt: str) -> SealedEvent:
     :raises ValidationError: if a text holds characters no store can keep
         (an unpaired surrogate, as from a badly decoded form), naming where.
     """
+    try:
+        # Nearly every event is storable: encoding its texts (for their digests) and its body
+        # proves it, without first walking every string in it.
+        return _seal(event, event_to_dict(event), salt, check=True)
+    except UnicodeEncodeError:
+        pass
     data = event_to_dict(event)
     unstorable = list(_unstorable(data, ()))
     if unstorable:
         problem = "holds characters that cannot be stored (unpaired surrogates); check how it was decoded"
         raise ValidationError("The event", [f"{p}: {problem}" for p in unstorable])
+    return _seal(event, data, salt, check=False)
+
+
+def _seal(event: Event, data: dict[str, Any], salt: str, *, check: bool) -> SealedEvent:
+    """The sealed event; with *check*, raises :class:`UnicodeEncodeError` if any string is unstorable."""
     texts: dict[str, str | None] = {}
     for path in free_text_paths(event):
         key = _path_key(path)
-        container, last = _locate(data, key.split("/")[1:])
-        texts[key] = container[last]
-        container[last] = _digest(salt, key, container[last])
+        container: Any = data
+        for part in path[:-1]:  # field names and text keys into objects, indexes into lists
+            container = container[part]
+        last = path[-1]
+        text = container[last]
+        texts[key] = text
+        container[last] = _digest(salt, key, text)
+    body = canonical_json(data)
+    if check:
+        body.encode()
     return SealedEvent(
         review_id=event.review_id,
         sequence=event.sequence,
         kind=event.kind,
         occurred_at=event.occurred_at,
-        body=canonical_json(data),
+        body=body,
         texts=texts,
         salt=salt,
     )

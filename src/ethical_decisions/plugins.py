@@ -37,7 +37,6 @@ from __future__ import annotations
 import collections
 import contextvars
 import copy
-import importlib.metadata
 import math
 import os
 import re
@@ -117,6 +116,8 @@ class PluginProblem:
 
 
 def _distribution_version() -> str | None:
+    import importlib.metadata  # noqa: PLC0415 - slow to import: loaded when plugins are made, not at import
+
     try:
         return importlib.metadata.version("ethical-decisions")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -183,6 +184,8 @@ class Plugins:
         self._hook_timeout = _check_timeout(hook_timeout, "hook_timeout")
         self._lock = threading.Lock()
         self._running: dict[tuple[str, str], threading.Thread] = {}
+        self._builtins: frozenset[str] = frozenset()
+        self._builtins_seen = 0
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -219,7 +222,11 @@ class Plugins:
         return [(impl.plugin_name, impl.function) for impl in caller.get_hookimpls()]
 
     def _trusted(self, plugin: str) -> bool:
-        return any(info.builtin and info.name == plugin for info in self._infos)
+        infos = self._infos
+        if self._builtins_seen != len(infos):  # plugins are only ever added to the list
+            self._builtins = frozenset(info.name for info in infos if info.builtin)
+            self._builtins_seen = len(infos)
+        return plugin in self._builtins
 
     def _call(
         self, plugin: str, hook: str, function: Callable[..., Any], shape: _Shape = _as_is, **kwargs: Any
@@ -506,6 +513,8 @@ def make_plugins(
         name, plugin = item if isinstance(item, tuple) else (_name_of(item), item)
         _register(plugins, plugin, name, None, None)
     if entry_points:
+        import importlib.metadata  # noqa: PLC0415 - slow to import: see _distribution_version
+
         for entry_point in importlib.metadata.entry_points(group=hookspecs.PROJECT_NAME):
             if manager.is_blocked(entry_point.name) or manager.has_plugin(entry_point.name):
                 continue

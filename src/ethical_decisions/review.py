@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -328,17 +329,42 @@ def evolve(review: Review | None, event: Event) -> Review:
     apply = _APPLY.get(type(event.payload))
     if apply is None:
         raise IntegrityError(f"event {event.review_id!r}#{event.sequence} cannot follow the opening")
-    updated = apply(review, event)
-    return attrs.evolve(updated, version=event.sequence, updated_at=event.occurred_at)
+    changes = apply(review, event)
+    return _evolve(review, **changes, version=event.sequence, updated_at=event.occurred_at)
+
+
+_Record = TypeVar("_Record", "Review", "ConcernRecord", "Referral")
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+"""Each record class's field names and a getter of all their values, made when first needed."""
+
+
+def _evolve(record: _Record, **changes: Any) -> _Record:
+    """*record* with *changes*: what ``attrs.evolve`` makes, with the field values read in one go.
+
+    The review's records (:class:`Review`, :class:`ConcernRecord`, :class:`Referral`) have no
+    validators, converters or private fields, so this is the same ``cls(**values)`` call.
+    """
+    cls = type(record)
+    try:
+        names, values = _FIELDS[cls]
+    except KeyError:
+        names = tuple(field.alias for field in attrs.fields(cls))
+        values = operator.attrgetter(*(field.name for field in attrs.fields(cls)))
+        _FIELDS[cls] = names, values
+    current = dict(zip(names, values(record), strict=True))
+    current.update(changes)
+    return cls(**current)
 
 
 # -- one function per payload ------------------------------------------------------------
 
 _Item = TypeVar("_Item", ConcernRecord, Referral)
+_Changes = dict[str, Any]
+"""What an event changes in a review, by field (the version and time are added by :func:`evolve`)."""
 
 
 def _replace(items: tuple[_Item, ...], match: Callable[[_Item], bool], **changes: Any) -> tuple[_Item, ...]:
-    return tuple(attrs.evolve(i, **changes) if match(i) else i for i in items)
+    return tuple(_evolve(i, **changes) if match(i) else i for i in items)
 
 
 def _concern_ids(review: Review, event: Event, ids: Iterable[str]) -> None:
@@ -366,40 +392,36 @@ def _new_concerns(review: Review, concerns: Iterable[Concern], at: dt.datetime) 
     )
 
 
-def _reflection(review: Review, event: Event) -> Review:
+def _reflection(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, ReflectionRecorded)
-    return attrs.evolve(
-        review,
-        reflection=payload,
-        reflected_at=event.occurred_at,
-        concerns=_new_concerns(review, payload.concerns, event.occurred_at),
-    )
+    return {
+        "reflection": payload,
+        "reflected_at": event.occurred_at,
+        "concerns": _new_concerns(review, payload.concerns, event.occurred_at),
+    }
 
 
-def _concern_raised(review: Review, event: Event) -> Review:
+def _concern_raised(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, ConcernRaised)
-    return attrs.evolve(review, concerns=_new_concerns(review, [payload.concern], event.occurred_at))
+    return {"concerns": _new_concerns(review, [payload.concern], event.occurred_at)}
 
 
-def _resolve(review: Review, concern_id: str, by: Resolution, at: dt.datetime, **changes: Any) -> Review:
-    concern = review.concern(concern_id)
-    assert concern is not None
-    return attrs.evolve(
-        review,
-        concerns=_replace(
-            review.concerns,
-            lambda c: c.concern_id == concern_id,
-            status=ConcernStatus.RESOLVED,
-            resolved_by=by,
-            resolved_at=at,
-            **changes,
-        ),
+def _resolved(
+    concerns: tuple[ConcernRecord, ...], concern_id: str, by: Resolution, at: dt.datetime, **changes: Any
+) -> tuple[ConcernRecord, ...]:
+    return _replace(
+        concerns,
+        lambda c: c.concern_id == concern_id,
+        status=ConcernStatus.RESOLVED,
+        resolved_by=by,
+        resolved_at=at,
+        **changes,
     )
 
 
-def _discretion(review: Review, event: Event) -> Review:
+def _discretion(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, DiscretionConsidered)
     _concern_ids(review, event, [payload.concern_id])
@@ -407,18 +429,23 @@ def _discretion(review: Review, event: Event) -> Review:
     assert concern is not None
     considered = (*concern.discretion, payload)
     if payload.result is DiscretionResult.RESOLVED:
-        return _resolve(
-            review, concern.concern_id, Resolution.DISCRETION, event.occurred_at, discretion=considered
-        )
-    return attrs.evolve(
-        review,
-        concerns=_replace(
+        return {
+            "concerns": _resolved(
+                review.concerns,
+                concern.concern_id,
+                Resolution.DISCRETION,
+                event.occurred_at,
+                discretion=considered,
+            )
+        }
+    return {
+        "concerns": _replace(
             review.concerns, lambda c: c.concern_id == concern.concern_id, discretion=considered
-        ),
-    )
+        )
+    }
 
 
-def _discussion(review: Review, event: Event) -> Review:
+def _discussion(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, DiscussionHeld)
     _concern_ids(review, event, [payload.concern_id])
@@ -426,16 +453,21 @@ def _discussion(review: Review, event: Event) -> Review:
     assert concern is not None
     held = (*concern.discussions, payload)
     if payload.result is DiscussionResult.RESOLVED:
-        return _resolve(
-            review, concern.concern_id, Resolution.DISCUSSION, event.occurred_at, discussions=held
-        )
-    return attrs.evolve(
-        review,
-        concerns=_replace(review.concerns, lambda c: c.concern_id == concern.concern_id, discussions=held),
-    )
+        return {
+            "concerns": _resolved(
+                review.concerns,
+                concern.concern_id,
+                Resolution.DISCUSSION,
+                event.occurred_at,
+                discussions=held,
+            )
+        }
+    return {
+        "concerns": _replace(review.concerns, lambda c: c.concern_id == concern.concern_id, discussions=held)
+    }
 
 
-def _referral_submitted(review: Review, event: Event) -> Review:
+def _referral_submitted(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, ReferralSubmitted)
     _concern_ids(review, event, payload.concern_ids)
@@ -455,55 +487,57 @@ def _referral_submitted(review: Review, event: Event) -> Review:
     )
     ids = set(payload.concern_ids)
     concerns = tuple(
-        attrs.evolve(c, status=ConcernStatus.ESCALATED, referral_ids=(*c.referral_ids, referral_id))
+        _evolve(c, status=ConcernStatus.ESCALATED, referral_ids=(*c.referral_ids, referral_id))
         if c.concern_id in ids
         else c
         for c in review.concerns
     )
     routes = {**review.routes}
     routes.setdefault(payload.route.route_id, payload.route)
-    return attrs.evolve(review, referrals=(*review.referrals, referral), concerns=concerns, routes=routes)
+    return {"referrals": (*review.referrals, referral), "concerns": concerns, "routes": routes}
 
 
-def _update_referral(review: Review, event: Event, referral_id: str, **changes: Any) -> Review:
+def _updated_referrals(
+    review: Review, event: Event, referral_id: str, **changes: Any
+) -> tuple[Referral, ...]:
     referral = _referral(review, event, referral_id)
-    return attrs.evolve(
-        review,
-        referrals=_replace(
-            review.referrals,
-            lambda r: r.referral_id == referral_id,
-            history=(*referral.history, event),
-            **changes,
-        ),
+    return _replace(
+        review.referrals,
+        lambda r: r.referral_id == referral_id,
+        history=(*referral.history, event),
+        **changes,
     )
 
 
-def _acknowledged(review: Review, event: Event) -> Review:
+def _acknowledged(review: Review, event: Event) -> _Changes:
     assert isinstance(event.payload, ReferralAcknowledged)
-    return _update_referral(
+    referrals = _updated_referrals(
         review,
         event,
         event.payload.referral_id,
         status=ReferralStatus.ACKNOWLEDGED,
         acknowledged_at=event.occurred_at,
     )
+    return {"referrals": referrals}
 
 
-def _returned(review: Review, event: Event) -> Review:
+def _returned(review: Review, event: Event) -> _Changes:
     assert isinstance(event.payload, ReferralReturned)
-    return _update_referral(review, event, event.payload.referral_id, status=ReferralStatus.RETURNED)
+    referral_id = event.payload.referral_id
+    return {"referrals": _updated_referrals(review, event, referral_id, status=ReferralStatus.RETURNED)}
 
 
-def _information(review: Review, event: Event) -> Review:
+def _information(review: Review, event: Event) -> _Changes:
     assert isinstance(event.payload, InformationProvided)
-    return _update_referral(review, event, event.payload.referral_id, status=ReferralStatus.ACKNOWLEDGED)
+    referral_id = event.payload.referral_id
+    return {"referrals": _updated_referrals(review, event, referral_id, status=ReferralStatus.ACKNOWLEDGED)}
 
 
-def _advice(review: Review, event: Event) -> Review:
+def _advice(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, AdviceGiven)
     referral = _referral(review, event, payload.referral_id)
-    updated = _update_referral(
+    referrals = _updated_referrals(
         review,
         event,
         payload.referral_id,
@@ -512,32 +546,31 @@ def _advice(review: Review, event: Event) -> Review:
         advice_at=event.occurred_at,
         advised_by=event.actor.staff_id,
     )
+    concerns = review.concerns
     for concern_id in referral.concern_ids:
-        concern = updated.concern(concern_id)
+        concern = next((c for c in concerns if c.concern_id == concern_id), None)
         if concern is not None and concern.status is ConcernStatus.ESCALATED:
-            updated = _resolve(updated, concern_id, Resolution.ESCALATION, event.occurred_at)
-    return updated
+            concerns = _resolved(concerns, concern_id, Resolution.ESCALATION, event.occurred_at)
+    return {"referrals": referrals, "concerns": concerns}
 
 
-def _withdrawn(review: Review, event: Event) -> Review:
+def _withdrawn(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, ReferralWithdrawn)
     referral = _referral(review, event, payload.referral_id)
-    updated = _update_referral(
+    referrals = _updated_referrals(
         review, event, payload.referral_id, status=ReferralStatus.WITHDRAWN, closed_at=event.occurred_at
     )
     ids = set(referral.concern_ids)
-    return attrs.evolve(
-        updated,
-        concerns=_replace(
-            updated.concerns,
-            lambda c: c.concern_id in ids and c.status is ConcernStatus.ESCALATED,
-            status=ConcernStatus.OPEN,
-        ),
+    concerns = _replace(
+        review.concerns,
+        lambda c: c.concern_id in ids and c.status is ConcernStatus.ESCALATED,
+        status=ConcernStatus.OPEN,
     )
+    return {"referrals": referrals, "concerns": concerns}
 
 
-def _finalised(review: Review, event: Event) -> Review:
+def _finalised(review: Review, event: Event) -> _Changes:
     payload = event.payload
     assert isinstance(payload, ReviewFinalised)
     acknowledged = set(payload.unresolved.concern_ids) if payload.unresolved else set()
@@ -553,20 +586,23 @@ def _finalised(review: Review, event: Event) -> Review:
         status=ReferralStatus.CLOSED,
         closed_at=event.occurred_at,
     )
-    return attrs.evolve(
-        review, finalised=payload, closed_at=event.occurred_at, concerns=concerns, referrals=referrals
-    )
+    return {
+        "finalised": payload,
+        "closed_at": event.occurred_at,
+        "concerns": concerns,
+        "referrals": referrals,
+    }
 
 
-def _later_outcome(review: Review, event: Event) -> Review:
-    return attrs.evolve(review, later_outcomes=(*review.later_outcomes, event))
+def _later_outcome(review: Review, event: Event) -> _Changes:
+    return {"later_outcomes": (*review.later_outcomes, event)}
 
 
-def _erased(review: Review, event: Event) -> Review:
-    return attrs.evolve(review, erased_at=event.occurred_at)
+def _erased(review: Review, event: Event) -> _Changes:
+    return {"erased_at": event.occurred_at}
 
 
-_APPLY: Mapping[type, Callable[[Review, Event], Review]] = {
+_APPLY: Mapping[type, Callable[[Review, Event], _Changes]] = {
     ReflectionRecorded: _reflection,
     ConcernRaised: _concern_raised,
     DiscretionConsidered: _discretion,

@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import json
 import re
+import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -78,6 +79,10 @@ for _kind, _expected in (
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    if type(value) is str:  # what cls(value) finds first, found without its overhead
+        member = cls._value2member_map_.get(value)
+        if member is not None:
+            return member
     try:
         return cls(value)
     except ValueError:
@@ -125,7 +130,8 @@ def _is_frozenset(t: Any) -> bool:
 
 def _unstructure_frozenset(t: Any) -> Callable[[frozenset[Any]], list[Any]]:
     (item,) = typing.get_args(t)
-    return lambda v: sorted(_converter.unstructure(i, item) for i in v)
+    hook = _converter.get_unstructure_hook(item)
+    return lambda v: sorted(hook(i) for i in v)
 
 
 _converter.register_unstructure_hook_factory(_is_frozenset, _unstructure_frozenset)
@@ -137,8 +143,18 @@ _converter.register_unstructure_hook_factory(_is_frozenset, _unstructure_frozens
 def _tagged_union(union: Any, tags: Mapping[str, type]) -> None:
     by_class = {cls: tag for tag, cls in tags.items()}
 
+    unstructure_hooks: dict[type, Callable[[Any], dict[str, Any]]] = {}
+    structure_hooks: dict[type, Callable[[Any, type], Any]] = {}
+    # Each class's hooks, looked up once: _converter.unstructure(value, cls) and
+    # _converter.structure(fields, cls) look them up on every call.
+
     def unstructure(value: Any) -> dict[str, Any]:
-        return {"type": by_class[type(value)], **_converter.unstructure(value, type(value))}
+        cls = type(value)
+        tag = by_class[cls]
+        hook = unstructure_hooks.get(cls)
+        if hook is None:
+            hook = unstructure_hooks[cls] = _converter.get_unstructure_hook(cls)
+        return {"type": tag, **hook(value)}
 
     def structure(value: Any, _: type) -> Any:
         if not isinstance(value, Mapping):
@@ -148,7 +164,10 @@ def _tagged_union(union: Any, tags: Mapping[str, type]) -> None:
         if cls is None:
             raise _InputError(f"'type' must be one of: {', '.join(tags)}")
         fields = {k: v for k, v in value.items() if k != "type"}
-        return _converter.structure(fields, cls)
+        hook = structure_hooks.get(cls)
+        if hook is None:
+            hook = structure_hooks[cls] = _converter.get_structure_hook(cls)
+        return hook(fields, cls)
 
     _converter.register_unstructure_hook(union, unstructure)
     _converter.register_structure_hook(union, structure)
@@ -247,9 +266,13 @@ def event_from_dict(data: Any) -> Event:
     return parse(Event, data, what="The event")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""What ``json.dumps`` builds for these options on every call, built once (it keeps no state)."""
+
+
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys, no spaces and no NaN: the same data always gives the same text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(data)
 
 
 def dumps_event(event: Event) -> str:
@@ -312,18 +335,84 @@ def free_text_paths(value: Any, prefix: Path = ()) -> Iterator[Path]:
     A mapping of free text (applicant details) yields one path per entry.
     ``None`` (optional text left out) yields nothing.
     """
-    if not attrs.has(type(value)):
-        return
-    for field in attrs.fields(type(value)):
-        item = getattr(value, field.name)
-        path = (*prefix, field.name)
-        if is_free_text(field):
+    found: list[Path] = []
+    plan = _plan(type(value))
+    if plan is not None:
+        _collect_free_text(value, plan, prefix, found)
+    yield from found
+
+
+_Plan = tuple[tuple[str, bool], ...]
+_PLANS: dict[type, _Plan | None] = {}
+"""Each class met so far: its fields' names and whether each is free text, or ``None`` if not attrs."""
+
+
+def _plan(cls: type, visiting: frozenset[type] = frozenset()) -> _Plan | None:
+    """The fields of *cls* that may hold free text, with whether each is free text itself.
+
+    A field whose declared type can hold neither a tuple nor an attrs object
+    that holds free text (an id, a code, a time, a set of codes…) is left out:
+    :func:`free_text_paths` would find nothing in it. *visiting* holds the
+    classes whose plans are being made, so that classes that refer to each
+    other keep those fields (safely).
+    """
+    if cls in _PLANS:
+        return _PLANS[cls]
+    if not attrs.has(cls):
+        _PLANS[cls] = None
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation that cannot be resolved here: keep every field
+        hints = {}
+    inside = visiting | {cls}
+    plan = tuple(
+        (f.name, is_free_text(f))
+        for f in attrs.fields(cls)
+        if is_free_text(f) or f.name not in hints or _may_hold_free_text(hints[f.name], inside)
+    )
+    _PLANS[cls] = plan
+    return plan
+
+
+def _may_hold_free_text(hint: Any, visiting: frozenset[type]) -> bool:
+    """Whether a value of type *hint* may be a tuple, or an attrs object whose plan is not empty."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_may_hold_free_text(arg, visiting) for arg in typing.get_args(hint))
+    if isinstance(origin, type):
+        if issubclass(origin, tuple):
+            return any(
+                arg is not Ellipsis and _may_hold_free_text(arg, visiting) for arg in typing.get_args(hint)
+            )
+        return attrs.has(origin)  # other generics (mappings, sets, lists) are not looked into
+    if origin is not None or not isinstance(hint, type):
+        return True  # Any, a type variable, Literal, Annotated…: keep it
+    if issubclass(hint, tuple) or hint in visiting:
+        return True
+    if attrs.has(hint):
+        return bool(_plan(hint, visiting))
+    return False
+
+
+def _collect_free_text(value: Any, plan: _Plan, prefix: Path, found: list[Path]) -> None:
+    """Add to *found* the paths :func:`free_text_paths` yields for *value* (whose class has *plan*)."""
+    plans = _PLANS
+    for name, free in plan:
+        item = getattr(value, name)
+        if free:
             if isinstance(item, str):
-                yield path
+                found.append((*prefix, name))
             elif isinstance(item, Mapping):
-                yield from ((*path, key) for key in item)
+                found.extend((*prefix, name, key) for key in item)
         elif isinstance(item, tuple):
             for index, element in enumerate(item):
-                yield from free_text_paths(element, (*path, index))
+                cls = type(element)
+                inner = plans[cls] if cls in plans else _plan(cls)
+                if inner is not None:
+                    _collect_free_text(element, inner, (*prefix, name, index), found)
         else:
-            yield from free_text_paths(item, path)
+            cls = type(item)
+            inner = plans[cls] if cls in plans else _plan(cls)
+            if inner is not None:
+                _collect_free_text(item, inner, (*prefix, name), found)

@@ -460,7 +460,7 @@ class EthicalDecisions:
         sealed = tuple(seal(e, self._salt()) for e in events)
         compliance = None
         if after.is_closed and any(
-            isinstance(e.payload, ReviewFinalised | LaterOutcomeRecorded) for e in events
+            isinstance(e.payload, (ReviewFinalised, LaterOutcomeRecorded)) for e in events
         ):
             compliance = self.plugins.compliance_record(build_record(after))
         erasing = any(isinstance(e.payload, FreeTextErased) for e in events)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +54,7 @@ __all__ = [
     "Table",
     "compliance_items",
     "event_values",
+    "fields_of",
     "outbox_row",
     "outbox_values",
     "utc",
@@ -144,7 +147,10 @@ class Dialect:
 
 def _sqlite_time(value: dt.datetime) -> str:
     # Fixed width, always with microseconds and "Z", so that text order is time order.
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = utc(value)
+    if moment.year >= 1000:  # isoformat is several times faster than strftime and, from year 1000, the same
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 SQLITE = Dialect(
@@ -197,9 +203,14 @@ class _Kind:
     read: Callable[[Dialect, Any], Any]
 
 
+def _same(_: Dialect, value: Any) -> Any:
+    """The write of a value the database keeps as it is (text, whole numbers)."""
+    return value
+
+
 def _optional(kind: _Kind) -> _Kind:
     return _Kind(
-        write=lambda d, v: None if v is None else kind.write(d, v),
+        write=_same if kind.write is _same else lambda d, v: None if v is None else kind.write(d, v),
         read=lambda d, v: None if v is None else kind.read(d, v),
     )
 
@@ -272,8 +283,8 @@ def _read_text(_: Dialect, value: Any) -> str:
     return value
 
 
-_TEXT = _Kind(write=lambda _, v: v, read=_read_text)
-_INT = _Kind(write=lambda _, v: v, read=_integer)
+_TEXT = _Kind(write=_same, read=_read_text)
+_INT = _Kind(write=_same, read=_integer)
 _FLAG = _Kind(write=lambda d, v: d.flag(v), read=_flag)
 _TIME = _Kind(write=lambda d, v: d.time(v), read=lambda d, v: d.read_time(v))
 _DATE = _Kind(write=lambda d, v: d.date(v), read=lambda d, v: d.read_date(v))
@@ -294,6 +305,12 @@ class Table:
     key: str
     columns: tuple[tuple[str, _Kind], ...]
     derived: tuple[tuple[str, Callable[[Mapping[str, Any]], object]], ...] = ()
+    _inserts: dict[bool, str] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    """This table's ``INSERT`` statements, made once: a store appends with them many times a second."""
+    _writers: dict[str, tuple[tuple[str, Callable[[Any], object] | None], ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    """Each dialect's writer of each column (``None`` for a value kept as it is), made once."""
     _key_at: int | None = attrs.field(init=False, eq=False, repr=False)
     """Where the key is in a row read with :attr:`names` (``None`` if it is not read back)."""
 
@@ -309,6 +326,12 @@ class Table:
 
     def insert(self, *, upsert: bool = False) -> str:
         """An ``INSERT`` of one row; with *upsert*, replacing the row with the same key."""
+        sql = self._inserts.get(upsert)
+        if sql is None:
+            sql = self._inserts[upsert] = self._insert(upsert)
+        return sql
+
+    def _insert(self, upsert: bool) -> str:
         names = [name for name, _ in self.columns] + [name for name, _ in self.derived]
         sql = f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         if upsert:
@@ -318,8 +341,15 @@ class Table:
 
     def row(self, dialect: Dialect, values: Mapping[str, Any]) -> tuple[object, ...]:
         """The row for *values* (by column name), derived columns last."""
-        written = [kind.write(dialect, values[name]) for name, kind in self.columns]
-        return (*written, *(derive(values) for _, derive in self.derived))
+        writers = self._writers.get(dialect.name)
+        if writers is None:
+            writers = self._writers[dialect.name] = tuple(
+                (name, None if kind.write is _same else functools.partial(kind.write, dialect))
+                for name, kind in self.columns
+            )
+        written = [values[name] if write is None else write(values[name]) for name, write in writers]
+        written += [derive(values) for _, derive in self.derived]
+        return tuple(written)
 
     def values(self, dialect: Dialect, row: Sequence[Any]) -> dict[str, Any]:
         """The values of a row read with :attr:`names`, by column name.
@@ -520,15 +550,31 @@ def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
     ]
 
 
+_GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+"""Each record class's field names and a getter of all their values, made when first needed."""
+
+
+def fields_of(record: Any) -> dict[str, Any]:
+    """``attrs.asdict(record, recurse=False)``, with the field values read in one go."""
+    cls = type(record)
+    found = _GETTERS.get(cls)
+    if found is None:
+        names = tuple(field.name for field in attrs.fields(cls))
+        getter = operator.attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
+        found = _GETTERS[cls] = names, getter
+    names, getter = found
+    return dict(zip(names, getter(record), strict=True))
+
+
 def event_values(record: ChainRecord) -> dict[str, Any]:
     """The :data:`EVENTS` values of *record*."""
-    return attrs.asdict(record, recurse=False)
+    return fields_of(record)
 
 
 def outbox_values(row: OutboxRow) -> dict[str, Any]:
     """The :data:`OUTBOX` values of *row*."""
-    values = attrs.asdict(row, recurse=False)
-    return {**attrs.asdict(values.pop("message"), recurse=False), **values}
+    values = fields_of(row)
+    return {**fields_of(values.pop("message")), **values}
 
 
 _MESSAGE_FIELDS = frozenset(f.name for f in attrs.fields(OutboxMessage))

@@ -137,14 +137,17 @@ class AppendBatch:
     erase_texts: bool = False
 
     def __attrs_post_init__(self) -> None:
-        expected = list(range(self.expected_version + 1, self.expected_version + 1 + len(self.events)))
-        if [e.sequence for e in self.events] != expected or any(
-            e.review_id != self.review_id for e in self.events
-        ):
-            raise StoreError(
-                f"an append to review {self.review_id!r} must carry its events numbered from "
-                f"{self.expected_version + 1} without gaps; this is a bug in the caller"
-            )
+        sequence = self.expected_version
+        for event in self.events:
+            sequence += 1
+            if event.sequence != sequence or event.review_id != self.review_id:
+                break
+        else:
+            return
+        raise StoreError(
+            f"an append to review {self.review_id!r} must carry its events numbered from "
+            f"{self.expected_version + 1} without gaps; this is a bug in the caller"
+        )
 
 
 @runtime_checkable

@@ -40,6 +40,9 @@ except ImportError as exc:  # pragma: no cover - only without the extra installe
 else:
     _MISSING = None
 
+_PIPELINE = _MISSING is None and psycopg.Pipeline.is_supported()
+"""Whether libpq can send statements in pipeline mode (libpq 14 and later)."""
+
 __all__ = ["PostgresStore", "redact_url"]
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -212,6 +215,24 @@ class PostgresStore(ReportQueries, SQLStore):
     @contextlib.contextmanager
     def _write(self) -> Iterator[Cursor]:
         with self._translated(), self._pool.connection() as connection, connection.transaction():
+            yield _Cursor(connection.cursor())
+
+    @override
+    @contextlib.contextmanager
+    def _append_transaction(self) -> Iterator[Cursor]:
+        # Pipeline mode: statements whose results are not read are sent together, so an append's
+        # writes and its COMMIT take one round trip instead of one each. A failing statement raises
+        # (at the latest when the transaction ends) and the transaction rolls back, as without it.
+        if not _PIPELINE:
+            with self._write() as cursor:
+                yield cursor
+            return
+        with (
+            self._translated(),
+            self._pool.connection() as connection,
+            connection.pipeline(),
+            connection.transaction(),
+        ):
             yield _Cursor(connection.cursor())
 
     @override
