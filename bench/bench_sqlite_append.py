@@ -2,7 +2,8 @@
 
 Both sides write to a file under ``bench/.cache/`` (a real disk, where
 ``fsync`` costs what it costs in production), in WAL mode with
-``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction per append.
+``synchronous=FULL`` and ``secure_delete`` (the store's settings), one
+``BEGIN IMMEDIATE`` transaction per append.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def run(quick: bool) -> list[Figure]:
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA secure_delete=ON")  # as the store: erased words leave no trace
 
         def write(transactions: Sequence[Transaction]) -> None:
             for statements in transactions:
