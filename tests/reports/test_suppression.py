@@ -125,3 +125,19 @@ def test_threshold_must_be_at_least_three(threshold: int) -> None:
     """A threshold under 3 is refused: with 2, every "<2" would be a 1 for all to see."""
     with pytest.raises(ValidationError, match="threshold: give a whole number of 3 or more"):
         suppress({"a": 1}, [], threshold)
+
+
+def test_a_leak_is_mended_where_it_comes_from_not_spread_along_a_row() -> None:
+    """Small counts in one month of several routes cost a few hidden counts, not whole rows of them.
+
+    Hiding a second count in a row makes that count the only hidden one of its column, which a
+    reader could work out from the column's total; the leak is mended in that column (with a
+    count whose row already hides one), instead of hiding the row's counts one after another.
+    """
+    table = [[0, 2, 12, 13, 7], [0, 3, 11, 9, 10], [0, 1, 14, 14, 15], [0, 0, 6, 8, 6]]
+    ledger = _ledger(table, 5)
+
+    marks = suppress(ledger.counts, ledger.groups, 5)
+
+    assert _revealed(ledger.counts, ledger.groups, marks, 5) == []
+    assert sum(mark is Mark.HIDDEN for mark in marks.values()) == 4

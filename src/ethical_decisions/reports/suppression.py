@@ -109,18 +109,31 @@ def _first_to_hide(
     threshold: int,
 ) -> _K | None:
     """The next count to hide, or ``None`` when no small count can be worked out (or none is left to hide)."""
-    known = _known(marks, groups)
+    derived = _known(marks, groups)
+    known = {key for key, mark in marks.items() if mark is Mark.SHOWN} | derived.keys()
     for group in groups:
         if _gives_away(group, counts, marks, known, threshold):
-            key = _next_to_hide(group, counts, marks, near)
-            if key is not None:
-                return key
+            # A hidden count of this group that another group lets a reader work out is mended
+            # there: hiding a second count in that group closes the leak without spreading it.
+            for key in (group.total, *group.members):
+                source = derived.get(key)
+                if source is not None and source is not group:
+                    mend = _next_to_hide(source, counts, marks, near)
+                    if mend is not None:
+                        return mend
+            hide = _next_to_hide(group, counts, marks, near)
+            if hide is not None:
+                return hide
     return None
 
 
-def _known(marks: Mapping[_K, Mark], groups: Sequence[Group[_K]]) -> set[_K]:
-    """The counts a reader knows exactly: those shown, and those worked out as the one unknown of a group."""
+def _known(marks: Mapping[_K, Mark], groups: Sequence[Group[_K]]) -> dict[_K, Group[_K]]:
+    """The hidden counts a reader can work out, each with the group it is the one unknown of.
+
+    Shown counts are known too, and are not included.
+    """
     known = {key for key, mark in marks.items() if mark is Mark.SHOWN}
+    derived: dict[_K, Group[_K]] = {}
     changed = True
     while changed:
         changed = False
@@ -128,8 +141,9 @@ def _known(marks: Mapping[_K, Mark], groups: Sequence[Group[_K]]) -> set[_K]:
             unknown = [k for k in (group.total, *group.members) if k not in known]
             if len(unknown) == 1:
                 known.add(unknown[0])
+                derived[unknown[0]] = group
                 changed = True
-    return known
+    return derived
 
 
 def _gives_away(
@@ -163,10 +177,22 @@ def _bounds(mark: Mark, rest: int, threshold: int) -> tuple[int, int]:
     return threshold, rest
 
 
+def _opened(key: _K, group: Group[_K], marks: Mapping[_K, Mark], near: Mapping[_K, list[Group[_K]]]) -> int:
+    """How many other groups of *key* hide nothing yet: hiding *key* would start a leak in each."""
+    return sum(
+        1
+        for other in near[key]
+        if other is not group and all(marks[k] is Mark.SHOWN for k in (other.total, *other.members))
+    )
+
+
 def _next_to_hide(
     group: Group[_K], counts: Mapping[_K, int], marks: Mapping[_K, Mark], near: Mapping[_K, list[Group[_K]]]
 ) -> _K | None:
-    """The count to hide next for *group*: its smallest non-zero member still shown, else its total.
+    """The count to hide next for *group*: a non-zero member still shown, else its total.
+
+    Of the members, one whose other groups already hide something is preferred
+    (hiding it starts no new leak elsewhere), then the smallest.
 
     If the group has nothing left to hide, its hidden counts are being worked out
     through groups it shares counts with: the smallest non-zero count shown in
@@ -174,7 +200,7 @@ def _next_to_hide(
     """
     shown = [m for m in group.members if marks[m] is Mark.SHOWN and counts[m] > 0]
     if shown:
-        return min(shown, key=lambda m: counts[m])
+        return min(shown, key=lambda m: (_opened(m, group, marks, near), counts[m]))
     if marks[group.total] is Mark.SHOWN and counts[group.total] > 0:
         return group.total
     seen, frontier = [group], [group]
