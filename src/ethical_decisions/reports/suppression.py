@@ -9,20 +9,23 @@ staff (or the applicant) behind it, so:
   identifies no one.
 * **secondary suppression**: counts are published in groups with their total
   (a route's months and the route's total, say). Where the hidden counts of a
-  group could be worked out from the total and the counts still shown, the
-  smallest non-zero count still shown is hidden too, shown as ``[c]``, and the
-  group is checked again; if none is left, the total is hidden. "Worked out"
+  group could be worked out from the total and the counts still shown, another
+  non-zero count still shown is hidden too, shown as ``[c]`` (one whose other
+  groups already hide something, so that no new group is opened to working
+  out; then the smallest), and the group is checked again; if none is left,
+  the total is hidden. "Worked out"
   takes the reader's knowledge into account: a ``<5`` cell is 1 to 4, a
   ``[c]`` cell is at least the threshold (a smaller one would be ``<5``), so
   one hidden cell is given away, and so are two ``<5`` cells that must add up
   to 8 (both are 4) or to 2 (both are 1).
 * a count hidden in one group may still be worked out in another (a row's
   total from its column), so the reader's knowledge is followed across groups:
-  a count is known if it is shown, or is the only unknown of a group. Groups are
-  checked until no small count is known and none can be pinned down by a known
-  total. Where a group has nothing left to hide (every non-zero count in it is
-  hidden already), the smallest count shown in the groups it shares counts
-  with is hidden instead.
+  a count is known if it is shown, or is the only unknown of a group. Such a
+  leak is mended in the group that lets the count be worked out, not by hiding
+  more of the group the count belongs to. Groups are checked until no small
+  count is known and none can be pinned down by a known total. Where a group
+  has nothing left to hide (every non-zero count in it is hidden already), the
+  smallest count shown in the groups it shares counts with is hidden instead.
 
 This protects against working a count out from the totals of the groups it is
 in, one equation at a time, and chains of them. It is not a full audit of every
