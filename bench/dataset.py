@@ -97,7 +97,7 @@ def build(records: int) -> Path:
 
 
 def _time(moment: dt.datetime) -> str:
-    return rows.SQLITE.time(moment)  # type: ignore[return-value] # SQLite times are text
+    return str(rows.SQLITE.time(moment))  # SQLite keeps times as ISO 8601 text
 
 
 def _staff(index: int) -> tuple[str, str, StaffRole, str, str | None, int]:

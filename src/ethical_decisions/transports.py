@@ -155,7 +155,7 @@ def _opener() -> urllib.request.OpenerDirector:
     Made on first delivery, so that importing the library does not import
     urllib's HTTP machinery (``http.client``, ``email``), which most services never use.
     """
-    import urllib.request  # noqa: PLC0415  (lazy, as said above)
+    import urllib.request  # noqa: PLC0415 - slow to import: loaded on first delivery, as said above
 
     class NoRedirects(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
@@ -198,9 +198,9 @@ class WebhookTransport:
 
         :raises DeliveryError: naming the status or the failure, and whether retrying may help.
         """
-        import http.client  # noqa: PLC0415  (lazy: see _opener)
-        import urllib.error  # noqa: PLC0415
-        import urllib.request  # noqa: PLC0415
+        import http.client  # noqa: PLC0415 - slow to import: see _opener
+        import urllib.error  # noqa: PLC0415 - likewise
+        import urllib.request  # noqa: PLC0415 - likewise
 
         body = message.json()
         request = urllib.request.Request(

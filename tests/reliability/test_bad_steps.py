@@ -68,7 +68,11 @@ LONG = "MARKER" + "x" * MAX_TEXT_LENGTH
 BLANK = "  \n\t "
 EMPTY = ""
 UNKNOWN = "MARKERUNKNOWN"
-"""A value that names nothing the library knows: a category, scope, role or outcome kind."""
+"""A value that names nothing the library knows: a category, scope, role or outcome kind.
+
+Passed where an enum is typed (each such line ignores mypy's arg-type error on purpose), as a
+casework system with bad data would.
+"""
 NAIVE = dt.datetime(2026, 1, 5, 9, 0)
 FINAL = FinalDecision("refuse", "Refuse.", "The Rules are not met.")
 
