@@ -145,7 +145,7 @@ class TestOpening:
     def test_a_trail_must_start_with_the_opening(self, edm: EthicalDecisions, opened: Review) -> None:
         """Folding a trail that does not start with the proposed decision is refused."""
         reflected = reflect(edm, opened)
-        with pytest.raises(IntegrityError, match="does not start with its opening event"):
+        with pytest.raises(IntegrityError, match="the review does not start with it"):
             evolve(None, edm.trail(reflected.review_id)[1])
 
     def test_an_existing_review_id_cannot_be_opened_again(

@@ -299,6 +299,18 @@ def replay(events: Iterable[Event]) -> Review:
     return review
 
 
+def _broken(event: Event, problem: str) -> IntegrityError:
+    """The error for a stored event that does not follow from the review's trail.
+
+    It names the event by its sequence number only: ids and texts read from a
+    trail that was changed outside the library may be anything, personal data included.
+    """
+    return IntegrityError(
+        f"The review's trail is not whole: event {event.sequence} {problem}. It was changed outside "
+        "the library; keep the store as it is and run verify to find where the chain breaks."
+    )
+
+
 def evolve(review: Review | None, event: Event) -> Review:
     """The review after *event*. ``review`` is ``None`` only for the opening event.
 
@@ -306,11 +318,9 @@ def evolve(review: Review | None, event: Event) -> Review:
     """
     if review is None:
         if not isinstance(event.payload, ReviewOpened) or event.sequence != 1:
-            raise IntegrityError(
-                f"review {event.review_id!r} does not start with its opening event at sequence 1"
-            )
+            raise _broken(event, "is not the opening event at sequence 1: the review does not start with it")
         if not isinstance(event.actor, DecisionMaker):
-            raise IntegrityError(f"review {event.review_id!r} was not opened by a decision-maker")
+            raise _broken(event, "opens the review, but not by a decision-maker")
         return Review(
             review_id=event.review_id,
             version=1,
@@ -322,13 +332,10 @@ def evolve(review: Review | None, event: Event) -> Review:
             guidance_version=event.payload.guidance_version,
         )
     if event.review_id != review.review_id or event.sequence != review.version + 1:
-        raise IntegrityError(
-            f"event {event.review_id!r}#{event.sequence} does not follow "
-            f"{review.review_id!r}#{review.version}"
-        )
+        raise _broken(event, f"does not follow event {review.version} of the same review")
     apply = _APPLY.get(type(event.payload))
     if apply is None:
-        raise IntegrityError(f"event {event.review_id!r}#{event.sequence} cannot follow the opening")
+        raise _broken(event, "opens a review that is already open")
     changes = apply(review, event)
     return _evolve(review, **changes, version=event.sequence, updated_at=event.occurred_at)
 
@@ -370,17 +377,13 @@ def _replace(items: tuple[_Item, ...], match: Callable[[_Item], bool], **changes
 def _concern_ids(review: Review, event: Event, ids: Iterable[str]) -> None:
     for concern_id in ids:
         if review.concern(concern_id) is None:
-            raise IntegrityError(
-                f"event {review.review_id!r}#{event.sequence} refers to unknown concern {concern_id!r}"
-            )
+            raise _broken(event, "refers to a concern the review does not have")
 
 
 def _referral(review: Review, event: Event, referral_id: str) -> Referral:
     referral = review.referral(referral_id)
     if referral is None:
-        raise IntegrityError(
-            f"event {review.review_id!r}#{event.sequence} refers to unknown referral {referral_id!r}"
-        )
+        raise _broken(event, "refers to a referral the review does not have")
     return referral
 
 
@@ -472,9 +475,7 @@ def _referral_submitted(review: Review, event: Event) -> _Changes:
     assert isinstance(payload, ReferralSubmitted)
     _concern_ids(review, event, payload.concern_ids)
     if not isinstance(event.actor, DecisionMaker):
-        raise IntegrityError(
-            f"event {review.review_id!r}#{event.sequence}: escalated by a non decision-maker"
-        )
+        raise _broken(event, "escalates, but not by a decision-maker")
     referral_id = referral_id_for(review.review_id, event.sequence)
     referral = Referral(
         referral_id=referral_id,
