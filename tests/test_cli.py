@@ -179,6 +179,16 @@ def test_verbose_logs_never_repeat_free_text(capsys: pytest.CaptureFixture[str],
     assert "MARKER" not in printed
 
 
+def test_verify_logs_a_broken_chain(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """The command's verify is the service's: a broken chain is logged at error level, as well as printed."""
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as connection:
+        connection.execute("UPDATE events SET hash = 'x' || substr(hash, 2) WHERE position = 3")
+    status, out, err = run(capsys, "--db", db, "--verbose", "verify")
+    assert status == 1
+    assert "BROKEN at position 3" in out
+    assert "ethical_decisions.chain_broken" in out + err
+
+
 def test_another_routes_team_cannot_see_or_act(capsys: pytest.CaptureFixture[str], db: str) -> None:
     """A referral to one route is neither shown to nor answerable by another route's team."""
     _, out, _ = run(
@@ -292,6 +302,18 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
             "must not be empty",
         ),
         (["demo", "--reviews", "0"], "expected a whole number of 1 or more"),
+        (["relay", "--limit", "0"], "expected a whole number of 1 or more"),
+        (["relay", "--interval", "-1"], "expected a number of seconds greater than 0"),
+        (["relay", "--interval", "nan"], "expected a number of seconds greater than 0"),
+        (
+            ["report", "pdr", "--staff", "x", "--from", "2026-01-01", "--to", "2026-02-01", "--sample", "-1"],
+            "expected a whole number of 0 or more",
+        ),
+        (
+            ["report", "department", "--from", "2026-01-01", "--to", "2026-02-01", "--output", "/"],
+            "cannot write /: Is a directory; check the path",
+        ),
+        (["export", "--output", "/proc/no-such-folder/events.jsonl"], "cannot write"),
     ],
 )
 def test_bad_input_gets_a_clear_error_and_non_zero_exit(

@@ -99,4 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (``| head``): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # a file the command was told to write (--output, --reports)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"{PROG}: error: cannot write{where}: {exc.strerror or type(exc).__name__}; "
+            "check the path is a file in a folder you can write to, and try again",
+            file=sys.stderr,
+        )
+        return 1
     return status

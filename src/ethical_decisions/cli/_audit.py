@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from ethical_decisions.audit import ChainHead, ChainRecord, verify
+from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.serialization import canonical_json, event_to_dict
 
-from ._common import connect
+from ._common import connect, opened
 from ._progress import Progress
 
 __all__ = ["add_commands"]
@@ -59,9 +57,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _verify(args: argparse.Namespace) -> int:
     with connect(args) as edm:
-        head = edm.head()
-        with Progress("verifying", head.position if head else 0) as progress:
-            report = verify(_counted(edm.store.chain(), progress), expected_head=args.head)
+        report = edm.verify(expected_head=args.head)
     print(report)
     if not report.ok:
         print("The audit trail has been tampered with or damaged; keep the store as it is and investigate.")
@@ -72,12 +68,6 @@ def _verify(args: argparse.Namespace) -> int:
             f"--head {report.head.position}:{report.head.hash}"
         )
     return 0
-
-
-def _counted(records: Iterable[ChainRecord], progress: Progress) -> Iterator[ChainRecord]:
-    for record in records:
-        yield record
-        progress.advance()
 
 
 def _sealed(record: ChainRecord) -> dict[str, Any]:
@@ -91,17 +81,6 @@ def _sealed(record: ChainRecord) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def _opened(output: Path | None) -> Iterator[TextIO]:
-    if output is None:
-        yield sys.stdout
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as stream:
-        yield stream
-    print(f"wrote {output}", file=sys.stderr)
-
-
 def _export(args: argparse.Namespace) -> int:
     with connect(args) as edm:
         records: Iterable[ChainRecord]
@@ -111,7 +90,7 @@ def _export(args: argparse.Namespace) -> int:
         else:
             head = edm.head()
             records, total = edm.store.chain(), head.position if head else 0
-        with _opened(args.output) as stream, Progress("exporting", total) as progress:
+        with opened(args.output) as stream, Progress("exporting", total) as progress:
             for record in records:
                 line = _sealed(record) if args.sealed else event_to_dict(record.event())
                 stream.write(canonical_json(line) + "\n")

@@ -7,7 +7,7 @@ import argparse
 from ethical_decisions.relay import Relay
 from ethical_decisions.store import OutboxStatus
 
-from ._common import connect
+from ._common import connect, positive_number, positive_seconds
 from ._table import table
 
 __all__ = ["add_commands"]
@@ -24,9 +24,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "interrupted, or one pass with --once.",
     )
     relay.add_argument("--once", action="store_true", help="make one pass over the due messages, then stop")
-    relay.add_argument("--limit", type=int, default=20, metavar="N", help="messages per pass (20)")
     relay.add_argument(
-        "--interval", type=float, default=5.0, metavar="SECONDS", help="pause when nothing is due (5)"
+        "--limit", type=positive_number, default=20, metavar="N", help="messages per pass (20)"
+    )
+    relay.add_argument(
+        "--interval",
+        type=positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="pause when nothing is due (5)",
     )
     relay.set_defaults(run=_relay)
 

@@ -18,14 +18,15 @@ from ethical_decisions.model import (
     StaffRole,
 )
 from ethical_decisions.relay import Relay
+from ethical_decisions.reports import Period
 from ethical_decisions.reports.labels import OUTCOME
 from ethical_decisions.review import Review
 from ethical_decisions.service import EthicalDecisions
-from ethical_decisions.store import open_store
 
+from ._common import connect, positive_number
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
 from ._progress import Progress
-from ._report import period_of, write_reports
+from ._report import write_reports
 from ._table import table
 
 __all__ = ["add_commands"]
@@ -48,7 +49,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "loads only into an empty store, unless --add is given.",
     )
     demo.add_argument(
-        "--reviews", type=_positive, default=600, metavar="N", help="how many cases (default 600)"
+        "--reviews", type=positive_number, default=600, metavar="N", help="how many cases (default 600)"
     )
     demo.add_argument("--seed", type=int, default=2025, help="the random seed, for the same cases every time")
     demo.add_argument(
@@ -64,12 +65,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="add the cases even though the store already holds reviews (only ever a store of demo cases)",
     )
     demo.set_defaults(run=_demo)
-
-
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError("expected a whole number of 1 or more")
-    return int(value)
 
 
 def _staff(rng: random.Random) -> list[DecisionMaker]:
@@ -91,11 +86,7 @@ def _check_routes(edm: EthicalDecisions) -> None:
     missing = [area for area in AREAS if not any(r.business_area == area for r in routes)]
     if missing:
         names = ", ".join(KNOWN_BUSINESS_AREAS[a] for a in missing)
-        raise NoRouteError(
-            f"the demo's business areas ({names}); install them with "
-            "`pip install -r requirements.txt` from a checkout",
-            sorted(r.route_id for r in routes),
-        )
+        raise NoRouteError(f"the demo's business areas ({names})", sorted(r.route_id for r in routes))
 
 
 def _later_outcomes(
@@ -127,19 +118,17 @@ def _demo(args: argparse.Namespace) -> int:
     today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     clock = DemoClock(today)
     staff = _staff(rng)
-    store = open_store(args.db)
-    try:
-        head = store.head()
+    with connect(args, clock=clock) as edm:
+        head = edm.head()
         if head is not None and not args.add:
             raise StoreError(
-                f"The store {store.url} already holds {head.position} events. The demo's cases are made up, "
-                "so it loads them only into an empty store, where they cannot mix with real reviews: "
-                "give a new file with --db sqlite:///demo.db (before 'demo'), or pass --add to add more "
-                "cases to a store of demo cases."
+                f"The store {edm.store.url} already holds {head.position} events. The demo's cases are "
+                "made up, so it loads them only into an empty store, where they cannot mix with real "
+                "reviews: give a new file with --db sqlite:///demo.db (before 'demo'), or pass --add to "
+                "add more cases to a store of demo cases."
             )
-        edm = EthicalDecisions(store, clock=clock)
         _check_routes(edm)
-        print(f"Walking {args.reviews} synthetic cases through the model into {store.url} ...")
+        print(f"Walking {args.reviews} synthetic cases through the model into {edm.store.url} ...")
         reviews: list[Review] = []
         # The last case of each area is recent and still with its route, so every queue has one.
         last_of_area = {args.reviews - i: area for i, area in enumerate(AREAS)}
@@ -164,10 +153,8 @@ def _demo(args: argparse.Namespace) -> int:
         appeals = _later_outcomes(edm, reviews, today, rng)
         delivered = Relay(edm).run_once(limit=10 * args.reviews)
         report = edm.verify()
-        period = period_of(today.date() - dt.timedelta(days=_DAYS), today.date())
+        period = Period.from_dates(today.date() - dt.timedelta(days=_DAYS), today.date())
         written = write_reports(edm, period, args.reports, staff_id=_busiest(reviews))
-    finally:
-        store.close()
     _summary(
         reviews,
         appeals=appeals,

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
 from ethical_decisions import reports
 from ethical_decisions.service import EthicalDecisions
 
-from ._common import connect, parse_date, write_output
-from ._progress import Progress
+from ._common import connect, parse_date, whole_number, write_output
 
-__all__ = ["add_commands", "period_of", "write_reports"]
-
-
-def period_of(first_day: dt.date, last_day: dt.date) -> reports.Period:
-    """The reporting period from *first_day* to *last_day*, both included."""
-    return reports.Period.from_dates(first_day, last_day)
+__all__ = ["add_commands", "write_reports"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +60,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     pdr.add_argument("--staff", required=True, metavar="STAFF_ID", help="the decision-maker's staff id")
     _common(pdr)
     pdr.add_argument(
-        "--sample", type=int, default=3, metavar="N", help="records to pick for the conversation (3)"
+        "--sample", type=whole_number, default=3, metavar="N", help="records to pick for the conversation (3)"
     )
     pdr.add_argument("--seed", type=int, help="pick the same records each time")
     pdr.set_defaults(run=_pdr)
@@ -92,19 +85,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _pdr(args: argparse.Namespace) -> int:
-    period = period_of(args.first_day, args.last_day)
-    with connect(args) as edm, Progress("reporting", 1) as progress:
+    period = reports.Period.from_dates(args.first_day, args.last_day)
+    with connect(args) as edm:
         report = reports.pdr_report(edm.store, args.staff, period, sample_size=args.sample, seed=args.seed)
-        progress.advance()
     write_output(reports.render(report, args.format), args.output)
     return 0
 
 
 def _department(args: argparse.Namespace) -> int:
-    period = period_of(args.first_day, args.last_day)
-    with connect(args) as edm, Progress("reporting", 1) as progress:
+    period = reports.Period.from_dates(args.first_day, args.last_day)
+    with connect(args) as edm:
         report = _department_report(edm, period, args.threshold)
-        progress.advance()
     write_output(reports.render(report, args.format), args.output)
     return 0
 
