@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .document import Cell, Chart, Row, Table
+from .document import NOT_APPLICABLE, Cell, Chart, Row, Table
 
 __all__ = ["HATCH", "chart_svg"]
 
@@ -89,7 +89,9 @@ def _bars(table: Table) -> str:
     label_width = min(max((len(r.label) for r in rows), default=10) * 7 + 20, 340)
     width, line = label_width + 480, 28
     height = line * len(rows) + 10
-    shares = all(c is None or c.shown.endswith("%") or c.suppressed for c in cells)
+    shares = all(
+        c is None or c.shown.endswith("%") or c.suppressed or c.shown == NOT_APPLICABLE for c in cells
+    )
     top = 1.0 if shares else max((_number(c) or 0 for c in cells), default=0) or 1
     room = width - label_width - 60
     parts = []
@@ -99,7 +101,10 @@ def _bars(table: Table) -> str:
         value = _number(cell)
         shown = cell.shown if cell is not None else ""
         if value is None:
-            parts.append(f'<rect x="{label_width}" y="{y + 4}" width="24" height="18" fill="url(#hatch)"/>')
+            if cell is not None and cell.suppressed:  # hidden, not "nothing to divide by"
+                parts.append(
+                    f'<rect x="{label_width}" y="{y + 4}" width="24" height="18" fill="url(#hatch)"/>'
+                )
             parts.append(_text(label_width + 30, y + 17, shown, anchor="start", size=12, fill=_MUTED))
         else:
             w = room * value / top

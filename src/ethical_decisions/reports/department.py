@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from .document import Report
+from .document import Report, in_words
 from .figures import DepartmentFigures
 from .sections import department_tables
 from .suppression import DEFAULT_THRESHOLD, check_threshold
@@ -41,7 +41,7 @@ def _how_to_read(period: str, as_of: dt.datetime, t: int) -> tuple[str, ...]:
         "\u201c[c]\u201d marks a number hidden so that a small one cannot be worked out by subtracting from "
         "a total. 0 means none. A share or average worked out from a hidden number is hidden too.",
         "Referral figures count referrals submitted in the period; review figures count reviews closed in "
-        f"it. \u201cAwaiting advice now\u201d is as of {as_of.day} {as_of:%B %Y %H:%M} UTC.",
+        f"it. \u201cAwaiting advice now\u201d is as of {in_words(as_of)}.",
     )
 
 

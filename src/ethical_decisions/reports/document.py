@@ -167,5 +167,10 @@ class Report:
 
 def made(report: Report) -> str:
     """When *report* was made, in words: ``"2 July 2025 09:00 UTC"``."""
-    when = report.made_at.astimezone(dt.UTC)
+    return in_words(report.made_at)
+
+
+def in_words(moment: dt.datetime) -> str:
+    """*moment* in UTC, in words: ``"2 July 2025 09:00 UTC"``."""
+    when = moment.astimezone(dt.UTC)
     return f"{when.day} {when:%B %Y %H:%M} UTC"

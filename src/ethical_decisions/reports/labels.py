@@ -6,20 +6,13 @@ import datetime as dt
 from collections.abc import Mapping
 
 from ethical_decisions.compliance import StepUsed
+from ethical_decisions.guidance import concern_category_label
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
 
 __all__ = ["CATEGORY", "OUTCOME", "RESULT", "STEP", "month_label", "route_label"]
 
-CATEGORY: Mapping[ConcernCategory, str] = {
-    ConcernCategory.UNFAIR_OUTCOME: "Unfair outcome",
-    ConcernCategory.UNINTENDED_CONSEQUENCE: "Unintended consequence",
-    ConcernCategory.VULNERABILITY: "Vulnerability",
-    ConcernCategory.EVIDENTIAL_BURDEN: "Burden or standard of proof",
-    ConcernCategory.EQUALITY_OR_HUMAN_RIGHTS: "Equality or human rights",
-    ConcernCategory.ERROR_IN_RECORDS: "Error in records",
-    ConcernCategory.OTHER: "Other",
-}
-"""Each concern category in words."""
+CATEGORY: Mapping[ConcernCategory, str] = {c: concern_category_label(c) for c in ConcernCategory}
+"""Each concern category in words, as every user interface names it."""
 
 STEP: Mapping[StepUsed, str] = {
     StepUsed.DISCRETION_INSIDE_RULES: "Discretion inside the Rules",
