@@ -189,6 +189,15 @@ def test_verify_logs_a_broken_chain(capsys: pytest.CaptureFixture[str], db: str)
     assert "ethical_decisions.chain_broken" in out + err
 
 
+def test_listing_a_route_that_is_not_installed_says_so(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """A mistyped route id gives an empty queue and a hint to check it, not an empty table alone."""
+    status, out, err = run(capsys, "--db", db, "referrals", "list", "--route", "chief_casework_unit")
+    assert status == 0
+    assert "0 referral(s)." in out
+    assert "No route 'chief_casework_unit' is installed" in err
+    assert "ethical-decisions routes" in err
+
+
 def test_another_routes_team_cannot_see_or_act(capsys: pytest.CaptureFixture[str], db: str) -> None:
     """A referral to one route is neither shown to nor answerable by another route's team."""
     _, out, _ = run(

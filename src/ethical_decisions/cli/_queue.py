@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import textwrap
 
 from ethical_decisions.exceptions import NotFoundError
@@ -96,6 +97,11 @@ def _list(args: argparse.Namespace) -> int:
             )
         )
         print(f"\n{len(rows)} referral(s).")
+        if not rows and args.route not in {route.route_id for route in edm.routes()}:
+            print(
+                f"No route {args.route!r} is installed: check the id with 'ethical-decisions routes'.",
+                file=sys.stderr,
+            )
     return 0
 
 
