@@ -50,8 +50,8 @@ from .exceptions import (
     ValidationError,
 )
 from .log import LogEvent, emit
-from .review import Review, replay
-from .service import Clock, EthicalDecisions, system_clock
+from .review import Review
+from .service import Clock, EthicalDecisions, read_clock, system_clock
 from .store import OutboxMessage, OutboxRow, OutboxStatus
 from .transports import ReferralMessage
 
@@ -288,10 +288,7 @@ class Relay:
         self.edm.store.redrive(message_id, at=self._now())
 
     def _now(self) -> dt.datetime:
-        now = self._clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValidationError("The relay's clock", ["$: the clock returned a time without a timezone"])
-        return now.astimezone(dt.UTC)
+        return read_clock(self._clock, "The relay's clock")
 
     def _attempt(self, row: OutboxRow) -> RelayReport:
         message = row.message
@@ -309,8 +306,8 @@ class Relay:
         try:
             route = self.edm.routes().get(message.route_id)
             transport = route.transport.name
-            # From the stored trail, not the service's cache: another process may have erased text since.
-            outgoing = referral_message(replay(self.edm.trail(message.review_id)), message)
+            # The service reloads a review whose words another process has erased since it was cached.
+            outgoing = referral_message(self.edm.review(message.review_id), message)
         except (StoreError, DuplicateRouteError):  # the deployment is broken, not this message
             raise
         except Exception as exc:  # an uninstalled route or an unreadable review fails; it never crashes

@@ -65,13 +65,26 @@ from .routes import DiscretionGuidance, RouteRegistry
 from .steps import allowed_steps, decide, open_review
 from .store import AppendBatch, OutboxMessage, ReferralRecord, ReviewRecord, Store
 
-__all__ = ["Clock", "EthicalDecisions", "new_review_id", "system_clock"]
+__all__ = ["Clock", "EthicalDecisions", "new_review_id", "read_clock", "system_clock"]
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware."""
 
 _OUTBOX_KINDS = frozenset({ReferralSubmitted.kind, InformationProvided.kind, ReferralWithdrawn.kind})
 _CACHE_SIZE = 1024
+
+
+def read_clock(clock: Clock, what: str) -> dt.datetime:
+    """The time *clock* gives, in UTC.
+
+    :raises ValidationError: naming *what*, if it is not a time or has no timezone.
+    """
+    now = clock()
+    if not isinstance(now, dt.datetime):
+        raise ValidationError(what, ["$: the clock returned something other than a time"])
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValidationError(what, ["$: the clock returned a time without a timezone"])
+    return now.astimezone(dt.UTC)
 
 
 def system_clock() -> dt.datetime:
@@ -435,12 +448,7 @@ class EthicalDecisions:
         return updated
 
     def _now(self) -> dt.datetime:
-        now = self._clock()
-        if not isinstance(now, dt.datetime):
-            raise ValidationError("The clock's time", ["$: the clock returned something other than a time"])
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValidationError("The clock's time", ["$: the clock returned a time without a timezone"])
-        return now.astimezone(dt.UTC)
+        return read_clock(self._clock, "The clock's time")
 
     def _remember(self, review: Review) -> None:
         with self._cache_lock:
