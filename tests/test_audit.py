@@ -217,3 +217,17 @@ def test_service_verify_reports_and_logs(edm: EthicalDecisions, dm: DecisionMake
     """EthicalDecisions.verify checks the store's whole chain."""
     _walk(edm, dm, 1)
     assert edm.verify(expected_head=edm.head()).ok
+
+
+def test_an_event_from_a_newer_version_is_reported_not_raised(chain: list[ChainRecord]) -> None:
+    """A link a newer version wrote is reported by verify, which does not raise mid-chain."""
+    body = json.loads(chain[-1].body)
+    body["schema_version"] = 99
+    newer = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    chain[-1] = attrs.evolve(chain[-1], body=newer, hash=chain_hash(chain[-2].hash, newer))
+
+    report = verify(chain)
+
+    assert report.broken is not None
+    assert report.broken.position == chain[-1].position
+    assert "newer version" in report.broken.problem

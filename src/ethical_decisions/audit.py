@@ -98,8 +98,8 @@ class ChainRecord:
         except ValidationError as exc:
             problems = "; ".join(exc.problems)
             raise IntegrityError(
-                f"The stored event at position {self.position} (review {self.review_id!r}, event "
-                f"{self.sequence}) cannot be read ({problems}): it was changed outside the library. "
+                f"The stored event at position {self.position} (event {self.sequence} of its review) "
+                f"cannot be read ({problems}): it was changed outside the library. "
                 "Keep the store as it is and run verify to find where the audit chain breaks."
             ) from None
 
@@ -325,6 +325,8 @@ class _Verifier:
             return "the event's free texts are not readable: they were changed"
         try:
             expected = {_path_key(path) for path in free_text_paths(event_from_dict(body))}
+        except SchemaVersionError:
+            return "the event was written by a newer version of ethical-decisions: verify with that version"
         except ValidationError:
             return "the event body is not an event"
         missing = sorted(expected - set(texts))

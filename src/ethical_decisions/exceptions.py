@@ -44,6 +44,21 @@ __all__ = [
 ]
 
 
+def raised_by_library(exc: BaseException) -> bool:
+    """Whether *exc* was raised in the library's own code (its innermost frame is in the package).
+
+    The library's messages never hold free text; a plugin may raise one of the
+    library's errors with anything in its message, so only the former are shown whole.
+    """
+    frame = exc.__traceback__
+    if frame is None:
+        return False
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and module.startswith("ethical_decisions.")
+
+
 class EthicalDecisionsError(Exception):
     """Base class of every error raised by ethical-decisions."""
 

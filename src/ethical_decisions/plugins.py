@@ -370,7 +370,11 @@ class Plugins:
 
 
 def _problem(exc: Exception) -> str:
-    """What a failing hook did: the library's own messages (which never hold free text) in full."""
+    """What a failing hook did: the library's own errors in full.
+
+    That includes a :class:`~ethical_decisions.PluginError` a plugin raises to say
+    what to fix in its configuration, which is what that error is for.
+    """
     if isinstance(exc, EthicalDecisionsError):
         return f"raised {type(exc).__name__}: {exc}"
     return f"raised {type(exc).__name__}"

@@ -48,6 +48,7 @@ from .exceptions import (
     NotFoundError,
     StoreError,
     ValidationError,
+    raised_by_library,
 )
 from .log import LogEvent, emit
 from .review import Review
@@ -202,20 +203,9 @@ def _describe(exc: Exception) -> str:
     for an error raised in a plugin's code only the type is kept, even when it
     is a :class:`~ethical_decisions.DeliveryError`.
     """
-    if isinstance(exc, EthicalDecisionsError) and _raised_in_library(exc):
+    if isinstance(exc, EthicalDecisionsError) and raised_by_library(exc):
         return f"{type(exc).__name__}: {exc}"
     return type(exc).__name__
-
-
-def _raised_in_library(exc: BaseException) -> bool:
-    """Whether *exc* was raised by the library's own code (its innermost frame is in the package)."""
-    frame = exc.__traceback__
-    if frame is None:
-        return False
-    while frame.tb_next is not None:
-        frame = frame.tb_next
-    module = frame.tb_frame.f_globals.get("__name__", "")
-    return isinstance(module, str) and module.startswith("ethical_decisions.")
 
 
 class Relay:

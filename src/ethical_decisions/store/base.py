@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Collection, Iterator
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
@@ -24,8 +24,10 @@ from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import StoreError
 from ethical_decisions.model import ConcernCategory, OutcomeClass, StaffRole, Stage
-from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.review import ReferralStatus
+
+if TYPE_CHECKING:  # the reports are loaded when a report is asked for, not with the store
+    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = [
     "AppendBatch",

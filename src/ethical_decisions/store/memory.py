@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from typing_extensions import override
@@ -13,12 +13,13 @@ from typing_extensions import override
 from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
-from ethical_decisions.reports import reference
-from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.review import ReferralStatus
 
 from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
+
+if TYPE_CHECKING:
+    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = ["MemoryStore"]
 
@@ -160,6 +161,8 @@ class MemoryStore(Store):
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         with self._lock:
             records, reviews = list(self._compliance.values()), list(self._reviews.values())
+        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+
         return reference.pdr_figures(records, reviews, staff_id, period)
 
     @override
@@ -167,12 +170,16 @@ class MemoryStore(Store):
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
         mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
+        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+
         return reference.pdr_sample(mine, size, seed)
 
     @override
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._lock:
             records, referrals = list(self._compliance.values()), list(self._referrals.values())
+        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+
         return reference.department_figures(records, referrals, period, as_of=as_of)
 
     @override
