@@ -277,13 +277,16 @@ class Plugins:
     def routes(self) -> RouteRegistry:
         """The installed routes (asked of the plugins once, then kept).
 
-        A plugin whose hook fails or times out adds none of its routes.
+        A plugin whose hook fails or times out adds none of its routes. After a
+        time-out the routes are asked for again next time, so a plugin that was
+        slow once (a cold start) is not lost for the life of the process.
 
         :raises DuplicateRouteError: if two plugins register the same route id.
         """
         if self._routes is None:
             hook = "ethical_decisions_register_routes"
             registry = RouteRegistry()
+            complete = True
             for plugin, function in self._impls(hook):
                 offered: list[Route] = []
 
@@ -295,12 +298,15 @@ class Plugins:
                 try:
                     self._call(plugin, hook, function, register=register)
                 except _SkippedError:
+                    complete = False
                     continue
                 except Exception as exc:  # a broken plugin must not hide the others' routes
                     self._report(plugin, hook, exc, _problem(exc))
                     continue
                 for route in list(offered):
                     registry.add(route, plugin)
+            if not complete:
+                return registry
             self._routes = registry
         return self._routes
 

@@ -314,6 +314,29 @@ def test_route_and_guidance_plugins_that_hang_are_skipped(hanging: Hanging) -> N
     assert {(p.plugin, p.error_type) for p in edm.plugins.problems()} == {("hanging", TIMED_OUT)}
 
 
+def test_a_route_plugin_slow_once_is_asked_again() -> None:
+    """A route plugin that times out on a cold start is asked again later, and its route then appears."""
+    slow_route = testing.route("slow_route")
+
+    class SlowOnce:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        @hookimpl
+        def ethical_decisions_register_routes(self, register: RouteRegistrar) -> None:
+            """Take longer than the timeout the first time only."""
+            self.calls += 1
+            if self.calls == 1:
+                time.sleep(3 * TIMEOUT)
+            register(slow_route)
+
+    edm = _service(testing.MemoryStore(), SlowOnce())
+    assert [r.route_id for r in edm.routes()] == [ROUTE.route_id]
+    time.sleep(3 * TIMEOUT)  # the first call ends
+
+    assert sorted(r.route_id for r in edm.routes()) == sorted([ROUTE.route_id, slow_route.route_id])
+
+
 def test_observers_run_with_the_callers_context() -> None:
     """An observer runs in a worker thread but sees the caller's context variables (request ids, say)."""
     request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="none")
