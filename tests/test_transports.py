@@ -171,6 +171,8 @@ def test_wrong_secret_is_refused_for_good(
         ("https://receiver.example/hook?token=abc", "", 5),
         ("https://receiver.example/hook?token=abc", "s", 0),
         ("https://receiver.example/hook?token=abc", "s", 121),
+        ("https://receiver.example/hook?token=abc", 32, 5),
+        ("https://receiver.example/hook?token=abc", None, 5),
     ],
 )
 def test_bad_configuration_is_refused_without_echoing_it(url: str, secret: str, timeout: float) -> None:

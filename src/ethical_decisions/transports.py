@@ -145,7 +145,11 @@ def _check_timeout(instance: object, attribute: attrs.Attribute[Any], value: flo
 
 
 def _to_bytes(value: str | bytes) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    raise ValidationError("The webhook's configuration", ["secret: must be text or bytes"])
 
 
 @functools.cache
