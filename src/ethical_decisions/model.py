@@ -66,7 +66,7 @@ KNOWN_BUSINESS_AREAS: Mapping[str, str] = {
 def _unknown_code(cls: type[enum.StrEnum], value: object) -> enum.StrEnum:
     """Refuse a value that is not one of the enum's codes, naming the codes but never echoing the value.
 
-    Set as ``_missing_`` on the enums that take values from outside, so that ``ConcernCategory("nonsense")``
+    The ``_missing_`` of the enums that take values from outside, so that ``ConcernCategory("nonsense")``
     (and an attrs converter calling it) raises the library's :class:`~ethical_decisions.ValidationError`
     (still a :class:`ValueError`) rather than a bare ``ValueError`` quoting the input.
     """
@@ -74,10 +74,14 @@ def _unknown_code(cls: type[enum.StrEnum], value: object) -> enum.StrEnum:
     raise ValidationError(cls.__name__, [f"$: must be one of {codes}"])
 
 
-class StaffRole(enum.StrEnum):
-    """The job of a member of staff who takes part in a review."""
+class _Code(enum.StrEnum):
+    """A code that outside data names (a role, a category, a result): an unknown one is refused readably."""
 
     _missing_ = classmethod(_unknown_code)
+
+
+class StaffRole(_Code):
+    """The job of a member of staff who takes part in a review."""
 
     CASEWORKER = "caseworker"
     SENIOR_CASEWORKER = "senior_caseworker"
@@ -125,10 +129,8 @@ class Stage(enum.StrEnum):
     CLOSED = "closed"
 
 
-class ConcernCategory(enum.StrEnum):
+class ConcernCategory(_Code):
     """What kind of concern a decision-maker has about a proposed decision."""
-
-    _missing_ = classmethod(_unknown_code)
 
     UNFAIR_OUTCOME = "unfair_outcome"
     UNINTENDED_CONSEQUENCE = "unintended_consequence"
@@ -140,19 +142,15 @@ class ConcernCategory(enum.StrEnum):
     OTHER = "other"
 
 
-class DiscretionScope(enum.StrEnum):
+class DiscretionScope(_Code):
     """Where the discretion considered sits: inside the Immigration Rules, or outside them."""
-
-    _missing_ = classmethod(_unknown_code)
 
     INSIDE_RULES = "inside_rules"
     OUTSIDE_RULES = "outside_rules"
 
 
-class DiscretionResult(enum.StrEnum):
+class DiscretionResult(_Code):
     """What considering discretion did for the concern."""
-
-    _missing_ = classmethod(_unknown_code)
 
     RESOLVED = "resolved"
     NOT_RESOLVED = "not_resolved"
@@ -160,10 +158,8 @@ class DiscretionResult(enum.StrEnum):
     """A different decision may be possible, but not on the decision-maker's own authority."""
 
 
-class ConsultedRole(enum.StrEnum):
+class ConsultedRole(_Code):
     """Whom a decision-maker discussed the case with (step 3 of the model)."""
-
-    _missing_ = classmethod(_unknown_code)
 
     TECHNICAL_SPECIALIST = "technical_specialist"
     LINE_MANAGER = "line_manager"
@@ -171,10 +167,8 @@ class ConsultedRole(enum.StrEnum):
     COLLEAGUE = "colleague"
 
 
-class DiscussionResult(enum.StrEnum):
+class DiscussionResult(_Code):
     """Whether a discussion resolved the concern."""
-
-    _missing_ = classmethod(_unknown_code)
 
     RESOLVED = "resolved"
     NOT_RESOLVED = "not_resolved"
@@ -190,20 +184,16 @@ class OutcomeClass(enum.StrEnum):
     PROCEEDED_WITH_UNRESOLVED_CONCERNS = "proceeded_with_unresolved_concerns"
 
 
-class LaterOutcomeKind(enum.StrEnum):
+class LaterOutcomeKind(_Code):
     """Where a decision was challenged after the review closed."""
-
-    _missing_ = classmethod(_unknown_code)
 
     ADMINISTRATIVE_REVIEW = "administrative_review"
     APPEAL = "appeal"
     TRIBUNAL = "tribunal"
 
 
-class LaterOutcomeResult(enum.StrEnum):
+class LaterOutcomeResult(_Code):
     """What the challenge decided about the decision."""
-
-    _missing_ = classmethod(_unknown_code)
 
     UPHELD = "upheld"
     OVERTURNED = "overturned"
