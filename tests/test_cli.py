@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -160,21 +161,35 @@ def test_a_route_team_works_its_queue(capsys: pytest.CaptureFixture[str], db: st
     assert "waiting for the decision-maker's answer" in err
 
 
-def test_verbose_logs_never_repeat_free_text(capsys: pytest.CaptureFixture[str], db: str) -> None:
-    """With --verbose the library logs each step to stderr, and none of the advice or question typed in."""
-    _, out, _ = run(
-        capsys, "--db", db, "referrals", "list", "--route", "chief_caseworker_unit", "--format", "json"
-    )
-    referral = next(r for r in json.loads(out) if r["status"] == "submitted")["referral_id"]
+def test_verbose_logs_never_repeat_free_text(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --verbose the library logs each step to stderr, and none of the advice or question typed in.
+
+    Through every route-team command that takes free text, on the command line or on standard input,
+    when the library records it and when it refuses it.
+    """
+
+    def waiting(route: str) -> str:
+        _, out, _ = run(capsys, "--db", db, "referrals", "list", "--route", route, "--format", "json")
+        return str(next(r for r in json.loads(out) if r["status"] == "submitted")["referral_id"])
+
+    first, second = waiting("chief_caseworker_unit"), waiting("safety_valve_mechanism")
     team = ["--route", "chief_caseworker_unit", "--staff", "ccu-1"]
-    printed = ""
-    for argv in (
-        ["referrals", "acknowledge", referral, *team],
-        ["referrals", "return", referral, *team, "--question", "MARKERQUESTION about the applicant?"],
-        ["referrals", "advise", referral, *team, "--advice", "MARKERADVICE refused while returned"],
+    svm = ["--route", "safety_valve_mechanism", "--staff", "svm-1"]
+    printed, statuses = "", []
+    for argv, stdin in (
+        (["referrals", "acknowledge", first, *team], ""),
+        (["referrals", "return", first, *team, "--question", "MARKERQUESTION about the applicant?"], ""),
+        (["referrals", "advise", first, *team, "--advice", "MARKERADVICE refused while returned"], ""),
+        (["referrals", "acknowledge", second, *svm], ""),
+        (["referrals", "advise", second, *svm, "--advice", "-"], "MARKERSTDIN advice on standard input"),
     ):
-        _, out, err = run(capsys, "--db", db, "--verbose", *argv)
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        status, out, err = run(capsys, "--db", db, "--verbose", *argv)
+        statuses.append(status)
         printed += out + err
+    assert statuses == [0, 0, 1, 0, 0]  # recorded, recorded, refused, recorded, recorded
     assert "ethical_decisions.event_stored" in printed  # --verbose really logs
     assert "MARKER" not in printed
 
