@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from ._fields import field_values
 from .events import (
     AdviceGiven,
     ConcernRaised,
@@ -341,8 +341,6 @@ def evolve(review: Review | None, event: Event) -> Review:
 
 
 _Record = TypeVar("_Record", "Review", "ConcernRecord", "Referral")
-_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
-"""Each record class's field names and a getter of all their values, made when first needed."""
 
 
 def _evolve(record: _Record, **changes: Any) -> _Record:
@@ -351,16 +349,7 @@ def _evolve(record: _Record, **changes: Any) -> _Record:
     The review's records (:class:`Review`, :class:`ConcernRecord`, :class:`Referral`) have no
     validators, converters or private fields, so this is the same ``cls(**values)`` call.
     """
-    cls = type(record)
-    try:
-        names, values = _FIELDS[cls]
-    except KeyError:
-        names = tuple(field.alias for field in attrs.fields(cls))
-        values = operator.attrgetter(*(field.name for field in attrs.fields(cls)))
-        _FIELDS[cls] = names, values
-    current = dict(zip(names, values(record), strict=True))
-    current.update(changes)
-    return cls(**current)
+    return type(record)(**{**field_values(record), **changes})
 
 
 # -- one function per payload ------------------------------------------------------------

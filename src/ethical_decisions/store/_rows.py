@@ -18,12 +18,12 @@ import datetime as dt
 import enum
 import functools
 import json
-import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
 from ethical_decisions.exceptions import EthicalDecisionsError, IntegrityError, StoreError
@@ -54,7 +54,6 @@ __all__ = [
     "Table",
     "compliance_items",
     "event_values",
-    "fields_of",
     "outbox_row",
     "outbox_values",
     "utc",
@@ -277,13 +276,7 @@ def _flag(_: Dialect, value: Any) -> bool:
     return bool(value)
 
 
-def _read_text(_: Dialect, value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError("not text")
-    return value
-
-
-_TEXT = _Kind(write=_same, read=_read_text)
+_TEXT = _Kind(write=_same, read=lambda _, value: _text(value))
 _INT = _Kind(write=_same, read=_integer)
 _FLAG = _Kind(write=lambda d, v: d.flag(v), read=_flag)
 _TIME = _Kind(write=lambda d, v: d.time(v), read=lambda d, v: d.read_time(v))
@@ -550,31 +543,15 @@ def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
     ]
 
 
-_GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
-"""Each record class's field names and a getter of all their values, made when first needed."""
-
-
-def fields_of(record: Any) -> dict[str, Any]:
-    """``attrs.asdict(record, recurse=False)``, with the field values read in one go."""
-    cls = type(record)
-    found = _GETTERS.get(cls)
-    if found is None:
-        names = tuple(field.name for field in attrs.fields(cls))
-        getter = operator.attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
-        found = _GETTERS[cls] = names, getter
-    names, getter = found
-    return dict(zip(names, getter(record), strict=True))
-
-
 def event_values(record: ChainRecord) -> dict[str, Any]:
     """The :data:`EVENTS` values of *record*."""
-    return fields_of(record)
+    return field_values(record)
 
 
 def outbox_values(row: OutboxRow) -> dict[str, Any]:
     """The :data:`OUTBOX` values of *row*."""
-    values = fields_of(row)
-    return {**fields_of(values.pop("message")), **values}
+    values = field_values(row)
+    return {**field_values(values.pop("message")), **values}
 
 
 _MESSAGE_FIELDS = frozenset(f.name for f in attrs.fields(OutboxMessage))

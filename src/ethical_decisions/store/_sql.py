@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import attrs
 from typing_extensions import override
 
+from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
@@ -224,11 +225,11 @@ class SQLStore(Store):
 
     def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
         d = self._dialect
-        cursor.execute(rows.REVIEWS.insert(upsert=True), rows.REVIEWS.row(d, rows.fields_of(batch.review)))
+        cursor.execute(rows.REVIEWS.insert(upsert=True), rows.REVIEWS.row(d, field_values(batch.review)))
         if batch.referrals:
             cursor.executemany(
                 rows.REFERRALS.insert(upsert=True),
-                [rows.REFERRALS.row(d, rows.fields_of(r)) for r in batch.referrals],
+                [rows.REFERRALS.row(d, field_values(r)) for r in batch.referrals],
             )
         if batch.outbox:
             cursor.executemany(
@@ -239,7 +240,7 @@ class SQLStore(Store):
         if record is not None:
             cursor.execute(
                 rows.COMPLIANCE.insert(upsert=True),
-                rows.COMPLIANCE.row(d, rows.fields_of(record)),
+                rows.COMPLIANCE.row(d, field_values(record)),
             )
             cursor.execute("DELETE FROM compliance_items WHERE review_id = ?", (record.review_id,))
             items = rows.compliance_items(record)
