@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from .events import Event
 from .hookspecs import hookimpl
-from .log import LogEvent, emit
+from .log import LogEvent, emit, logs
 from .review import Review
 
 __all__ = ["LoggingPlugin"]
@@ -20,6 +20,8 @@ class LoggingPlugin:
     @hookimpl
     def ethical_decisions_event_stored(self, event: Event, review: Review) -> None:
         """Log ``ethical_decisions.event_stored``."""
+        if not logs("info"):  # filtered out: spare working out the review's stage
+            return
         emit(
             LogEvent.EVENT_STORED,
             review_id=event.review_id,

@@ -16,6 +16,7 @@ Applications that log more (say, the objects they pass to the library) can add
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -24,7 +25,7 @@ import structlog
 
 from ._fields import is_free_text
 
-__all__ = ["ALLOWED_FIELDS", "LogEvent", "emit", "redact_personal_data"]
+__all__ = ["ALLOWED_FIELDS", "LogEvent", "emit", "logs", "redact_personal_data"]
 
 _logger = structlog.get_logger("ethical_decisions")
 
@@ -87,7 +88,36 @@ ALLOWED_FIELDS = frozenset(
 """The only fields the library puts in a log entry. None can hold free text."""
 
 
-_QUIET_UNLESS_CONFIGURED = frozenset({"debug", "info"})
+_ROUTINE_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_ROUTINE_ENABLED: dict[tuple[object, str], bool] = {}
+"""Whether each configured wrapper class logs each routine level, found once per class."""
+
+
+def logs(level: str) -> bool:
+    """Whether :func:`emit` at *level* would log anything.
+
+    Lets a caller skip working out fields for an event that would be dropped.
+    """
+    return level not in _ROUTINE_LEVELS or _logs_routine(level)
+
+
+def _logs_routine(level: str) -> bool:
+    """Whether the application's structlog configuration logs routine events at *level*.
+
+    Not until it has configured structlog. After that, a wrapper class that
+    can say (structlog's filtering loggers, with ``is_enabled_for``) is asked
+    once, so that a filtered event costs a dict lookup, not the new logger
+    that structlog's lazy proxy binds on every call.
+    """
+    if not structlog.is_configured():
+        return False
+    key = (structlog.get_config()["wrapper_class"], level)
+    enabled = _ROUTINE_ENABLED.get(key)
+    if enabled is None:
+        is_enabled_for = getattr(_logger.bind(), "is_enabled_for", None)
+        enabled = True if is_enabled_for is None else bool(is_enabled_for(_ROUTINE_LEVELS[level]))
+        _ROUTINE_ENABLED[key] = enabled
+    return enabled
 
 
 def emit(event: LogEvent, *, level: str = "info", **fields: object) -> None:
@@ -95,9 +125,10 @@ def emit(event: LogEvent, *, level: str = "info", **fields: object) -> None:
 
     Until the application configures structlog, only warnings and errors are
     logged: structlog's unconfigured default prints every level to standard
-    output, which is no place for a library's routine events.
+    output, which is no place for a library's routine events. Routine events
+    below the configured level cost next to nothing.
     """
-    if level in _QUIET_UNLESS_CONFIGURED and not structlog.is_configured():
+    if level in _ROUTINE_LEVELS and not _logs_routine(level):
         return
     safe = {key: value for key, value in fields.items() if key in ALLOWED_FIELDS}
     getattr(_logger, level)(str(event), **safe)
