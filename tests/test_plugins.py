@@ -25,7 +25,7 @@ from ethical_decisions import (
     make_plugins,
     testing,
 )
-from ethical_decisions.compliance import Scalar
+from ethical_decisions.compliance import Scalar, build_record
 from ethical_decisions.plugins import BLOCKED_PLUGINS_VARIABLE
 
 
@@ -147,6 +147,16 @@ def test_compliance_records_are_enriched_by_plugins(
         review.review_id,
         {"ethical_champion_consulted": False},
     )
+
+
+def test_a_record_no_plugin_enriches_is_kept_as_built(
+    dm: DecisionMaker, case: CaseReference, proposed: ProposedDecision
+) -> None:
+    """With no plugin adding fields, the compliance record is passed on as built, not rebuilt."""
+    edm = testing.service()
+    review = _close(edm, dm, case, proposed)
+    record = build_record(review)
+    assert edm.plugins.compliance_record(record) is record
 
 
 def test_garbage_from_a_plugin_is_refused_and_reported(

@@ -372,6 +372,8 @@ class Plugins:
             for key, value in extra:
                 extensions[key] = value
                 added_by[key] = plugin
+        if not added_by:  # nothing to add: the record as built, without validating it all again
+            return record
         return attrs.evolve(record, extensions=extensions)
 
 
