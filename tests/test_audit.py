@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any, cast
 
 import attrs
 import pytest
+from hypothesis import given
 
 from ethical_decisions import (
     CaseReference,
@@ -22,7 +24,11 @@ from ethical_decisions import (
     RecordsOfficer,
     verify,
 )
-from ethical_decisions.audit import GENESIS, ChainRecord, chain_hash, seal, unseal
+from ethical_decisions.audit import GENESIS, ChainRecord, _digest, _path_key, chain_hash, seal, unseal
+from ethical_decisions.events import Event
+from ethical_decisions.serialization import event_to_dict, free_text_paths
+
+from .strategies import events
 
 SECRET = "MARKER-APPLICANT-SECRET"
 
@@ -92,6 +98,23 @@ def test_seal_then_unseal_gives_the_event_back(edm: EthicalDecisions, chain: lis
         event = record.event()
         sealed = seal(event, "00" * 16)
         assert event == unseal(sealed.body, sealed.texts)
+
+
+@given(events)
+def test_sealing_digests_exactly_the_free_texts_and_keeps_them_by_path(event: Event) -> None:
+    """Every kind of event keeps exactly the texts at free_text_paths, each replaced by its salted digest."""
+    salt = "ab" * 16
+    sealed = seal(event, salt)
+    plain, body = event_to_dict(event), json.loads(sealed.body)
+    expected: dict[str, str | None] = {}
+    for path in free_text_paths(event):
+        key, text_in, digest_in = _path_key(path), cast(Any, plain), cast(Any, body)
+        for part in path:
+            text_in, digest_in = text_in[part], digest_in[part]
+        expected[key] = text_in
+        assert digest_in == _digest(salt, key, text_in)
+    assert sealed.texts == expected
+    assert unseal(sealed.body, sealed.texts) == event
 
 
 def test_the_same_text_digests_differently_per_event(chain: list[ChainRecord]) -> None:

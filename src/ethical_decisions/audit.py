@@ -29,7 +29,7 @@ import attrs
 
 from .events import Event, FreeTextErased
 from .exceptions import IntegrityError, SchemaVersionError, ValidationError
-from .serialization import canonical_json, event_from_dict, event_to_dict, free_text_paths
+from .serialization import _plan, canonical_json, event_from_dict, event_to_dict, free_text_paths
 
 __all__ = [
     "ERASED",
@@ -195,15 +195,7 @@ def seal(event: Event, salt: str) -> SealedEvent:
 def _seal(event: Event, data: dict[str, Any], salt: str, *, check: bool) -> SealedEvent:
     """The sealed event; with *check*, raises :class:`UnicodeEncodeError` if any string is unstorable."""
     texts: dict[str, str | None] = {}
-    for path in free_text_paths(event):
-        key = _path_key(path)
-        container: Any = data
-        for part in path[:-1]:  # field names and text keys into objects, indexes into lists
-            container = container[part]
-        last = path[-1]
-        text = container[last]
-        texts[key] = text
-        container[last] = _digest(salt, key, text)
+    _digest_free_text(event, data, "", salt, texts)
     body = canonical_json(data)
     if check:
         body.encode()
@@ -216,6 +208,37 @@ def _seal(event: Event, data: dict[str, Any], salt: str, *, check: bool) -> Seal
         texts=texts,
         salt=salt,
     )
+
+
+def _digest_free_text(value: Any, data: Any, prefix: str, salt: str, texts: dict[str, str | None]) -> None:
+    """Move each free text of *value* from *data* (its unstructured form) into *texts*, leaving its digest.
+
+    One walk over the object and its data together, visiting the same texts in
+    the same order as :func:`~ethical_decisions.serialization.free_text_paths`,
+    keyed as ``_path_key`` keys them.
+    """
+    plan = _plan(type(value))
+    if not plan:
+        return
+    for name, free in plan:
+        item = getattr(value, name)
+        key = f"{prefix}/{name}"
+        if free:
+            if isinstance(item, str):
+                texts[key] = text = data[name]
+                data[name] = _digest(salt, key, text)
+            elif isinstance(item, Mapping):
+                inner = data[name]
+                for entry in item:
+                    entry_key = f"{key}/{entry}"
+                    texts[entry_key] = text = inner[entry]
+                    inner[entry] = _digest(salt, entry_key, text)
+        elif isinstance(item, tuple):
+            items = data[name]
+            for index, element in enumerate(item):
+                _digest_free_text(element, items[index], f"{key}/{index}", salt, texts)
+        else:
+            _digest_free_text(item, data[name], key, salt, texts)
 
 
 def _unstorable(data: Any, path: tuple[str, ...]) -> Iterable[str]:
