@@ -539,12 +539,10 @@ def _referral_record(review: Review, referral: Referral) -> ReferralRecord:
 
 
 def _changed_referrals(before: Review | None, after: Review) -> tuple[ReferralRecord, ...]:
-    old = {r.referral_id: r for r in before.referrals} if before else {}
-    return tuple(
-        _referral_record(after, r)
-        for r in after.referrals
-        if (kept := old.get(r.referral_id)) is not r and kept != r  # most steps keep the referral itself
-    )
+    # The fold rebuilds a referral only when an event changes it, and keeps the same object
+    # otherwise: identity says which changed, without comparing their histories field by field.
+    kept = {id(r) for r in before.referrals} if before else set()
+    return tuple(_referral_record(after, r) for r in after.referrals if id(r) not in kept)
 
 
 def _outbox_messages(review: Review, events: Iterable[Event]) -> Iterable[OutboxMessage]:
