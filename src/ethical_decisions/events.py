@@ -94,6 +94,34 @@ def _concerns(value: Iterable[Concern]) -> tuple[Concern, ...]:
     return tuple(value)
 
 
+# Converters to the model's codes: functions rather than the enum classes, which attrs would take
+# several times longer to inspect when it makes each class (see ethical_decisions.model).
+
+
+def _discretion_scope(value: str) -> DiscretionScope:
+    return DiscretionScope(value)
+
+
+def _discretion_result(value: str) -> DiscretionResult:
+    return DiscretionResult(value)
+
+
+def _consulted_role(value: str) -> ConsultedRole:
+    return ConsultedRole(value)
+
+
+def _discussion_result(value: str) -> DiscussionResult:
+    return DiscussionResult(value)
+
+
+def _later_outcome_kind(value: str) -> LaterOutcomeKind:
+    return LaterOutcomeKind(value)
+
+
+def _later_outcome_result(value: str) -> LaterOutcomeResult:
+    return LaterOutcomeResult(value)
+
+
 @attrs.frozen
 class ReflectionRecorded:
     """The decision-maker reflected on the impact of the proposed decision.
@@ -136,12 +164,12 @@ class DiscretionConsidered:
     step: ClassVar[Step] = Step.CONSIDER_DISCRETION
 
     concern_id: str = attrs.field(validator=validate_identifier)
-    scope: DiscretionScope = attrs.field(converter=DiscretionScope)
+    scope: DiscretionScope = attrs.field(converter=_discretion_scope)
     guidance: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     """The rules and guidance considered."""
     reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     """Why the result is what it is."""
-    result: DiscretionResult = attrs.field(converter=DiscretionResult)
+    result: DiscretionResult = attrs.field(converter=_discretion_result)
 
 
 @attrs.frozen
@@ -152,12 +180,12 @@ class DiscussionHeld:
     step: ClassVar[Step] = Step.RECORD_DISCUSSION
 
     concern_id: str = attrs.field(validator=validate_identifier)
-    consulted_role: ConsultedRole = attrs.field(converter=ConsultedRole)
+    consulted_role: ConsultedRole = attrs.field(converter=_consulted_role)
     consulted: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     """Who was consulted (a name or staff id)."""
     advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     """The advice they gave. Required: the Windrush review found advice was often not recorded."""
-    result: DiscussionResult = attrs.field(converter=DiscussionResult)
+    result: DiscussionResult = attrs.field(converter=_discussion_result)
 
 
 @attrs.frozen
@@ -250,8 +278,8 @@ class LaterOutcomeRecorded:
     kind: ClassVar[str] = "later_outcome_recorded"
     step: ClassVar[Step] = Step.RECORD_LATER_OUTCOME
 
-    challenge: LaterOutcomeKind = attrs.field(converter=LaterOutcomeKind)
-    result: LaterOutcomeResult = attrs.field(converter=LaterOutcomeResult)
+    challenge: LaterOutcomeKind = attrs.field(converter=_later_outcome_kind)
+    result: LaterOutcomeResult = attrs.field(converter=_later_outcome_result)
     decided_on: dt.date = attrs.field(validator=validate_date)
 
 

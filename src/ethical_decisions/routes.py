@@ -82,17 +82,11 @@ class RouteRegistrar(Protocol):
         """Register *route*. Registering an id another plugin registered is an error."""
 
 
-@attrs.frozen
-class _Entry:
-    route: Route
-    plugin: str
-
-
 class RouteRegistry:
     """The installed routes, by id, with the plugin that registered each."""
 
     def __init__(self, entries: Sequence[tuple[Route, str]] = ()) -> None:
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, tuple[Route, str]] = {}  # route id: (route, the plugin that registered it)
         for route, plugin in entries:
             self.add(route, plugin)
 
@@ -103,11 +97,11 @@ class RouteRegistry:
         """
         existing = self._entries.get(route.route_id)
         if existing is not None:
-            raise DuplicateRouteError(route.route_id, existing.plugin, plugin)
-        self._entries[route.route_id] = _Entry(route, plugin)
+            raise DuplicateRouteError(route.route_id, existing[1], plugin)
+        self._entries[route.route_id] = (route, plugin)
 
     def __iter__(self) -> Iterator[Route]:
-        return (e.route for e in sorted(self._entries.values(), key=lambda e: e.route.route_id))
+        return (self._entries[route_id][0] for route_id in sorted(self._entries))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -118,7 +112,7 @@ class RouteRegistry:
     @property
     def plugins(self) -> Mapping[str, str]:
         """The plugin that registered each route, by route id."""
-        return {rid: e.plugin for rid, e in self._entries.items()}
+        return {route_id: plugin for route_id, (_, plugin) in self._entries.items()}
 
     def get(self, route_id: str) -> Route:
         """The route with this id.
@@ -128,14 +122,14 @@ class RouteRegistry:
         entry = self._entries.get(route_id)
         if entry is None:
             raise NoRouteError(f"route id {route_id!r}", sorted(self._entries))
-        return entry.route
+        return entry[0]
 
     def for_business_area(self, business_area: str) -> Route:
         """The route serving *business_area*.
 
         :raises NoRouteError: if none is installed, naming the installed routes.
         """
-        matches = [e.route for e in self._entries.values() if e.route.business_area == business_area]
+        matches = [route for route, _ in self._entries.values() if route.business_area == business_area]
         if not matches:
             raise NoRouteError(f"business area {business_area!r}", sorted(self._entries))
         if len(matches) > 1:

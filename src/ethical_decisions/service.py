@@ -13,7 +13,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -94,11 +94,12 @@ def system_clock() -> dt.datetime:
 
 def new_review_id() -> str:
     """A fresh random review id, e.g. ``"rv-3f9a1c2b7d4e5f60"``."""
-    return f"rv-{secrets.token_hex(8)}"
+    return f"rv-{os.urandom(8).hex()}"
 
 
 def _new_salt() -> str:
-    return secrets.token_hex(16)
+    # os.urandom, as secrets.token_hex uses, without loading random, bisect and hmac at import
+    return os.urandom(16).hex()
 
 
 class EthicalDecisions:
