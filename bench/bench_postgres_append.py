@@ -43,6 +43,7 @@ def run(quick: bool) -> list[Figure]:
     admin.autocommit = True
     counter = iter(range(1_000_000))
     made: list[str] = []
+    baselines: list[str] = []
 
     def fresh() -> str:
         schema = f"{_PREFIX}{os.getpid()}_{next(counter)}"
@@ -55,6 +56,7 @@ def run(quick: bool) -> list[Figure]:
 
     def open_baseline() -> Callable[[Sequence[Transaction]], object]:
         schema = fresh()
+        baselines.append(schema)
         PostgresStore(URL, schema=schema).close()  # the same schema, made by the store's migrations
         connection = _connect()
         connection.execute(
@@ -76,7 +78,14 @@ def run(quick: bool) -> list[Figure]:
         return write
 
     try:
-        return measure("postgres_append", quick, open_library, open_baseline, rows.POSTGRES)
+        return measure(
+            "postgres_append",
+            quick,
+            open_library,
+            open_baseline,
+            lambda: PostgresStore(URL, schema=baselines[-1]),
+            rows.POSTGRES,
+        )
     finally:
         for schema in made:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -31,6 +31,7 @@ def run(quick: bool) -> list[Figure]:
     CACHE.mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="append-", dir=CACHE))
     counter = iter(range(1_000_000))
+    baselines: list[Path] = []
 
     def fresh() -> Path:
         return folder / f"store-{next(counter)}.db"
@@ -40,6 +41,7 @@ def run(quick: bool) -> list[Figure]:
 
     def open_baseline() -> Callable[[Sequence[Transaction]], object]:
         path = fresh()
+        baselines.append(path)
         SQLiteStore(path).close()  # the same schema, made by the store's migrations
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
@@ -56,6 +58,13 @@ def run(quick: bool) -> list[Figure]:
         return write
 
     try:
-        return measure("sqlite_append", quick, open_library, open_baseline, rows.SQLITE)
+        return measure(
+            "sqlite_append",
+            quick,
+            open_library,
+            open_baseline,
+            lambda: SQLiteStore(baselines[-1]),
+            rows.SQLITE,
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
