@@ -74,6 +74,7 @@ def transactions(batches: Sequence[AppendBatch], dialect: rows.Dialect) -> list[
 def measure(
     name: str,
     quick: bool,
+    *,
     open_library: Callable[[], Store],
     open_baseline: Callable[[], Callable[[Sequence[Transaction]], object]],
     reopen_baseline: Callable[[], Store],

@@ -81,10 +81,10 @@ def run(quick: bool) -> list[Figure]:
         return measure(
             "postgres_append",
             quick,
-            open_library,
-            open_baseline,
-            lambda: PostgresStore(URL, schema=baselines[-1]),
-            rows.POSTGRES,
+            open_library=open_library,
+            open_baseline=open_baseline,
+            reopen_baseline=lambda: PostgresStore(URL, schema=baselines[-1]),
+            dialect=rows.POSTGRES,
         )
     finally:
         for schema in made:

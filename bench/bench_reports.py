@@ -228,8 +228,11 @@ def run(quick: bool) -> list[Figure]:
     store = SQLiteStore(path)
     connection = _connect(path)
     try:
-        figures, _ = pdr_baseline(connection, STAFF_ID, PDR_PERIOD)
+        figures, sample = pdr_baseline(connection, STAFF_ID, PDR_PERIOD)
         assert figures == store.pdr_figures(STAFF_ID, PDR_PERIOD), "hand-written PDR SQL must agree"
+        picked = [record.review_id for record in store.pdr_sample(STAFF_ID, PDR_PERIOD, size=3, seed=SEED)]
+        assert [row[0] for row in sample] == picked, "the hand-written sample must be the same records"
+        assert picked, "the PDR report must show a sample"
         assert figures.closed > 0, "the PDR report must cover some records"
         department = department_baseline(connection, DEPARTMENT_PERIOD, AS_OF)
         assert department == store.department_figures(DEPARTMENT_PERIOD, as_of=AS_OF), (

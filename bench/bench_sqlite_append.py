@@ -61,10 +61,10 @@ def run(quick: bool) -> list[Figure]:
         return measure(
             "sqlite_append",
             quick,
-            open_library,
-            open_baseline,
-            lambda: SQLiteStore(baselines[-1]),
-            rows.SQLITE,
+            open_library=open_library,
+            open_baseline=open_baseline,
+            reopen_baseline=lambda: SQLiteStore(baselines[-1]),
+            dialect=rows.SQLITE,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
