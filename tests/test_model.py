@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import pickle
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -12,17 +16,22 @@ from ethical_decisions import (
     Concern,
     ConcernCategory,
     DecisionMaker,
+    EscalationRequirements,
     EthicalDecisions,
     Event,
+    FinalDecision,
     MemoryStore,
     ProposedDecision,
     ReflectionRecorded,
     RoutePolicy,
+    RouteTeamMember,
     StaffRole,
     ValidationError,
     testing,
 )
-from ethical_decisions._fields import MAX_TEXT_LENGTH
+from ethical_decisions._fields import MAX_TEXT_LENGTH, FrozenDict
+
+from .conftest import RoutesPlugin
 
 SECRET = "MARKER-SECRET"
 
@@ -104,3 +113,74 @@ def test_free_text_stays_out_of_repr(case: CaseReference) -> None:
     assert (
         repr(Concern(ConcernCategory.OTHER, SECRET)) == "Concern(category=<ConcernCategory.OTHER: 'other'>)"
     )
+
+
+def _mappings(dm: DecisionMaker) -> dict[str, Mapping[Any, Any]]:
+    """Every mapping inside a closed, escalated review and its compliance record, by where it is."""
+    lenient = EscalationRequirements(discretion_considered=False, discussion_held=False)
+    policy = RoutePolicy(
+        route_id="ccu_test",
+        version="1.0",
+        business_area=dm.business_area,
+        requirements_by_role={dm.role: lenient},
+    )
+    route = testing.route("ccu_test", business_area=dm.business_area, policy=policy)
+    edm = testing.service(RoutesPlugin(route))
+    review = edm.open_review(
+        by=dm,
+        case=CaseReference("CASE-1", {"full_name": "A. Applicant"}),
+        proposed=ProposedDecision("refuse", "No"),
+    )
+    rid = review.review_id
+    edm.record_reflection(rid, by=dm, concerns=[Concern(ConcernCategory.OTHER, "Unsure.")])
+    review = edm.escalate(rid, by=dm, concern_ids=["C1"], question="May we?")
+    referral_id = review.referrals[-1].referral_id
+    team = RouteTeamMember("rt-1", route.route_id)
+    edm.acknowledge_referral(referral_id, by=team)
+    edm.give_advice(referral_id, by=team, advice="Yes.")
+    review = edm.finalise(rid, by=dm, decision=FinalDecision("grant", "Grant", "Advised."))
+    (record,) = edm.store.compliance_records()
+    return {
+        "personal_details": review.case.personal_details,
+        "routes": review.routes,
+        "requirements_by_role": review.routes[route.route_id].requirements_by_role,
+        "extensions": record.extensions,
+    }
+
+
+def test_the_mappings_in_records_cannot_be_changed(dm: DecisionMaker) -> None:
+    """Applicant details, route rules, their requirements and compliance extensions refuse any change.
+
+    So the library can give its records to plugins without copying them.
+    """
+    for where, mapping in _mappings(dm).items():
+        assert isinstance(mapping, FrozenDict), where
+        for change in (
+            lambda m: m.__setitem__("x", 1),
+            lambda m: m.__delitem__(next(iter(m), "x")),
+            lambda m: m.clear(),
+            lambda m: m.update(x=1),
+            lambda m: m.pop("x", None),
+            lambda m: m.popitem(),
+            lambda m: m.setdefault("x", 1),
+            lambda m: m.__ior__({"x": 1}),
+        ):
+            before = dict(mapping)
+            with pytest.raises(TypeError, match="cannot be changed"):
+                change(mapping)
+            assert dict(mapping) == before, where
+
+
+def test_a_frozen_mapping_reads_copies_and_pickles_as_a_dict() -> None:
+    """It equals its dict, encodes as JSON, and copies or pickles to an equal frozen mapping."""
+    mapping = FrozenDict({"full_name": "A. Applicant", "nationality": "Jamaican"})
+    assert mapping == {"full_name": "A. Applicant", "nationality": "Jamaican"}
+    assert json.loads(json.dumps(mapping)) == mapping
+    assert copy.copy(mapping) is mapping
+    for copied in (copy.deepcopy(mapping), pickle.loads(pickle.dumps(mapping))):
+        assert copied == mapping
+        assert type(copied) is FrozenDict
+    changeable = mapping.copy()
+    changeable["x"] = "y"
+    assert type(changeable) is dict
+    assert "x" not in mapping

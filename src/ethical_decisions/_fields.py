@@ -11,11 +11,12 @@ describe the fault without echoing the value.
 
 from __future__ import annotations
 
+import copy
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
@@ -36,6 +37,42 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenDict(dict[K, V]):
+    """A dict that refuses every change once made: the mappings inside the library's records.
+
+    The records are frozen attrs classes; with their mappings frozen too, a
+    record can be handed to a plugin as it is, without a copy, and no one
+    holding it can change what the library holds. It reads, compares, encodes
+    as JSON, copies and pickles as a dict; ``dict(mapping)`` or ``mapping.copy()``
+    gives a plain dict to change.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("the mappings in ethical-decisions' records cannot be changed: build a new one")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict[K, V]:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[K, V]:
+        return type(self)(copy.deepcopy(dict(self), memo))
+
+
+def frozen_dict(value: Mapping[K, V]) -> FrozenDict[K, V]:
+    """*value* as a :class:`FrozenDict` (itself, if it already is one): an attrs converter."""
+    return value if type(value) is FrozenDict else FrozenDict(value)
 
 
 def _fail(instance: object, attribute: attrs.Attribute[Any], problem: str) -> None:
@@ -97,9 +134,9 @@ def text_mapping() -> Any:
     )
 
 
-def text_dict(value: Mapping[str, str]) -> dict[str, str]:
-    """Copy a mapping of texts (an attrs converter mypy can type)."""
-    return dict(value)
+def text_dict(value: Mapping[str, str]) -> FrozenDict[str, str]:
+    """A mapping of texts, frozen (an attrs converter mypy can type)."""
+    return frozen_dict(value)
 
 
 def str_tuple(value: Iterable[str]) -> tuple[str, ...]:

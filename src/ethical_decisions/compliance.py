@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from ._fields import FrozenDict, frozen_dict
 from .events import LaterOutcomeRecorded
 from .model import (
     ConcernCategory,
@@ -46,8 +47,8 @@ class StepUsed(enum.StrEnum):
     REFERRAL_WITHDRAWN = "referral_withdrawn"
 
 
-def _scalars(value: Mapping[str, Scalar]) -> dict[str, Scalar]:
-    return dict(value)
+def _scalars(value: Mapping[str, Scalar]) -> FrozenDict[str, Scalar]:
+    return frozen_dict(value)
 
 
 @attrs.frozen
@@ -90,7 +91,7 @@ class ComplianceRecord:
     later_outcome_kind: LaterOutcomeKind | None = None
     later_outcome: LaterOutcomeResult | None = None
     later_outcome_on: dt.date | None = None
-    extensions: Mapping[str, Scalar] = attrs.field(factory=dict, converter=_scalars)
+    extensions: Mapping[str, Scalar] = attrs.field(factory=FrozenDict, converter=_scalars)
     """Fields added by plugins, by name."""
 
 

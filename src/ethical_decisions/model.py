@@ -19,6 +19,7 @@ import attrs
 
 from ._fields import (
     FREE_TEXT_FIELD,
+    FrozenDict,
     str_tuple,
     text_mapping,
     validate_code,
@@ -341,8 +342,10 @@ def _roles(value: Iterable[StaffRole]) -> frozenset[StaffRole]:
 
 def _requirements(
     value: Mapping[StaffRole, EscalationRequirements],
-) -> dict[StaffRole, EscalationRequirements]:
-    return {StaffRole(k): v for k, v in value.items()}
+) -> FrozenDict[StaffRole, EscalationRequirements]:
+    if type(value) is FrozenDict:  # another policy's, already converted
+        return value
+    return FrozenDict({StaffRole(k): v for k, v in value.items()})
 
 
 @attrs.frozen
@@ -371,7 +374,7 @@ class RoutePolicy:
     eligible_roles: frozenset[StaffRole] = attrs.field(factory=lambda: frozenset(StaffRole), converter=_roles)
     requirements: EscalationRequirements = EscalationRequirements()
     requirements_by_role: Mapping[StaffRole, EscalationRequirements] = attrs.field(
-        factory=dict, converter=_requirements
+        factory=FrozenDict, converter=_requirements
     )
     response_target_days: int = attrs.field(default=10, validator=validate_positive)
 

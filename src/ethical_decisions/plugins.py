@@ -11,7 +11,8 @@ raises, hangs or returns garbage is reported by name (a :class:`PluginProblem`,
 logged as ``ethical_decisions.hook_failed``) and never stops the others:
 
 - **Bounded waits.** Every call to an installed plugin's hook runs in a worker
-  thread (with the caller's context variables) and is waited for at most
+  thread (with the caller's context variables; an idle thread is kept for the
+  next call, so a call costs a hand-over, not a new thread) and is waited for at most
   :attr:`Plugins.hook_timeout` seconds: by default :data:`DEFAULT_HOOK_TIMEOUT`,
   or the ``EDM_PLUGIN_TIMEOUT`` environment variable, or ``make_plugins(hook_timeout=...)``.
   A call that takes longer is reported as timed out and the facade moves on
@@ -19,9 +20,10 @@ logged as ``ethical_decisions.hook_failed``) and never stops the others:
   background; until it ends, that plugin's hook is skipped (and each skip
   reported), so a plugin that hangs for good costs one thread, not one per event.
   The built-in plugins are the library's own code and are called directly.
-- **Nothing to corrupt.** Observers receive copies of the event and the
-  review, and enrichment plugins a copy of the compliance record, so a plugin
-  that changes what it is given changes nothing the library holds.
+- **Nothing to corrupt.** Events, reviews and compliance records are frozen
+  all through (frozen attrs classes whose mappings refuse changes too), so
+  plugins are given them as they are, without a copy: a plugin that tries to
+  change what it is given raises, is reported, and changes nothing the library holds.
 - **Garbage refused.** What a hook returns is checked (and copied into plain
   lists and dicts in the worker thread, where a value that misbehaves on being
   read is the plugin's fault and bounded by the same wait); anything unusable
@@ -36,9 +38,9 @@ from __future__ import annotations
 
 import collections
 import contextvars
-import copy
 import math
 import os
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -148,13 +150,52 @@ class _Call:
         self.result: Any = None
         self.error: BaseException | None = None
 
-    def run(self) -> None:
+    def run(self, then: Callable[[], None]) -> None:
+        """Make the call; then call *then* and say it is done."""
         try:
             self.result = self.context.run(lambda: self.shape(self.function(**self.kwargs)))
         except BaseException as exc:  # handed to the caller's thread, which decides
             self.error = exc
         finally:
+            then()  # before the caller hears: its next call finds this thread idle
             self.done.set()
+
+
+class _Workers:
+    """Daemon threads that run installed plugins' hook calls, each kept for the next call once it returns.
+
+    A new thread per call would cost more than most hooks do. A thread whose
+    call never returns is never given another; calls made at the same time run
+    at the same time. Daemon threads, so that a stuck call cannot keep the
+    process from exiting.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[_Call]] = []
+        self._pid = os.getpid()
+
+    def run(self, call: _Call) -> None:
+        """Start *call* in an idle thread, or a new one if none is idle."""
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: its parent's threads are not here
+                self._idle, self._pid = [], os.getpid()
+            calls = self._idle.pop() if self._idle else None
+        if calls is None:
+            calls = queue.SimpleQueue()
+            threading.Thread(
+                target=self._serve, args=(calls,), name="ethical-decisions-plugin", daemon=True
+            ).start()
+        calls.put(call)
+
+    def _serve(self, calls: queue.SimpleQueue[_Call]) -> None:
+        while True:
+            call = calls.get()
+            call.run(then=lambda: self._release(calls))
+
+    def _release(self, calls: queue.SimpleQueue[_Call]) -> None:
+        with self._lock:
+            self._idle.append(calls)
 
 
 _Shape = Callable[[Any], Any]
@@ -183,7 +224,9 @@ class Plugins:
         self._routes: RouteRegistry | None = None
         self._hook_timeout = _check_timeout(hook_timeout, "hook_timeout")
         self._lock = threading.Lock()
-        self._running: dict[tuple[str, str], threading.Thread] = {}
+        self._workers = _Workers()
+        self._running: dict[tuple[str, str], _Call] = {}
+        """Each (plugin, hook) whose last call timed out, with that call."""
         self._builtins: frozenset[str] = frozenset()
         self._builtins_seen = 0
 
@@ -240,7 +283,7 @@ class Plugins:
         key = (plugin, hook)
         with self._lock:
             earlier = self._running.get(key)
-            if earlier is not None and not earlier.is_alive():
+            if earlier is not None and earlier.done.is_set():
                 del self._running[key]
                 earlier = None
         if earlier is not None:
@@ -254,11 +297,10 @@ class Plugins:
                 )
             )
         call = _Call(function, kwargs, shape)
-        thread = threading.Thread(target=call.run, name=f"ethical-decisions-plugin-{plugin}", daemon=True)
-        thread.start()
+        self._workers.run(call)
         if not call.done.wait(self._hook_timeout):
             with self._lock:
-                self._running[key] = thread
+                self._running[key] = call
             raise _SkippedError(
                 self._report(
                     plugin,
@@ -337,9 +379,8 @@ class Plugins:
         hook = "ethical_decisions_event_stored"
         failures = []
         for plugin, function in self._impls(hook):
-            given = (event, review) if self._trusted(plugin) else copy.deepcopy((event, review))
-            try:
-                self._call(plugin, hook, function, event=given[0], review=given[1])
+            try:  # both are frozen all through, so every plugin is given them as they are
+                self._call(plugin, hook, function, event=event, review=review)
             except _SkippedError as skipped:
                 failures.append(skipped.problem)
             except Exception as exc:  # an observer never affects the trail or other observers
@@ -356,7 +397,7 @@ class Plugins:
         added_by: dict[str, str] = {}
         for plugin, function in self._impls(hook):
             try:
-                extra = self._call(plugin, hook, function, _field_list, record=attrs.evolve(record))
+                extra = self._call(plugin, hook, function, _field_list, record=record)
             except _SkippedError:
                 continue
             except _UnusableError as exc:

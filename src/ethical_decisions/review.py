@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._fields import field_values
+from ._fields import FrozenDict, field_values, frozen_dict
 from .events import (
     AdviceGiven,
     ConcernRaised,
@@ -181,6 +181,10 @@ class Referral:
         return self.submitted_at + dt.timedelta(days=self.route.response_target_days)
 
 
+def _routes(value: Mapping[str, RoutePolicy]) -> FrozenDict[str, RoutePolicy]:
+    return frozen_dict(value)
+
+
 @attrs.frozen
 class Review:
     """The state of one review, folded from its events. Never built by hand: use :func:`replay`."""
@@ -198,7 +202,7 @@ class Review:
     reflected_at: dt.datetime | None = None
     concerns: tuple[ConcernRecord, ...] = attrs.field(default=(), repr=False)
     referrals: tuple[Referral, ...] = attrs.field(default=(), repr=False)
-    routes: Mapping[str, RoutePolicy] = attrs.field(factory=dict, repr=False)
+    routes: Mapping[str, RoutePolicy] = attrs.field(factory=FrozenDict, converter=_routes, repr=False)
     """The route policies frozen for this review, by route id."""
     finalised: ReviewFinalised | None = attrs.field(default=None, repr=False)
     closed_at: dt.datetime | None = None
@@ -482,8 +486,9 @@ def _referral_submitted(review: Review, event: Event) -> _Changes:
         else c
         for c in review.concerns
     )
-    routes = {**review.routes}
-    routes.setdefault(payload.route.route_id, payload.route)
+    routes = review.routes
+    if payload.route.route_id not in routes:  # the rules first escalated to stay in force
+        routes = FrozenDict({**routes, payload.route.route_id: payload.route})
     return {"referrals": (*review.referrals, referral), "concerns": concerns, "routes": routes}
 
 
