@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from typing import Any
 
 from hypothesis import strategies as st
 
 from ethical_decisions import (
     AdviceGiven,
     CaseReference,
+    ChainHead,
     Concern,
     ConcernCategory,
     ConcernRaised,
@@ -166,6 +168,30 @@ def events_with(payload: st.SearchStrategy[Payload]) -> st.SearchStrategy[Event]
 
 
 events = events_with(payloads)
+
+
+PARSED: dict[type, st.SearchStrategy[Any]] = {
+    CaseReference: cases,
+    ProposedDecision: proposed_decisions,
+    FinalDecision: final_decisions,
+    Concern: concerns,
+    UnresolvedAcknowledgement: st.builds(
+        UnresolvedAcknowledgement,
+        concern_ids=st.lists(concern_ids, max_size=3).map(tuple),
+        rationale=texts,
+    ),
+    DecisionMaker: decision_makers,
+    RouteTeamMember: route_team_members,
+    RecordsOfficer: records_officers,
+    RoutePolicy: route_policies,
+    EscalationRequirements: st.builds(EscalationRequirements, st.booleans(), st.booleans()),
+    ChainHead: st.builds(
+        ChainHead, st.integers(1, 10**6), st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
+    ),
+    Event: events,
+    **dict(PAYLOADS.items()),
+}
+"""Every class the library parses from outside JSON, with a strategy for its valid values."""
 
 # Printable tokens that no other generated text contains: to find leaks of free text.
 markers = st.text(alphabet=string.ascii_uppercase, min_size=12, max_size=12).map(lambda s: f"MARKER{s}")

@@ -25,25 +25,16 @@ from hypothesis import strategies as st
 from ethical_decisions import (
     PAYLOAD_TYPES,
     Actor,
-    CaseReference,
-    ChainHead,
-    Concern,
     ConcernCategory,
     ConsultedRole,
-    DecisionMaker,
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
     EscalationRequirements,
     Event,
-    FinalDecision,
     LaterOutcomeKind,
     LaterOutcomeResult,
     Payload,
-    ProposedDecision,
-    RecordsOfficer,
-    RoutePolicy,
-    RouteTeamMember,
     SchemaVersionError,
     StaffRole,
     UnresolvedAcknowledgement,
@@ -62,27 +53,7 @@ from . import strategies as s
 
 AGREE = settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 
-VALID: dict[Any, st.SearchStrategy[Any]] = {
-    Event: s.events,
-    **dict(s.PAYLOADS.items()),
-    CaseReference: s.cases,
-    ProposedDecision: s.proposed_decisions,
-    FinalDecision: s.final_decisions,
-    Concern: s.concerns,
-    UnresolvedAcknowledgement: st.builds(
-        UnresolvedAcknowledgement,
-        concern_ids=st.lists(s.concern_ids, max_size=3).map(tuple),
-        rationale=s.texts,
-    ),
-    DecisionMaker: s.decision_makers,
-    RouteTeamMember: s.route_team_members,
-    RecordsOfficer: s.records_officers,
-    RoutePolicy: s.route_policies,
-    EscalationRequirements: st.builds(EscalationRequirements, st.booleans(), st.booleans()),
-    ChainHead: st.builds(ChainHead, st.integers(1, 10**6), st.text(max_size=64)),
-    Actor: s.actors,
-    Payload: s.payloads,
-}
+VALID: dict[Any, st.SearchStrategy[Any]] = {**s.PARSED, Actor: s.actors, Payload: s.payloads}
 """Every type the library parses from outside JSON, with a strategy for valid values (and the unions)."""
 
 

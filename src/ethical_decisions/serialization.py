@@ -392,7 +392,7 @@ def _make_class_structure(cls: type, *, tagged: bool) -> Callable[[Any], Any]:
         else:
             # attrs converts and validates a default just as a value passed in.
             default = src.ref(f.default)
-            if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+            if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]  # a class; typed as a function
                 if f.default.takes_self:
                     raise _Unsupported(cls)
                 default = f"{src.ref(f.default.factory)}()"
@@ -484,15 +484,22 @@ def parse(cls: type[T], data: Any, *, what: str | None = None) -> T:
     :param what: how to name the input in the error, e.g. ``"the discretion consideration"``.
     :raises ValidationError: listing every fault as ``path: problem``.
     """
+    value = _structure_fast(cls, data)
+    return value if value is not _MISSING else _parse_detailed(cls, data, what)
+
+
+def _structure_fast(cls: Any, data: Any) -> Any:
+    """*data* structured as *cls* by its generated function, or :data:`_MISSING` if none takes it.
+
+    The converter then takes it, or says what is wrong.
+    """
     fast = _fast_structure(cls)
-    if fast is not None:
-        try:
-            value: T = fast(data)
-        except Exception:  # the converter takes it, or says what is wrong
-            pass
-        else:
-            return value
-    return _parse_detailed(cls, data, what)
+    if fast is None:
+        return _MISSING
+    try:
+        return fast(data)
+    except Exception:  # any refusal, however raised: the converter decides
+        return _MISSING
 
 
 def _parse_detailed(cls: type[T], data: Any, what: str | None) -> T:
@@ -531,15 +538,8 @@ def event_from_dict(data: Any) -> Event:
     :raises SchemaVersionError: if it was written by a newer version of the library.
     :raises ValidationError: if it is malformed.
     """
-    fast = _fast_structure(Event)
-    if fast is not None:
-        try:
-            event: Event = fast(data)
-        except Exception:  # the converter takes it, or says what is wrong
-            pass
-        else:
-            return _written_by_this_version(event)
-    return _event_from_dict_detailed(data)
+    event = _structure_fast(Event, data)
+    return _written_by_this_version(event) if event is not _MISSING else _event_from_dict_detailed(data)
 
 
 def _written_by_this_version(event: Event) -> Event:
@@ -609,7 +609,7 @@ def loads_trail(text: str | bytes) -> list[Event]:
     data = _loads(text, "The trail")
     if not isinstance(data, list):
         raise ValidationError("The trail", ["$: expected a JSON array of events"])
-    fast = _fast_structure(Event)
+    fast = _fast_structure(Event)  # looked up once for the whole trail
     if fast is not None:
         try:
             read: list[Event] = [fast(item) for item in data]
