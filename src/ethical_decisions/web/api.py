@@ -1,0 +1,409 @@
+"""The HTTP API: JSON for every step, a review, a route's queue, the reports and ``verify``.
+
+Every endpoint is declared once as an :class:`Endpoint`; the routes and the
+OpenAPI document (:mod:`.openapi`) are both made from that list, so a route
+cannot go undocumented. Steps come from :data:`ethical_decisions.web.steps.STEPS`.
+
+Optimistic concurrency: a review's ``ETag`` is its version (``"7"``); send it
+back as ``If-Match`` with a step and a review that has changed since is
+refused with 412, recording nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ethical_decisions import reports
+from ethical_decisions.exceptions import ValidationError
+from ethical_decisions.model import RouteTeamMember
+from ethical_decisions.review import Review
+
+from . import _http
+from .access import check_pdr, check_referral, check_review
+from .bodies import DevSignIn, OpenReviewBody
+from .problems import HttpProblem
+from .steps import STEPS, StepSpec
+from .views import (
+    ActorView,
+    QueueItem,
+    ReferralView,
+    ReviewView,
+    VerifyView,
+    actor_view,
+    queue_item,
+    referral_view,
+    review_view,
+    verify_view,
+)
+
+__all__ = ["ENDPOINTS", "Endpoint", "Query"]
+
+
+@attrs.frozen
+class Query:
+    """A query parameter, as the OpenAPI document describes it."""
+
+    name: str
+    description: str
+    required: bool = False
+    schema: tuple[tuple[str, Any], ...] = (("type", "string"),)
+
+
+@attrs.frozen
+class Endpoint:
+    """One endpoint of the API: its route, handler, and what the OpenAPI document says of it.
+
+    :param answer: the type of the JSON answer (``None``: see *media*).
+    :param media: the answer's media types when it is not one JSON type (reports).
+    :param status: the success status.
+    :param errors: the error statuses it may answer with.
+    :param etag: the answer carries the review's version as ``ETag``.
+    :param if_match: it honours ``If-Match``.
+    :param signed_in: it needs someone signed in.
+    """
+
+    method: str
+    path: str
+    run: _http.Handler
+    operation_id: str
+    summary: str
+    tag: str
+    body: type | None = None
+    answer: Any = None
+    media: tuple[str, ...] = ()
+    status: int = 200
+    errors: tuple[int, ...] = (401,)
+    query: tuple[Query, ...] = ()
+    etag: bool = False
+    if_match: bool = False
+    signed_in: bool = True
+
+
+def _etag(review: Review) -> dict[str, str]:
+    return {"ETag": f'"{review.version}"'}
+
+
+def _review_answer(ctx: _http.Context, review: Review, status: int = 200) -> Response:
+    view = review_view(review, ctx.edm.allowed_steps(review.review_id), ctx.now())
+    headers = _etag(review)
+    if status == 201:
+        headers["Location"] = f"/api/reviews/{review.review_id}"
+    return _http.json_response(view, status=status, headers=headers)
+
+
+async def me(request: Request) -> Response:
+    """Who is signed in."""
+    return _http.json_response(actor_view(_http.actor(request)))
+
+
+async def sign_in(request: Request) -> Response:
+    """Sign in as anyone (development only: loopback, no authentication plugin)."""
+    ctx = _http.context(request)
+    if not ctx.auth.dev_sign_in_allowed(_http.request_info(request)):
+        raise HttpProblem(404, "not-found", "Not found", "There is no development sign-in here.")
+    body = await _http.read_json(request, DevSignIn)
+    from .auth import DEV_COOKIE, actor_from_sign_in  # noqa: PLC0415 - the sign-in alone needs them
+
+    found = actor_from_sign_in(body)
+    answer = _http.json_response(actor_view(found))
+    answer.set_cookie(
+        DEV_COOKIE, ctx.auth.dev_cookie(body), httponly=True, samesite="strict", secure=ctx.secure_cookies
+    )
+    return answer
+
+
+async def open_review(request: Request) -> Response:
+    """Open a review of a proposed decision."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    body = await _http.read_json(request, OpenReviewBody)
+    review = await _http.threaded(
+        lambda: ctx.edm.open_review(by=by, case=body.case, proposed=body.proposed)  # type: ignore[arg-type]
+    )
+    return _review_answer(ctx, review, 201)
+
+
+async def list_reviews(request: Request) -> Response:
+    """The signed-in decision-maker's reviews (open ones by default)."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    rows = await _http.threaded(
+        ctx.edm.store.reviews, staff_id=by.staff_id, open_only=request.query_params.get("all") != "true"
+    )
+    return _http.json_response([r.review_id for r in rows])
+
+
+async def get_review(request: Request) -> Response:
+    """A review as it stands, with the steps it allows now."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    check_review(by, review)
+    return _review_answer(ctx, review)
+
+
+def _step_handler(spec: StepSpec) -> _http.Handler:
+    async def take(request: Request) -> Response:
+        ctx = _http.context(request)
+        by = _http.actor(request)
+        subject = request.path_params[f"{spec.target}_id"]
+        version = _http.parse_version(request)
+        body: Any = None
+        if spec.body is not None:
+            body = await _http.read_json(request, spec.body)
+        review = await _http.threaded(spec.take, ctx.edm, subject, by, body, version)
+        if spec.target == "referral" and isinstance(by, RouteTeamMember):
+            referral = review.referral(subject)
+            assert referral is not None
+            view = referral_view(referral, review, ctx.now())
+            return _http.json_response(view, headers=_etag(review))
+        return _review_answer(ctx, review)
+
+    take.__name__ = f"take_{spec.slug.replace('-', '_')}"
+    take.__doc__ = spec.summary
+    return take
+
+
+async def queue(request: Request) -> Response:
+    """Your route's open referrals, oldest first (route team members)."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    if not isinstance(by, RouteTeamMember):
+        raise HttpProblem(
+            403, "not-route-team", "Only a route's team has a queue", "Sign in as a route team member."
+        )
+    rows = await _http.threaded(
+        ctx.edm.referrals, by.route_id, open_only=request.query_params.get("all") != "true"
+    )
+    now = ctx.now()
+    return _http.json_response(
+        [queue_item(r, now) for r in rows],
+    )
+
+
+async def get_referral(request: Request) -> Response:
+    """A referral with its question, history and advice."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    referral = await _http.threaded(ctx.edm.referral, request.path_params["referral_id"])
+    review = await _http.threaded(ctx.edm.review, referral.review_id)
+    check_referral(by, referral, review)
+    return _http.json_response(referral_view(referral, review, ctx.now()), headers=_etag(review))
+
+
+def _date(request: Request, name: str) -> dt.date:
+    raw = request.query_params.get(name)
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        raise ValidationError(
+            "The report's period", [f"{name}: expected a date written YYYY-MM-DD, e.g. 2026-11-23"]
+        ) from None
+
+
+def _format(request: Request) -> str:
+    chosen = request.query_params.get("format", "json")
+    if chosen not in ("json", "csv"):
+        raise ValidationError("The report's format", ["format: use json or csv"])
+    return chosen
+
+
+def _report_answer(report: reports.Report, chosen: str) -> Response:
+    media = "application/json" if chosen == "json" else "text/csv"
+    return Response(reports.render(report, chosen), media_type=media)
+
+
+async def pdr_report(request: Request) -> Response:
+    """A decision-maker's PDR report for a period, as JSON or CSV."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    staff_id = request.query_params.get("staff_id", "")
+    period = reports.Period.from_dates(_date(request, "from"), _date(request, "to"))
+    chosen = _format(request)
+    if not staff_id:
+        raise ValidationError("The report's subject", ["staff_id: required"])
+    check_pdr(by, staff_id)
+    report = await _http.threaded(reports.pdr_report, ctx.edm.store, staff_id, period, seed=1)
+    return _report_answer(report, chosen)
+
+
+def department(ctx: _http.Context, period: reports.Period) -> reports.DepartmentReport:
+    """The department report for *period*, with the routes' names."""
+    names = {route.route_id: route.name for route in ctx.edm.routes()}
+    return reports.department_report(ctx.edm.store, period, route_names=names)
+
+
+async def department_report(request: Request) -> Response:
+    """The department report for a period, as JSON or CSV."""
+    ctx = _http.context(request)
+    _http.actor(request)
+    period = reports.Period.from_dates(_date(request, "from"), _date(request, "to"))
+    chosen = _format(request)
+    report = await _http.threaded(department, ctx, period)
+    return _report_answer(report, chosen)
+
+
+async def verify(request: Request) -> Response:
+    """Check the whole audit chain."""
+    ctx = _http.context(request)
+    _http.actor(request)
+    report = await _http.threaded(ctx.edm.verify)
+    return _http.json_response(verify_view(report), status=200)
+
+
+async def openapi_document(request: Request) -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    from .openapi import document  # noqa: PLC0415 - openapi imports this module
+
+    return _http.json_response(document())
+
+
+def _period(extra: tuple[Query, ...] = ()) -> tuple[Query, ...]:
+    date = (("type", "string"), ("format", "date"))
+    return (
+        *extra,
+        Query("from", "the first day of the period, YYYY-MM-DD", True, date),
+        Query("to", "the last day of the period (included), YYYY-MM-DD", True, date),
+        Query("format", "json (default) or csv", False, (("type", "string"), ("enum", ("json", "csv")))),
+    )
+
+
+_ALL = Query("all", "true: include closed ones too", False, (("type", "string"), ("enum", ("true", "false"))))
+_STEP_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422)
+
+
+def _step_endpoint(spec: StepSpec) -> Endpoint:
+    answer = ReferralView | ReviewView if spec.target == "referral" else ReviewView
+    return Endpoint(
+        "POST",
+        f"/api/{spec.target}s/{{{spec.target}_id}}/{spec.slug}",
+        _step_handler(spec),
+        f"{spec.target}_{spec.slug.replace('-', '_')}",
+        spec.summary,
+        "decision-maker" if spec.target == "review" else "referrals",
+        body=spec.body,
+        answer=answer,
+        errors=_STEP_ERRORS,
+        etag=True,
+        if_match=True,
+    )
+
+
+def _endpoints() -> tuple[Endpoint, ...]:
+    fixed = (
+        Endpoint(
+            "GET",
+            "/openapi.json",
+            openapi_document,
+            "openapi",
+            "This OpenAPI document",
+            "service",
+            answer=dict[str, Any],
+            errors=(),
+            signed_in=False,
+        ),
+        Endpoint("GET", "/api/me", me, "me", "Who is signed in", "service", answer=ActorView),
+        Endpoint(
+            "POST",
+            "/api/dev/sign-in",
+            sign_in,
+            "dev_sign_in",
+            "Development sign-in (loopback only, when no authentication plugin is installed)",
+            "service",
+            body=DevSignIn,
+            answer=ActorView,
+            errors=(400, 404, 415, 422),
+            signed_in=False,
+        ),
+        Endpoint(
+            "GET",
+            "/api/reviews",
+            list_reviews,
+            "list_reviews",
+            "Your reviews' ids (open ones)",
+            "decision-maker",
+            answer=list[str],
+            query=(_ALL,),
+        ),
+        Endpoint(
+            "POST",
+            "/api/reviews",
+            open_review,
+            "open_review",
+            "Open a review of a proposed decision",
+            "decision-maker",
+            body=OpenReviewBody,
+            answer=ReviewView,
+            status=201,
+            etag=True,
+            errors=(400, 401, 403, 409, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/api/reviews/{review_id}",
+            get_review,
+            "get_review",
+            "A review as it stands, with the steps allowed now",
+            "decision-maker",
+            answer=ReviewView,
+            etag=True,
+            errors=(401, 404),
+        ),
+        Endpoint(
+            "GET",
+            "/api/referrals",
+            queue,
+            "queue",
+            "Your route's open referrals (route team members)",
+            "referrals",
+            answer=list[QueueItem],
+            query=(_ALL,),
+            errors=(401, 403),
+        ),
+        Endpoint(
+            "GET",
+            "/api/referrals/{referral_id}",
+            get_referral,
+            "get_referral",
+            "A referral with its question, history and advice",
+            "referrals",
+            answer=ReferralView,
+            etag=True,
+            errors=(401, 404),
+        ),
+        Endpoint(
+            "GET",
+            "/api/reports/pdr",
+            pdr_report,
+            "pdr_report",
+            "A decision-maker's PDR report",
+            "reports",
+            media=("application/json", "text/csv"),
+            errors=(401, 404, 422),
+            query=_period((Query("staff_id", "the decision-maker's staff id", True),)),
+        ),
+        Endpoint(
+            "GET",
+            "/api/reports/department",
+            department_report,
+            "department_report",
+            "The department report",
+            "reports",
+            media=("application/json", "text/csv"),
+            errors=(401, 422),
+            query=_period(),
+        ),
+        Endpoint(
+            "GET", "/api/verify", verify, "verify", "Check the audit chain", "service", answer=VerifyView
+        ),
+    )
+    return (*fixed[:6], *(_step_endpoint(s) for s in STEPS), *fixed[6:])
+
+
+ENDPOINTS: tuple[Endpoint, ...] = _endpoints()
+"""Every endpoint of the API, in the order the OpenAPI document lists them."""

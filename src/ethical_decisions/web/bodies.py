@@ -1,0 +1,151 @@
+"""The bodies of the HTTP API's requests, where no library type already says it.
+
+A step whose payload the client gives whole takes the library's own type as
+its body (:class:`~ethical_decisions.ReflectionRecorded`,
+:class:`~ethical_decisions.Concern`, :class:`~ethical_decisions.DiscretionConsidered`,
+:class:`~ethical_decisions.DiscussionHeld`, :class:`~ethical_decisions.ReviewFinalised`,
+:class:`~ethical_decisions.LaterOutcomeRecorded`). The classes here are the
+rest: what the client says when the server supplies part of the step (the
+route, the referral named in the address). All are parsed by the library's
+converter and validated by the same field validators as the library's types.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ethical_decisions._fields import (
+    FREE_TEXT_FIELD,
+    str_tuple,
+    validate_code,
+    validate_free_text,
+    validate_identifier,
+    validate_label,
+)
+from ethical_decisions.model import CaseReference, ProposedDecision, StaffRole
+
+__all__ = [
+    "AdviceBody",
+    "DevSignIn",
+    "ErasureBody",
+    "EscalationBody",
+    "InformationBody",
+    "OpenReviewBody",
+    "ReturnBody",
+    "WithdrawalBody",
+]
+
+
+def _staff_role(value: str) -> StaffRole:
+    return StaffRole(value)
+
+
+def _optional_identifier(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        validate_identifier(instance, attribute, value)
+
+
+def _optional_code(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        validate_code(instance, attribute, value)
+
+
+def _optional_label(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        validate_label(instance, attribute, value)
+
+
+@attrs.frozen
+class OpenReviewBody:
+    """A proposed decision to review: the model starts here.
+
+    :param case: the casework system's case (its reference is personal data).
+    :param proposed: the decision the existing process has reached.
+    """
+
+    case: CaseReference
+    proposed: ProposedDecision
+
+
+@attrs.frozen
+class EscalationBody:
+    """Concerns to escalate through the business area's route.
+
+    :param concern_ids: the concerns to refer, e.g. ``["C1"]``.
+    :param question: what the decision-maker asks the route.
+    :param route_id: a route other than the business area's own (e.g. a second tier).
+    """
+
+    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple)
+    question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    route_id: str | None = attrs.field(default=None, validator=_optional_identifier)
+
+
+@attrs.frozen
+class InformationBody:
+    """The decision-maker's answer to a route's request for more information.
+
+    :param response: the information the route asked for.
+    """
+
+    response: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class WithdrawalBody:
+    """Why a referral awaiting advice is withdrawn.
+
+    :param reason: the reason, recorded with the referral.
+    """
+
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class ReturnBody:
+    """A route team's request to the decision-maker for more information.
+
+    :param question: what the route needs to know.
+    """
+
+    question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class AdviceBody:
+    """The route's advice on a referral. It informs the decision; it does not decide.
+
+    :param advice: the advice, in the route team's words.
+    """
+
+    advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class ErasureBody:
+    """Erase a closed review's free text at the end of retention.
+
+    :param reason: a code for why, e.g. ``retention_period_ended``.
+    """
+
+    reason: str = attrs.field(default="retention_period_ended", validator=validate_code)
+
+
+@attrs.frozen
+class DevSignIn:
+    """Who to be, for the development sign-in (served on a loopback address only).
+
+    :param kind: ``decision_maker``, ``route_team_member`` or ``records_officer``.
+    :param staff_id: the staff id to act as.
+    :param role: a decision-maker's job.
+    :param business_area: a decision-maker's business area id.
+    :param team: a decision-maker's team name.
+    :param route_id: a route team member's route.
+    """
+
+    kind: str = attrs.field(validator=validate_code)
+    staff_id: str = attrs.field(validator=validate_identifier)
+    role: StaffRole | None = attrs.field(default=None, converter=attrs.converters.optional(_staff_role))
+    business_area: str | None = attrs.field(default=None, validator=_optional_code)
+    team: str | None = attrs.field(default=None, validator=_optional_label)
+    route_id: str | None = attrs.field(default=None, validator=_optional_identifier)

@@ -1,0 +1,436 @@
+"""A decision-maker's review, one question per page, in the model's own words.
+
+The proposed decision opens the review; the reflection asks the model's
+question; each concern is articulated on a page of its own (step 1), then
+discretion inside and outside the Rules (step 2), the discussion (step 3), the
+escalation to the business area's route (step 4), and the final decision,
+with "check your answers" before the two steps that cannot be undone. Every
+page offers only the steps the review allows now; the words come from
+:data:`ethical_decisions.GUIDANCE` and the guidance's labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ethical_decisions.exceptions import NoRouteError
+from ethical_decisions.guidance import (
+    GUIDANCE,
+    concern_category_label,
+    consulted_role_label,
+    discretion_scope_label,
+)
+from ethical_decisions.model import (
+    ConcernCategory,
+    ConsultedRole,
+    DecisionMaker,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    Step,
+)
+from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
+from ethical_decisions.web import _http
+from ethical_decisions.web.access import check_review
+from ethical_decisions.web.bodies import OpenReviewBody
+from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
+from ethical_decisions.web.hookspecs import WebActor
+from ethical_decisions.web.problems import HttpProblem
+from ethical_decisions.web.steps import body_type, step
+
+from ._render import Pages, page_actor, redirect, render
+
+__all__ = ["PAGES"]
+
+PAGES = Pages()
+
+CATEGORIES = [(c.value, concern_category_label(c), "") for c in ConcernCategory]
+CONSULTED = [(r.value, consulted_role_label(r), "") for r in ConsultedRole]
+DISCRETION_RESULTS = [
+    (DiscretionResult.RESOLVED.value, "It resolves the concern", ""),
+    (DiscretionResult.NOT_RESOLVED.value, "It does not resolve the concern", ""),
+    (
+        DiscretionResult.BEYOND_AUTHORITY.value,
+        "A different decision may be possible, but not on my authority",
+        "",
+    ),
+]
+DISCUSSION_RESULTS = [
+    (DiscussionResult.RESOLVED.value, "It resolved the concern", ""),
+    (DiscussionResult.NOT_RESOLVED.value, "It did not resolve the concern", ""),
+]
+SCOPES = {"inside": DiscretionScope.INSIDE_RULES, "outside": DiscretionScope.OUTSIDE_RULES}
+
+
+async def _review(request: Request, by: WebActor) -> Review:
+    review = await _http.threaded(_http.context(request).edm.review, request.path_params["review_id"])
+    check_review(by, review)
+    return review
+
+
+def _allowed(request: Request, review: Review) -> tuple[Step, ...]:
+    return _http.context(request).edm.allowed_steps(review.review_id)
+
+
+def _only_if(review: Review, allowed: tuple[Step, ...], wanted: Step) -> None:
+    if wanted not in allowed:
+        steps = ", ".join(str(s) for s in allowed) or "none"
+        raise HttpProblem(
+            409,
+            "step-refused",
+            "This step cannot be taken now",
+            f"Cannot {wanted} now. The review is at stage '{review.stage}'; steps allowed now: {steps}.",
+        )
+
+
+async def _take(
+    request: Request, slug: str, subject: str, body: Any, *, target: str = "review", version: int | None
+) -> Review:
+    spec = step("review" if target == "review" else "referral", slug)
+    ctx = _http.context(request)
+    by = page_actor(request)
+    return await _http.threaded(spec.take, ctx.edm, subject, by, body, version)
+
+
+def _concern(review: Review, concern_id: str) -> ConcernRecord:
+    concern = review.concern(concern_id)
+    if concern is None:
+        raise HttpProblem(404, "not-found", "Not found", "The review has no concern with that id.")
+    return concern
+
+
+# -- the start ------------------------------------------------------------------------------
+
+
+@PAGES.page("/")
+async def home(request: Request) -> Response:
+    """Your reviews, or your route's queue, or the reports."""
+    by = page_actor(request)
+    if not isinstance(by, DecisionMaker):
+        return redirect("/queue" if hasattr(by, "route_id") else "/reports")
+    rows = await _http.threaded(_http.context(request).edm.store.reviews, staff_id=by.staff_id)
+    return render(request, "home.html", title="Your reviews", section="/", rows=list(reversed(rows)))
+
+
+@PAGES.page("/reviews/new", methods=("GET", "POST"))
+async def new_review(request: Request) -> Response:
+    """The proposed decision: the model starts here."""
+    page_actor(request)
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {n: form.get(n) for n in ("reference", "outcome")} | {"summary": form.text("summary") or ""}
+        data = {
+            "case": {"reference": form.text("reference")},
+            "proposed": {"outcome": form.get("outcome"), "summary": form.text("summary")},
+        }
+        try:
+            body = parse_form(
+                OpenReviewBody,
+                data,
+                {"case.reference": "reference", "proposed.outcome": "outcome", "proposed.summary": "summary"},
+                [
+                    ("reference", "Enter the case reference"),
+                    ("outcome", "Enter the proposed decision's outcome code"),
+                    ("summary", "Enter the proposed decision"),
+                ],
+            )
+        except FormErrors as exc:
+            errors = exc.errors
+        else:
+            by = page_actor(request)
+            edm = _http.context(request).edm
+            review = await _http.threaded(
+                lambda: edm.open_review(by=by, case=body.case, proposed=body.proposed)  # type: ignore[arg-type]
+            )
+            return redirect(f"/reviews/{review.review_id}")
+    return render(
+        request,
+        "new_review.html",
+        title="What is the proposed decision?",
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+        guidance=GUIDANCE,
+    )
+
+
+@PAGES.page("/reviews/{review_id}")
+async def overview(request: Request) -> Response:
+    """The review as it stands, and the steps it allows now."""
+    by = page_actor(request)
+    review = await _review(request, by)
+    allowed = _allowed(request, review)
+    route = None
+    try:
+        route = _http.context(request).edm.routes().for_business_area(review.business_area)
+    except NoRouteError:
+        route = None
+    return render(
+        request,
+        "review.html",
+        title="Review of a proposed decision",
+        review=review,
+        allowed=allowed,
+        steps=Step,
+        route=route,
+        label=concern_category_label,
+        open_status=ConcernStatus.OPEN,
+        owner=isinstance(by, DecisionMaker) and by.business_area == review.business_area,
+    )
+
+
+# -- the reflection and the concerns -------------------------------------------------------
+
+
+@PAGES.page("/reviews/{review_id}/reflection", methods=("GET", "POST"))
+async def reflection(request: Request) -> Response:
+    """The model's question: do consequences in the proposed decision concern you."""
+    by = page_actor(request)
+    review = await _review(request, by)
+    _only_if(review, _allowed(request, review), Step.RECORD_REFLECTION)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {"concerned": form.get("concerned"), "note": form.text("note") or ""}
+        if values["concerned"] == "yes":
+            return redirect(f"/reviews/{review.review_id}/reflection/concern")
+        if values["concerned"] != "no":
+            errors = {
+                "concerned": "Select yes if there are consequences in the proposed decision that concern you"
+            }
+        else:
+            data: dict[str, Any] = {"concerns": [], "note": form.text("note")}
+            try:
+                body = parse_form(body_type("review", "reflection"), data, {"note": "note"}, [])
+            except FormErrors as exc:
+                errors = exc.errors
+            else:
+                await _take(request, "reflection", review.review_id, body, version=form.version())
+                return redirect(f"/reviews/{review.review_id}")
+    return render(
+        request,
+        "reflection.html",
+        title=GUIDANCE.question,
+        review=review,
+        guidance=GUIDANCE,
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+async def _concern_page(request: Request, *, first: bool) -> Response:
+    by = page_actor(request)
+    review = await _review(request, by)
+    _only_if(review, _allowed(request, review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {"category": form.get("category"), "statement": form.text("statement") or ""}
+        concern = {"category": form.get("category") or None, "statement": form.text("statement")}
+        required = [
+            ("statement", "Enter what it is about the proposed decision that makes you feel uncomfortable"),
+            ("category", "Select the kind of concern"),
+        ]
+        try:
+            if first:
+                fields = {"concerns[0].statement": "statement", "concerns[0].category": "category"}
+                body = parse_form(
+                    body_type("review", "reflection"), {"concerns": [concern]}, fields, required
+                )
+                slug = "reflection"
+            else:
+                fields = {"statement": "statement", "category": "category"}
+                body = parse_form(body_type("review", "concerns"), concern, fields, required)
+                slug = "concerns"
+        except FormErrors as exc:
+            errors = exc.errors
+        else:
+            after = await _take(request, slug, review.review_id, body, version=form.version())
+            return redirect(f"/reviews/{review.review_id}/concerns/{after.concerns[-1].concern_id}")
+    return render(
+        request,
+        "concern_form.html",
+        title=GUIDANCE.step(1).text,
+        review=review,
+        guidance=GUIDANCE,
+        categories=CATEGORIES,
+        first=first,
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+@PAGES.page("/reviews/{review_id}/reflection/concern", methods=("GET", "POST"))
+async def first_concern(request: Request) -> Response:
+    """Step 1 of the model, recorded with the reflection: what makes you uncomfortable."""
+    return await _concern_page(request, first=True)
+
+
+@PAGES.page("/reviews/{review_id}/concerns/new", methods=("GET", "POST"))
+async def further_concern(request: Request) -> Response:
+    """A further concern, after the reflection."""
+    return await _concern_page(request, first=False)
+
+
+@PAGES.page("/reviews/{review_id}/concerns/{concern_id}")
+async def concern(request: Request) -> Response:
+    """One concern, what has been done about it, and what may be done next."""
+    by = page_actor(request)
+    review = await _review(request, by)
+    record = _concern(review, request.path_params["concern_id"])
+    return render(
+        request,
+        "concern.html",
+        title=f"Concern {record.concern_id}",
+        review=review,
+        concern=record,
+        allowed=_allowed(request, review),
+        steps=Step,
+        label=concern_category_label,
+        scope_label=discretion_scope_label,
+        consulted_label=consulted_role_label,
+        inside=DiscretionScope.INSIDE_RULES,
+        outside=DiscretionScope.OUTSIDE_RULES,
+        open_status=ConcernStatus.OPEN,
+        owner=isinstance(by, DecisionMaker) and by.business_area == review.business_area,
+    )
+
+
+@PAGES.page("/reviews/{review_id}/concerns/{concern_id}/discretion/{scope}", methods=("GET", "POST"))
+async def discretion(request: Request) -> Response:
+    """Step 2: a different decision by applying current rules and guidance, inside then outside the Rules."""
+    by = page_actor(request)
+    review = await _review(request, by)
+    record = _concern(review, request.path_params["concern_id"])
+    scope = SCOPES.get(request.path_params["scope"])
+    if scope is None:
+        raise HttpProblem(404, "not-found", "Not found", "There is no such page.")
+    _only_if(review, _allowed(request, review), Step.CONSIDER_DISCRETION)
+    edm = _http.context(request).edm
+    prompts = [
+        g
+        for g in await _http.threaded(edm.discretion_guidance, review.review_id, record.concern_id)
+        if g.scope is scope
+    ]
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {
+            "guidance": form.text("guidance") or "",
+            "reason": form.text("reason") or "",
+            "result": form.get("result"),
+        }
+        data = {
+            "concern_id": record.concern_id,
+            "scope": scope.value,
+            "guidance": form.text("guidance"),
+            "reason": form.text("reason"),
+            "result": form.get("result") or None,
+        }
+        try:
+            body = parse_form(
+                body_type("review", "discretion"),
+                data,
+                {"guidance": "guidance", "reason": "reason", "result": "result"},
+                [
+                    ("guidance", "Enter the rules or guidance you considered"),
+                    ("reason", "Enter what you found"),
+                    ("result", "Select whether it resolves the concern"),
+                ],
+            )
+        except FormErrors as exc:
+            errors = exc.errors
+        else:
+            await _take(request, "discretion", review.review_id, body, version=form.version())
+            return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
+    return render(
+        request,
+        "discretion.html",
+        title=GUIDANCE.step(2).text,
+        review=review,
+        concern=record,
+        scope_label=discretion_scope_label(scope),
+        prompts=prompts,
+        results=DISCRETION_RESULTS,
+        guidance=GUIDANCE,
+        label=concern_category_label,
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+@PAGES.page("/reviews/{review_id}/concerns/{concern_id}/discussion", methods=("GET", "POST"))
+async def discussion(request: Request) -> Response:
+    """Step 3: discuss the case with a technical specialist, line manager, team leader or colleague."""
+    by = page_actor(request)
+    review = await _review(request, by)
+    record = _concern(review, request.path_params["concern_id"])
+    _only_if(review, _allowed(request, review), Step.RECORD_DISCUSSION)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {
+            "consulted_role": form.get("consulted_role"),
+            "consulted": form.get("consulted"),
+            "advice": form.text("advice") or "",
+            "result": form.get("result"),
+        }
+        data = {
+            "concern_id": record.concern_id,
+            "consulted_role": form.get("consulted_role") or None,
+            "consulted": form.text("consulted"),
+            "advice": form.text("advice"),
+            "result": form.get("result") or None,
+        }
+        try:
+            body = parse_form(
+                body_type("review", "discussions"),
+                data,
+                {
+                    "consulted_role": "consulted_role",
+                    "consulted": "consulted",
+                    "advice": "advice",
+                    "result": "result",
+                },
+                [
+                    ("consulted_role", "Select who you discussed the case with"),
+                    ("consulted", "Enter who you discussed the case with"),
+                    ("advice", "Enter what they advised"),
+                    ("result", "Select whether the discussion resolved the concern"),
+                ],
+            )
+        except FormErrors as exc:
+            errors = exc.errors
+        else:
+            await _take(request, "discussions", review.review_id, body, version=form.version())
+            return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
+    return render(
+        request,
+        "discussion.html",
+        title=GUIDANCE.step(3).text,
+        review=review,
+        concern=record,
+        roles=CONSULTED,
+        results=DISCUSSION_RESULTS,
+        guidance=GUIDANCE,
+        label=concern_category_label,
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+def _form_values(form: Form, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: form.text(n) or "" for n in names}
