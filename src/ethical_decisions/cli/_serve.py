@@ -9,8 +9,11 @@ belongs to the deployment.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+
+import structlog
 
 from ethical_decisions.exceptions import EthicalDecisionsError
 
@@ -71,6 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"Development sign-in: open http://{args.host}:{args.port}/sign-in (this address only)",
             file=sys.stderr,
         )
+    _log_requests()
     uvicorn.run(
         "ethical_decisions.web.app:from_environment",
         factory=True,
@@ -83,3 +87,11 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info" if args.verbose else "warning",
     )
     return 0
+
+
+def _log_requests() -> None:
+    # A server's access log is wanted by default: one line per request, at INFO, to standard error.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )

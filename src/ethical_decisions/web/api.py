@@ -156,6 +156,8 @@ def _step_handler(spec: StepSpec) -> _http.Handler:
         body: Any = None
         if spec.body is not None:
             body = await _http.read_json(request, spec.body)
+        else:
+            await request.body()  # read (and so limited) even though unused
         review = await _http.threaded(spec.take, ctx.edm, subject, by, body, version)
         if spec.target == "referral" and isinstance(by, RouteTeamMember):
             referral = review.referral(subject)

@@ -24,6 +24,8 @@ from typing import Any
 
 import structlog
 
+from ethical_decisions.log import logs
+
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "ROUTE_KEY",
@@ -147,18 +149,21 @@ class AccessLog:
         try:
             await self.app(scope, receive, record)
         finally:
-            route = scope.get(ROUTE_KEY)
-            if route is None:
-                route = (
-                    "/static/{path}" if str(scope.get("path", "")).startswith("/static/") else "(unmatched)"
-                )
-            _log.info(
-                "ethical_decisions.web.request",
-                method=scope.get("method"),
-                route=route,
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
+            if logs("info"):
+                _log_request(scope, status, started)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    route = scope.get(ROUTE_KEY)
+    if route is None:
+        route = "/static/{path}" if str(scope.get("path", "")).startswith("/static/") else "(unmatched)"
+    _log.info(
+        "ethical_decisions.web.request",
+        method=scope.get("method"),
+        route=route,
+        status=status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
 
 
 class Signer:
