@@ -44,6 +44,7 @@ def _concern_items(
 
 _TEMPLATES.filters["zip_concerns"] = _concern_items
 _TEMPLATES.filters["category"] = concern_category_label
+_TEMPLATES.filters["lowerfirst"] = lambda text: text[:1].lower() + text[1:]
 
 
 def _nav(actor: WebActor) -> list[tuple[str, str]]:
@@ -56,11 +57,11 @@ def _nav(actor: WebActor) -> list[tuple[str, str]]:
     return items
 
 
-def _actor_label(actor: WebActor) -> str:
+def _actor_label(actor: WebActor, names: dict[str, str]) -> str:
     if isinstance(actor, DecisionMaker):
         return f"decision-maker, {actor.team}"
     if isinstance(actor, RouteTeamMember):
-        return f"route team, {actor.route_id.replace('_', ' ')}"
+        return f"{names.get(actor.route_id, actor.route_id)} team"
     return "records officer"
 
 
@@ -90,7 +91,7 @@ def render(
     values.setdefault("errors", {})
     html = _TEMPLATES.get_template(template).render(
         actor=actor,
-        actor_label=_actor_label(actor) if actor else "",
+        actor_label=_actor_label(actor, {r.route_id: r.name for r in ctx.edm.routes()}) if actor else "",
         nav=_nav(actor) if actor else [],
         section=section,
         csrf_token=token,

@@ -95,6 +95,10 @@ async def referral(request: Request) -> Response:
         scope_label=discretion_scope_label,
         consulted_label=consulted_role_label,
         now=_http.context(request).now(),
+        route_name=next(
+            (r.name for r in _http.context(request).edm.routes() if r.route_id == found.route_id),
+            found.route_id,
+        ),
     )
 
 

@@ -181,6 +181,8 @@ async def overview(request: Request) -> Response:
         label=concern_category_label,
         open_status=ConcernStatus.OPEN,
         owner=isinstance(by, DecisionMaker) and by.business_area == review.business_area,
+        route_names={r.route_id: r.name for r in _http.context(request).edm.routes()},
+        section="/",
     )
 
 

@@ -1,0 +1,321 @@
+"""The pages in a real browser: a review walked end to end by two people, every page checked by axe-core.
+
+Debian's Chromium (``/usr/bin/chromium``) is driven by Playwright through its
+executable path; no browser is downloaded. Without it these tests are skipped
+with the reason, unless ``EDM_REQUIRE_BROWSER=1`` (set by CI) makes that a
+failure. The server is uvicorn on a loopback port, in this process, so its
+logs are captured: they must hold none of the free text typed.
+
+Every page visited is checked with axe-core (the copy in this folder, from
+npm) for WCAG 2.2 AA, must log no console error (a Content Security Policy
+violation is one), and is saved as a screenshot in ``EDM_SCREENSHOTS`` when
+that is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+
+from ethical_decisions import EthicalDecisions, MemoryStore, make_plugins, testing
+from ethical_decisions.web import create_app
+
+from .conftest import AREA, ROUTE_ID, RoutesPlugin
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).with_name("axe.min.js")
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LAUNCH_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+TYPED = {
+    "reference": "CSG-FT-REF-4471",
+    "summary": "FT-SUMMARY refuse: no evidence of residence since 1973",
+    "statement": "FT-STATEMENT we hold records that may show her residence",
+    "guidance": "FT-GUIDANCE evidential flexibility",
+    "reason": "FT-REASON the guidance does not reach our own records",
+    "consulted": "FT-CONSULTED Priya",
+    "advice": "FT-ADVICE escalate this to the unit",
+    "question": "FT-QUESTION may we rely on our own HMRC records",
+    "route_advice": "FT-ROUTE-ADVICE yes: search them and rely on them",
+    "final_summary": "FT-FINAL grant indefinite leave",
+    "rationale": "FT-RATIONALE our own records establish the residence",
+}
+"""Everything typed into the pages: none of it may reach a log."""
+
+
+def _browser_or_skip() -> str:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)"
+    if os.environ.get("EDM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"EDM_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+class _Records(logging.Handler):
+    """Keeps every standard-library log record's text (uvicorn's logs go there)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record, formatted, with any exception."""
+        self.lines.append(f"{record.name}: {logging.Formatter().format(record)}")
+
+
+class Server:
+    """The app under uvicorn on a free loopback port, in a thread; its logs captured."""
+
+    def __init__(self, edm: EthicalDecisions) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        app = create_app(edm, dev_sign_in=True, entry_points=False)
+        self.config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, access_log=False, log_level="info"
+        )
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The server's address."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start, and wait until it listens."""
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop, and wait for the thread."""
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@pytest.fixture(name="server")
+def _server() -> Iterator[tuple[Server, list[Any], _Records]]:
+    route = testing.route(ROUTE_ID, business_area=AREA, name="Chief Caseworker Unit")
+    edm = EthicalDecisions(
+        MemoryStore(), plugins=make_plugins(blocked=(), entry_points=False, extra=[RoutesPlugin(route)])
+    )
+    records = _Records()
+    root = logging.getLogger()
+    root.addHandler(records)
+    with structlog.testing.capture_logs() as logs:
+        server = Server(edm)
+        server.start()
+        try:
+            yield server, logs, records
+        finally:
+            server.stop()
+            root.removeHandler(records)
+
+
+class Visitor:
+    """One person's browser context: visits pages and checks each one."""
+
+    def __init__(self, context: Any, base: str, name: str, shots: Path | None) -> None:
+        self.page = context.new_page()
+        self.base = base
+        self.name = name
+        self.shots = shots
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", self._response)
+        self.count = 0
+        self.checked: list[str] = []
+
+    def _console(self, message: Any) -> None:
+        # A page answered with 422 (a form with errors) is logged as a failed load: the responses say which.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} for {response.url}")
+
+    def go(self, path: str) -> None:
+        """Open *path* and check it."""
+        self.page.goto(self.base + path)
+        self.check()
+
+    def submit(self, button: str) -> None:
+        """Press the button named *button*, wait for the next page, and check it."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=button).click()
+        self.check()
+
+    def follow(self, link: str) -> None:
+        """Follow the link named *link* and check the page."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=link).first.click()
+        self.check()
+
+    def check(self) -> None:
+        """Run axe-core for WCAG 2.2 AA, require no console error, and take a screenshot."""
+        page = self.page
+        page.wait_for_load_state("load")
+        # Evaluated through DevTools, not as a <script>: the page's CSP stays in force.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+            ".then(r => r.violations.map("
+            "v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target).join(' | ')))",
+            WCAG_22_AA,
+        )
+        title = page.title()
+        assert [] == result, f"axe violations on {page.url} ({title})"
+        assert [] == self.errors, f"console errors on {page.url}: {self.errors}"
+        self.count += 1
+        self.checked.append(title)
+        if self.shots is not None:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(self.shots / f"{self.name}-{self.count:02d}.png"), full_page=True)
+
+    def fill(self, label: str, text: str) -> None:
+        """Type *text* into the field labelled *label*."""
+        self.page.get_by_label(label, exact=True).fill(text)
+
+    def choose(self, label: str) -> None:
+        """Choose the radio or checkbox labelled *label*."""
+        self.page.get_by_label(label, exact=True).check()
+
+
+def _sign_in(visitor: Visitor, kind: str, staff_id: str, extra: dict[str, str]) -> None:
+    visitor.go("/sign-in")
+    visitor.choose(kind)
+    visitor.fill("Staff id", staff_id)
+    for label, value in extra.items():
+        if value == "check":
+            visitor.choose(label)
+        else:
+            visitor.fill(label, value)
+    visitor.submit("Sign in")
+
+
+def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], _Records]) -> None:
+    """A decision-maker escalates, a route team member advises, the review closes; every page accessible.
+
+    Every page visited passes axe-core's WCAG 2.2 AA rules and logs no console error
+    (no CSP violation), and the server's logs hold none of the free text typed.
+    """
+    chromium = _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    running, logs, records = server
+    shots_env = os.environ.get("EDM_SCREENSHOTS")
+    shots = Path(shots_env) if shots_env else None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_FLAGS)
+        try:
+            dm = Visitor(browser.new_context(), running.url, "decision-maker", shots)
+            team = Visitor(browser.new_context(), running.url, "route-team", shots)
+            _walk(dm, team)
+        finally:
+            browser.close()
+    assert dm.count + team.count >= 20
+    text = "\n".join([str(e) for e in logs] + records.lines)
+    assert any(e.get("event") == "ethical_decisions.web.request" for e in logs), "no access log captured"
+    for typed in TYPED.values():
+        assert typed not in text, "free text reached the server's logs"
+    assert not [line for line in records.lines if line.startswith("uvicorn.access")], "uvicorn logged paths"
+    assert "?" not in "".join(str(e.get("route")) for e in logs), "a query string reached the access log"
+
+
+def _walk(dm: Visitor, team: Visitor) -> None:
+    _sign_in(
+        dm,
+        "Decision-maker",
+        "cw-0042",
+        {"Caseworker": "check", "Customer Services Group": "check", "Your team": "Settlement Casework"},
+    )
+    dm.submit("Start a review of a proposed decision")
+    dm.submit("Continue")  # empty: the error summary links to each field
+    assert dm.page.get_by_role("link", name="Enter the case reference").is_visible()
+    dm.fill("Case reference", TYPED["reference"])
+    dm.fill("Outcome", "refuse")
+    dm.fill("The proposed decision", TYPED["summary"])
+    dm.submit("Continue")
+    dm.follow("Reflect on the proposed decision")
+    dm.choose("Yes")
+    dm.submit("Continue")
+    dm.fill("What is it about the proposed decision that makes you feel uncomfortable?", TYPED["statement"])
+    dm.choose("Evidential burden or standard of proof")
+    dm.submit("Record the reflection")
+    dm.follow("Consider discretion inside the Immigration Rules")
+    dm.fill("Which rules or guidance did you consider?", TYPED["guidance"])
+    dm.fill("What did you find?", TYPED["reason"])
+    dm.choose("It does not resolve the concern")
+    dm.submit("Record the discretion considered")
+    dm.follow("Consider discretion outside the Immigration Rules")
+    dm.fill("Which rules or guidance did you consider?", TYPED["guidance"])
+    dm.fill("What did you find?", TYPED["reason"])
+    dm.choose("A different decision may be possible, but not on my authority")
+    dm.submit("Record the discretion considered")
+    dm.follow("Record a discussion of the case")
+    dm.choose("Technical specialist")
+    dm.fill("Their name or staff id", TYPED["consulted"])
+    dm.fill("What did they advise?", TYPED["advice"])
+    dm.choose("It did not resolve the concern")
+    dm.submit("Record the discussion")
+    dm.follow("Escalate the concern")
+    dm.choose("Concern C1: Evidential burden or standard of proof")
+    dm.fill("What do you want to ask the Chief Caseworker Unit?", TYPED["question"])
+    dm.submit("Continue")
+    dm.submit("Escalate to the Chief Caseworker Unit")
+    assert "awaiting advice" in dm.page.content()
+
+    _sign_in(
+        team,
+        "Member of a route\N{RIGHT SINGLE QUOTATION MARK}s team",
+        "ccu-0007",
+        {"Chief Caseworker Unit": "check"},
+    )
+    team.follow("rv-")
+    team.submit("Acknowledge the referral")
+    team.follow("Give advice")
+    team.fill("What is your advice?", TYPED["route_advice"])
+    team.submit("Give the advice")
+
+    dm.page.reload()
+    dm.check()
+    dm.follow("Take the final decision")
+    dm.fill("Outcome", "grant")
+    dm.fill("The decision", TYPED["final_summary"])
+    dm.fill("Why is this the right decision?", TYPED["rationale"])
+    dm.submit("Continue")
+    dm.submit("Take the decision")
+    assert "closed" in dm.page.content()
+
+    dm.follow("Reports")
+    dm.submit("Open the department report")
+    dm.page.go_back()
+    dm.submit("Open the PDR report")
+    dm.go("/verify")
+    assert "The audit trail is intact" in dm.page.content()
