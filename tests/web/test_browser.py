@@ -17,9 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +25,9 @@ import pytest
 import structlog
 
 from ethical_decisions import EthicalDecisions, MemoryStore, make_plugins, testing
-from ethical_decisions.web import create_app
 
 from .conftest import AREA, ROUTE_ID, RoutesPlugin
+from .live import Records, Server
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).with_name("axe.min.js")
@@ -70,60 +67,13 @@ def _browser_or_skip() -> str:
     pytest.skip(reason)
 
 
-class _Records(logging.Handler):
-    """Keeps every standard-library log record's text (uvicorn's logs go there)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the record, formatted, with any exception."""
-        self.lines.append(f"{record.name}: {logging.Formatter().format(record)}")
-
-
-class Server:
-    """The app under uvicorn on a free loopback port, in a thread; its logs captured."""
-
-    def __init__(self, edm: EthicalDecisions) -> None:
-        import uvicorn
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        app = create_app(edm, dev_sign_in=True, entry_points=False)
-        self.config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, access_log=False, log_level="info"
-        )
-        self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The server's address."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        """Start, and wait until it listens."""
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        """Stop, and wait for the thread."""
-        self.server.should_exit = True
-        self.thread.join(20)
-
-
 @pytest.fixture(name="server")
-def _server() -> Iterator[tuple[Server, list[Any], _Records]]:
+def _server() -> Iterator[tuple[Server, list[Any], Records]]:
     route = testing.route(ROUTE_ID, business_area=AREA, name="Chief Caseworker Unit")
     edm = EthicalDecisions(
         MemoryStore(), plugins=make_plugins(blocked=(), entry_points=False, extra=[RoutesPlugin(route)])
     )
-    records = _Records()
+    records = Records()
     root = logging.getLogger()
     root.addHandler(records)
     with structlog.testing.capture_logs() as logs:
@@ -219,7 +169,7 @@ def _sign_in(visitor: Visitor, kind: str, staff_id: str, extra: dict[str, str]) 
     visitor.submit("Sign in")
 
 
-def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], _Records]) -> None:
+def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], Records]) -> None:
     """A decision-maker escalates, a route team member advises, the review closes; every page accessible.
 
     Every page visited passes axe-core's WCAG 2.2 AA rules and logs no console error
