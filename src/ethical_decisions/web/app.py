@@ -63,7 +63,7 @@ def create_app(
     :param auth_plugins: authentication plugins to register (as well as the
         ``ethical_decisions.web`` entry points, unless *entry_points* is false).
     :param secret: signs cookies and CSRF tokens (at least 32 bytes); by default
-        :data:`SECRET_VARIABLE`, else random for this process.
+        the ``EDM_WEB_SECRET`` environment variable, else random for this process.
     :param max_body_bytes: the largest request body read; larger ones get 413.
     :param https: served over HTTPS: cookies are ``Secure`` and HSTS is sent.
     """
