@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "sqlite_append": "bench_sqlite_append",
     "postgres_append": "bench_postgres_append",
     "reports": "bench_reports",
+    "web": "bench_web",
 }
 """Each benchmark's name and module; every module has ``run(quick: bool) -> list[Figure]``."""
 
