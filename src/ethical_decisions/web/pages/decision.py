@@ -23,7 +23,7 @@ from ethical_decisions.web.problems import HttpProblem
 from ethical_decisions.web.steps import body_type
 
 from ._render import Pages, page_actor, redirect, render
-from .review import _allowed, _only_if, _review, _take
+from ._steps import allowed_now, load_review, only_if, take
 
 __all__ = ["PAGES"]
 
@@ -41,8 +41,8 @@ def _escalation_data(form: Form) -> dict[str, Any]:
 async def escalation(request: Request) -> Response:
     """Step 4: escalate through the business area's route; then check the answers."""
     by = page_actor(request)
-    review = await _review(request, by)
-    _only_if(review, _allowed(request, review), Step.ESCALATE)
+    review = await load_review(request, by)
+    only_if(review, allowed_now(request, review), Step.ESCALATE)
     try:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
     except NoRouteError as exc:
@@ -67,7 +67,7 @@ async def escalation(request: Request) -> Response:
             errors = exc.errors
         else:
             if form.get("confirm") == "yes":
-                await _take(request, "escalations", review.review_id, body, version=form.version())
+                await take(request, "escalations", review.review_id, body, version=form.version())
                 return redirect(f"/reviews/{review.review_id}")
             check = form.get("change") != "yes"
     return render(
@@ -108,8 +108,8 @@ def _final_data(form: Form, review: Review) -> dict[str, Any]:
 async def final_decision(request: Request) -> Response:
     """The final decision with its rationale, acknowledging any concern left unresolved; then check."""
     by = page_actor(request)
-    review = await _review(request, by)
-    _only_if(review, _allowed(request, review), Step.FINALISE)
+    review = await load_review(request, by)
+    only_if(review, allowed_now(request, review), Step.FINALISE)
     unresolved = review.open_concerns
     errors: dict[str, str] = {}
     names = ("outcome", "summary", "rationale", "proceed")
@@ -147,7 +147,7 @@ async def final_decision(request: Request) -> Response:
             errors = exc.errors
         else:
             if form.get("confirm") == "yes":
-                await _take(request, "final-decision", review.review_id, body, version=form.version())
+                await take(request, "final-decision", review.review_id, body, version=form.version())
                 return redirect(f"/reviews/{review.review_id}")
             check = form.get("change") != "yes"
     return render(
@@ -169,11 +169,11 @@ async def final_decision(request: Request) -> Response:
 
 async def _referral_page(request: Request, slug: str, wanted: Step) -> Response:
     by = page_actor(request)
-    review = await _review(request, by)
+    review = await load_review(request, by)
     referral = review.referral(request.path_params["referral_id"])
     if referral is None:
         raise HttpProblem(404, "not-found", "Not found", "The review has no referral with that id.")
-    _only_if(review, _allowed(request, review), wanted)
+    only_if(review, allowed_now(request, review), wanted)
     field = "response" if slug == "information" else "reason"
     errors: dict[str, str] = {}
     values = {field: ""}
@@ -188,7 +188,7 @@ async def _referral_page(request: Request, slug: str, wanted: Step) -> Response:
         except FormErrors as exc:
             errors = exc.errors
         else:
-            await _take(request, slug, referral.referral_id, body, target="referral", version=form.version())
+            await take(request, slug, referral.referral_id, body, target="referral", version=form.version())
             return redirect(f"/reviews/{review.review_id}")
     return render(
         request,

@@ -34,14 +34,13 @@ from ethical_decisions.model import (
 )
 from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
 from ethical_decisions.web import _http
-from ethical_decisions.web.access import check_review
 from ethical_decisions.web.bodies import OpenReviewBody
-from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
-from ethical_decisions.web.hookspecs import WebActor
+from ethical_decisions.web.forms import FormErrors, parse_form, read_form
 from ethical_decisions.web.problems import HttpProblem
-from ethical_decisions.web.steps import body_type, step
+from ethical_decisions.web.steps import body_type
 
 from ._render import Pages, page_actor, redirect, render
+from ._steps import allowed_now, load_review, only_if, take
 
 __all__ = ["PAGES"]
 
@@ -63,36 +62,6 @@ DISCUSSION_RESULTS = [
     (DiscussionResult.NOT_RESOLVED.value, "It did not resolve the concern", ""),
 ]
 SCOPES = {"inside": DiscretionScope.INSIDE_RULES, "outside": DiscretionScope.OUTSIDE_RULES}
-
-
-async def _review(request: Request, by: WebActor) -> Review:
-    review = await _http.threaded(_http.context(request).edm.review, request.path_params["review_id"])
-    check_review(by, review)
-    return review
-
-
-def _allowed(request: Request, review: Review) -> tuple[Step, ...]:
-    return _http.context(request).edm.allowed_steps(review.review_id)
-
-
-def _only_if(review: Review, allowed: tuple[Step, ...], wanted: Step) -> None:
-    if wanted not in allowed:
-        steps = ", ".join(str(s) for s in allowed) or "none"
-        raise HttpProblem(
-            409,
-            "step-refused",
-            "This step cannot be taken now",
-            f"Cannot {wanted} now. The review is at stage '{review.stage}'; steps allowed now: {steps}.",
-        )
-
-
-async def _take(
-    request: Request, slug: str, subject: str, body: Any, *, target: str = "review", version: int | None
-) -> Review:
-    spec = step("review" if target == "review" else "referral", slug)
-    ctx = _http.context(request)
-    by = page_actor(request)
-    return await _http.threaded(spec.take, ctx.edm, subject, by, body, version)
 
 
 def _concern(review: Review, concern_id: str) -> ConcernRecord:
@@ -163,8 +132,8 @@ async def new_review(request: Request) -> Response:
 async def overview(request: Request) -> Response:
     """The review as it stands, and the steps it allows now."""
     by = page_actor(request)
-    review = await _review(request, by)
-    allowed = _allowed(request, review)
+    review = await load_review(request, by)
+    allowed = allowed_now(request, review)
     route = None
     try:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
@@ -193,8 +162,8 @@ async def overview(request: Request) -> Response:
 async def reflection(request: Request) -> Response:
     """The model's question: do consequences in the proposed decision concern you."""
     by = page_actor(request)
-    review = await _review(request, by)
-    _only_if(review, _allowed(request, review), Step.RECORD_REFLECTION)
+    review = await load_review(request, by)
+    only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -213,7 +182,7 @@ async def reflection(request: Request) -> Response:
             except FormErrors as exc:
                 errors = exc.errors
             else:
-                await _take(request, "reflection", review.review_id, body, version=form.version())
+                await take(request, "reflection", review.review_id, body, version=form.version())
                 return redirect(f"/reviews/{review.review_id}")
     return render(
         request,
@@ -229,8 +198,8 @@ async def reflection(request: Request) -> Response:
 
 async def _concern_page(request: Request, *, first: bool) -> Response:
     by = page_actor(request)
-    review = await _review(request, by)
-    _only_if(review, _allowed(request, review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
+    review = await load_review(request, by)
+    only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -255,7 +224,7 @@ async def _concern_page(request: Request, *, first: bool) -> Response:
         except FormErrors as exc:
             errors = exc.errors
         else:
-            after = await _take(request, slug, review.review_id, body, version=form.version())
+            after = await take(request, slug, review.review_id, body, version=form.version())
             return redirect(f"/reviews/{review.review_id}/concerns/{after.concerns[-1].concern_id}")
     return render(
         request,
@@ -287,7 +256,7 @@ async def further_concern(request: Request) -> Response:
 async def concern(request: Request) -> Response:
     """One concern, what has been done about it, and what may be done next."""
     by = page_actor(request)
-    review = await _review(request, by)
+    review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
     return render(
         request,
@@ -295,7 +264,7 @@ async def concern(request: Request) -> Response:
         title=f"Concern {record.concern_id}",
         review=review,
         concern=record,
-        allowed=_allowed(request, review),
+        allowed=allowed_now(request, review),
         steps=Step,
         label=concern_category_label,
         scope_label=discretion_scope_label,
@@ -311,12 +280,12 @@ async def concern(request: Request) -> Response:
 async def discretion(request: Request) -> Response:
     """Step 2: a different decision by applying current rules and guidance, inside then outside the Rules."""
     by = page_actor(request)
-    review = await _review(request, by)
+    review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
     scope = SCOPES.get(request.path_params["scope"])
     if scope is None:
         raise HttpProblem(404, "not-found", "Not found", "There is no such page.")
-    _only_if(review, _allowed(request, review), Step.CONSIDER_DISCRETION)
+    only_if(review, allowed_now(request, review), Step.CONSIDER_DISCRETION)
     edm = _http.context(request).edm
     prompts = [
         g
@@ -353,7 +322,7 @@ async def discretion(request: Request) -> Response:
         except FormErrors as exc:
             errors = exc.errors
         else:
-            await _take(request, "discretion", review.review_id, body, version=form.version())
+            await take(request, "discretion", review.review_id, body, version=form.version())
             return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
     return render(
         request,
@@ -376,9 +345,9 @@ async def discretion(request: Request) -> Response:
 async def discussion(request: Request) -> Response:
     """Step 3: discuss the case with a technical specialist, line manager, team leader or colleague."""
     by = page_actor(request)
-    review = await _review(request, by)
+    review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
-    _only_if(review, _allowed(request, review), Step.RECORD_DISCUSSION)
+    only_if(review, allowed_now(request, review), Step.RECORD_DISCUSSION)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -416,7 +385,7 @@ async def discussion(request: Request) -> Response:
         except FormErrors as exc:
             errors = exc.errors
         else:
-            await _take(request, "discussions", review.review_id, body, version=form.version())
+            await take(request, "discussions", review.review_id, body, version=form.version())
             return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
     return render(
         request,
@@ -432,7 +401,3 @@ async def discussion(request: Request) -> Response:
         errors=errors,
         status=422 if errors else 200,
     )
-
-
-def _form_values(form: Form, names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: form.text(n) or "" for n in names}

@@ -156,7 +156,7 @@ async def verify_page(request: Request) -> Response:
 
 _KINDS = [
     ("decision_maker", "Decision-maker", ""),
-    ("route_team_member", "Member of a route’s team", ""),
+    ("route_team_member", "Member of a route\N{RIGHT SINGLE QUOTATION MARK}s team", ""),
     ("records_officer", "Records officer", ""),
 ]
 
