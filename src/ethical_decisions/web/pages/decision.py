@@ -18,12 +18,11 @@ from ethical_decisions.guidance import GUIDANCE, concern_category_label
 from ethical_decisions.model import Step
 from ethical_decisions.review import Review
 from ethical_decisions.web import _http
-from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
+from ethical_decisions.web.forms import Form, FormErrors
 from ethical_decisions.web.problems import HttpProblem
-from ethical_decisions.web.steps import body_type
 
 from ._render import Pages, page_actor, redirect, render
-from ._steps import allowed_now, load_review, only_if, take
+from ._steps import allowed_now, load_review, only_if, submit, submit_text, texts
 
 __all__ = ["PAGES"]
 
@@ -47,29 +46,22 @@ async def escalation(request: Request) -> Response:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
     except NoRouteError as exc:
         raise HttpProblem(409, "no-route", "No escalation route is installed", str(exc)) from None
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {"concern_ids": (), "question": ""}
-    check = False
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {"concern_ids": form.all("concern_ids"), "question": form.text("question") or ""}
-        try:
-            body = parse_form(
-                body_type("review", "escalations"),
-                _escalation_data(form),
-                {"concern_ids": "concern_ids", "question": "question"},
-                [
-                    ("concern_ids", "Select the concerns to escalate"),
-                    ("question", f"Enter what you want to ask the {route.name}"),
-                ],
-            )
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            if form.get("confirm") == "yes":
-                await take(request, "escalations", review.review_id, body, version=form.version())
-                return redirect(f"/reviews/{review.review_id}")
-            check = form.get("change") != "yes"
+    sent = await submit(
+        request,
+        "escalations",
+        review.review_id,
+        fields={"concern_ids": "concern_ids", "question": "question"},
+        required=[
+            ("concern_ids", "Select the concerns to escalate"),
+            ("question", f"Enter what you want to ask the {route.name}"),
+        ],
+        data=_escalation_data,
+        values=lambda form: {"concern_ids": form.all("concern_ids"), "question": form.text("question") or ""},
+        confirm=True,
+    )
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}")
+    check = sent.checked
     return render(
         request,
         "escalation_check.html" if check else "escalation.html",
@@ -78,9 +70,9 @@ async def escalation(request: Request) -> Response:
         route=route,
         guidance=GUIDANCE,
         label=concern_category_label,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        values=sent.values or {"concern_ids": (), "question": ""},
+        errors=sent.errors,
+        status=sent.status,
     )
 
 
@@ -104,6 +96,9 @@ def _final_data(form: Form, review: Review) -> dict[str, Any]:
     return data
 
 
+_FINAL = ("outcome", "summary", "rationale", "proceed")
+
+
 @PAGES.page("/reviews/{review_id}/final-decision", methods=("GET", "POST"))
 async def final_decision(request: Request) -> Response:
     """The final decision with its rationale, acknowledging any concern left unresolved; then check."""
@@ -111,45 +106,41 @@ async def final_decision(request: Request) -> Response:
     review = await load_review(request, by)
     only_if(review, allowed_now(request, review), Step.FINALISE)
     unresolved = review.open_concerns
-    errors: dict[str, str] = {}
-    names = ("outcome", "summary", "rationale", "proceed")
-    values: dict[str, Any] = dict.fromkeys(names, "") | {"acknowledged": ()}
-    check = False
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {n: form.text(n) or "" for n in names} | {"acknowledged": form.all("acknowledged")}
-        required = [
-            ("outcome", "Enter the final decision's outcome code"),
-            ("summary", "Enter the final decision"),
-            ("rationale", "Enter why this decision is right"),
+    required = [
+        ("outcome", "Enter the final decision's outcome code"),
+        ("summary", "Enter the final decision"),
+        ("rationale", "Enter why this decision is right"),
+    ]
+    if unresolved:
+        required += [
+            ("acknowledged", "Acknowledge each concern that is still unresolved"),
+            ("proceed", "Enter why it is right to proceed with concerns unresolved"),
         ]
-        if unresolved:
-            required += [
-                ("acknowledged", "Acknowledge each concern that is still unresolved"),
-                ("proceed", "Enter why it is right to proceed with concerns unresolved"),
-            ]
-        try:
-            if unresolved and set(form.all("acknowledged")) != {c.concern_id for c in unresolved}:
-                raise FormErrors({"acknowledged": "Acknowledge each concern that is still unresolved"})
-            body = parse_form(
-                body_type("review", "final-decision"),
-                _final_data(form, review),
-                {
-                    "decision.outcome": "outcome",
-                    "decision.summary": "summary",
-                    "decision.rationale": "rationale",
-                    "unresolved.concern_ids": "acknowledged",
-                    "unresolved.rationale": "proceed",
-                },
-                required,
-            )
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            if form.get("confirm") == "yes":
-                await take(request, "final-decision", review.review_id, body, version=form.version())
-                return redirect(f"/reviews/{review.review_id}")
-            check = form.get("change") != "yes"
+
+    def every_one_acknowledged(form: Form) -> None:
+        if unresolved and set(form.all("acknowledged")) != {c.concern_id for c in unresolved}:
+            raise FormErrors({"acknowledged": "Acknowledge each concern that is still unresolved"})
+
+    sent = await submit(
+        request,
+        "final-decision",
+        review.review_id,
+        fields={
+            "decision.outcome": "outcome",
+            "decision.summary": "summary",
+            "decision.rationale": "rationale",
+            "unresolved.concern_ids": "acknowledged",
+            "unresolved.rationale": "proceed",
+        },
+        required=required,
+        data=lambda form: _final_data(form, review),
+        values=lambda form: {**texts(*_FINAL)(form), "acknowledged": form.all("acknowledged")},
+        confirm=True,
+        check=every_one_acknowledged,
+    )
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}")
+    check = sent.checked
     return render(
         request,
         "final_check.html" if check else "final_decision.html",
@@ -158,9 +149,9 @@ async def final_decision(request: Request) -> Response:
         unresolved=unresolved,
         guidance=GUIDANCE,
         label=concern_category_label,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        values=sent.values or {**dict.fromkeys(_FINAL, ""), "acknowledged": ()},
+        errors=sent.errors,
+        status=sent.status,
     )
 
 
@@ -174,34 +165,33 @@ async def _referral_page(request: Request, slug: str, wanted: Step) -> Response:
     if referral is None:
         raise HttpProblem(404, "not-found", "Not found", "The review has no referral with that id.")
     only_if(review, allowed_now(request, review), wanted)
-    field = "response" if slug == "information" else "reason"
-    errors: dict[str, str] = {}
-    values = {field: ""}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {field: form.text(field) or ""}
-        message = "Enter the information the route asked for" if slug == "information" else "Enter why"
-        try:
-            body = parse_form(
-                body_type("referral", slug), {field: form.text(field)}, {field: field}, [(field, message)]
-            )
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            await take(request, slug, referral.referral_id, body, target="referral", version=form.version())
-            return redirect(f"/reviews/{review.review_id}")
+    information = slug == "information"
+    field = "response" if information else "reason"
+    message = (
+        "Enter the information the route asked for" if information else "Enter why you are withdrawing it"
+    )
+    sent = await submit_text(request, slug, referral.referral_id, field, message)
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}")
+    returned = [e for e in referral.history if e.kind == "referral_returned"]
     return render(
         request,
-        f"referral_{slug}.html",
-        title="Give the route the information it asked for"
-        if slug == "information"
-        else "Withdraw the referral",
+        "text_step.html",
+        title="What information does the route need?"
+        if information
+        else "Why are you withdrawing the referral?",
         review=review,
         referral=referral,
         field=field,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        back=f"/reviews/{review.review_id}",
+        asked=getattr(returned[-1].payload, "question", "") if information and returned else "",
+        hint="The referral goes back to the route's team."
+        if information
+        else "The referral closes without advice, and its concerns are open again.",
+        button="Send the information" if information else "Withdraw the referral",
+        values=sent.values or {field: ""},
+        errors=sent.errors,
+        status=sent.status,
     )
 
 

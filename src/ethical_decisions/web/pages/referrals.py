@@ -16,12 +16,12 @@ from ethical_decisions.model import RouteTeamMember, Step
 from ethical_decisions.review import Referral, ReferralStatus, Review
 from ethical_decisions.web import _http
 from ethical_decisions.web.access import check_referral
-from ethical_decisions.web.forms import FormErrors, parse_form, read_form
+from ethical_decisions.web.forms import read_form
 from ethical_decisions.web.problems import HttpProblem
-from ethical_decisions.web.steps import step
 from ethical_decisions.web.views import queue_item
 
 from ._render import Pages, page_actor, redirect, render
+from ._steps import submit_text, take
 
 __all__ = ["PAGES"]
 
@@ -107,43 +107,40 @@ async def acknowledge(request: Request) -> Response:
     """Acknowledge the referral: the team has it."""
     found, _ = await _referral(request)
     form = await read_form(request)
-    spec = step("referral", "acknowledgement")
-    edm = _http.context(request).edm
-    await _http.threaded(spec.take, edm, found.referral_id, _member(request), None, form.version())
+    await take(request, "acknowledgement", found.referral_id, None, target="referral", version=form.version())
     return redirect(f"/referrals/{found.referral_id}")
 
 
 async def _answer(request: Request, slug: str) -> Response:
     found, review = await _referral(request)
-    field = "question" if slug == "return" else "advice"
-    errors: dict[str, str] = {}
-    values = {field: ""}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {field: form.text(field) or ""}
-        spec = step("referral", slug)
-        assert spec.body is not None
-        message = "Enter what you need to know" if slug == "return" else "Enter your advice"
-        try:
-            body = parse_form(spec.body, {field: form.text(field)}, {field: field}, [(field, message)])
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            edm = _http.context(request).edm
-            await _http.threaded(spec.take, edm, found.referral_id, _member(request), body, form.version())
-            return redirect(f"/referrals/{found.referral_id}")
+    returning = slug == "return"
+    field = "question" if returning else "advice"
+    sent = await submit_text(
+        request,
+        slug,
+        found.referral_id,
+        field,
+        "Enter what you need to know" if returning else "Enter your advice",
+    )
+    if sent.review is not None:
+        return redirect(f"/referrals/{found.referral_id}")
     return render(
         request,
-        "referral_answer.html",
-        title="What do you need to know?" if slug == "return" else "What is your advice?",
+        "text_step.html",
+        title="What do you need to know?" if returning else "What is your advice?",
         section="/queue",
         referral=found,
         review=review,
         field=field,
-        slug=slug,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        back=f"/referrals/{found.referral_id}",
+        asked="",
+        hint="The referral goes back to the decision-maker until they answer."
+        if returning
+        else "Your advice informs the decision-maker; the decision stays theirs.",
+        button="Return the referral" if returning else "Give the advice",
+        values=sent.values or {field: ""},
+        errors=sent.errors,
+        status=sent.status,
     )
 
 

@@ -11,6 +11,7 @@ page offers only the steps the review allows now; the words come from
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -35,12 +36,11 @@ from ethical_decisions.model import (
 from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
 from ethical_decisions.web import _http
 from ethical_decisions.web.bodies import OpenReviewBody
-from ethical_decisions.web.forms import FormErrors, parse_form, read_form
+from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
 from ethical_decisions.web.problems import HttpProblem
-from ethical_decisions.web.steps import body_type
 
 from ._render import Pages, page_actor, redirect, render
-from ._steps import allowed_now, load_review, only_if, take
+from ._steps import allowed_now, load_review, only_if, submit, texts
 
 __all__ = ["PAGES"]
 
@@ -164,68 +164,76 @@ async def reflection(request: Request) -> Response:
     by = page_actor(request)
     review = await load_review(request, by)
     only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {"concerned": form.get("concerned"), "note": form.text("note") or ""}
-        if values["concerned"] == "yes":
-            return redirect(f"/reviews/{review.review_id}/reflection/concern")
-        if values["concerned"] != "no":
-            errors = {
-                "concerned": "Select yes if there are consequences in the proposed decision that concern you"
-            }
-        else:
-            data: dict[str, Any] = {"concerns": [], "note": form.text("note")}
-            try:
-                body = parse_form(body_type("review", "reflection"), data, {"note": "note"}, [])
-            except FormErrors as exc:
-                errors = exc.errors
-            else:
-                await take(request, "reflection", review.review_id, body, version=form.version())
-                return redirect(f"/reviews/{review.review_id}")
+    if request.method == "POST" and (await read_form(request)).get("concerned") == "yes":
+        return redirect(f"/reviews/{review.review_id}/reflection/concern")
+    sent = await submit(
+        request,
+        "reflection",
+        review.review_id,
+        fields={"note": "note", "concerned": "concerned"},
+        required=[],
+        data=lambda form: {"concerns": [], "note": form.text("note")},
+        values=texts("concerned", "note"),
+        check=_answered_no,
+    )
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}")
     return render(
         request,
         "reflection.html",
         title=GUIDANCE.question,
         review=review,
         guidance=GUIDANCE,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        values=sent.values,
+        errors=sent.errors,
+        status=sent.status,
     )
+
+
+def _answered_no(form: Form) -> None:
+    if form.get("concerned") != "no":
+        raise FormErrors(
+            {"concerned": "Select yes if there are consequences in the proposed decision that concern you"}
+        )
+
+
+_CONCERN_REQUIRED = [
+    ("statement", "Enter what it is about the proposed decision that makes you feel uncomfortable"),
+    ("category", "Select the kind of concern"),
+]
+
+
+def _concern_data(form: Form) -> dict[str, Any]:
+    return {"category": form.get("category") or None, "statement": form.text("statement")}
 
 
 async def _concern_page(request: Request, *, first: bool) -> Response:
     by = page_actor(request)
     review = await load_review(request, by)
     only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {"category": form.get("category"), "statement": form.text("statement") or ""}
-        concern = {"category": form.get("category") or None, "statement": form.text("statement")}
-        required = [
-            ("statement", "Enter what it is about the proposed decision that makes you feel uncomfortable"),
-            ("category", "Select the kind of concern"),
-        ]
-        try:
-            if first:
-                fields = {"concerns[0].statement": "statement", "concerns[0].category": "category"}
-                body = parse_form(
-                    body_type("review", "reflection"), {"concerns": [concern]}, fields, required
-                )
-                slug = "reflection"
-            else:
-                fields = {"statement": "statement", "category": "category"}
-                body = parse_form(body_type("review", "concerns"), concern, fields, required)
-                slug = "concerns"
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            after = await take(request, slug, review.review_id, body, version=form.version())
-            return redirect(f"/reviews/{review.review_id}/concerns/{after.concerns[-1].concern_id}")
+    if first:  # recorded with the reflection, as its first concern
+        fields = {"concerns[0].statement": "statement", "concerns[0].category": "category"}
+        sent = await submit(
+            request,
+            "reflection",
+            review.review_id,
+            fields=fields,
+            required=_CONCERN_REQUIRED,
+            data=lambda form: {"concerns": [_concern_data(form)]},
+            values=texts("statement", "category"),
+        )
+    else:
+        sent = await submit(
+            request,
+            "concerns",
+            review.review_id,
+            fields={"statement": "statement", "category": "category"},
+            required=_CONCERN_REQUIRED,
+            data=_concern_data,
+            values=texts("statement", "category"),
+        )
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}/concerns/{sent.review.concerns[-1].concern_id}")
     return render(
         request,
         "concern_form.html",
@@ -234,9 +242,9 @@ async def _concern_page(request: Request, *, first: bool) -> Response:
         guidance=GUIDANCE,
         categories=CATEGORIES,
         first=first,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        values=sent.values,
+        errors=sent.errors,
+        status=sent.status,
     )
 
 
@@ -276,128 +284,109 @@ async def concern(request: Request) -> Response:
     )
 
 
-@PAGES.page("/reviews/{review_id}/concerns/{concern_id}/discretion/{scope}", methods=("GET", "POST"))
-async def discretion(request: Request) -> Response:
-    """Step 2: a different decision by applying current rules and guidance, inside then outside the Rules."""
+async def _concern_step(
+    request: Request,
+    *,
+    wanted: Step,
+    slug: str,
+    template: str,
+    required: Sequence[tuple[str, str]],
+    data: Callable[[Form, ConcernRecord], dict[str, Any]],
+    extra: Callable[[Review, ConcernRecord], Awaitable[dict[str, Any]]] | None = None,
+) -> Response:
+    """A page for a step about one concern (discretion, a discussion): its form, then back to the concern."""
     by = page_actor(request)
     review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
+    shown = await extra(review, record) if extra is not None else {}
+    only_if(review, allowed_now(request, review), wanted)
+    names = [name for name, _ in required]
+    sent = await submit(
+        request,
+        slug,
+        review.review_id,
+        fields={name: name for name in names},
+        required=required,
+        data=lambda form: {"concern_id": record.concern_id, **data(form, record)},
+        values=texts(*names),
+    )
+    if sent.review is not None:
+        return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
+    number = {Step.CONSIDER_DISCRETION: 2, Step.RECORD_DISCUSSION: 3}[wanted]
+    return render(
+        request,
+        template,
+        title=GUIDANCE.step(number).text,
+        review=review,
+        concern=record,
+        guidance=GUIDANCE,
+        label=concern_category_label,
+        values=sent.values,
+        errors=sent.errors,
+        status=sent.status,
+        **shown,
+    )
+
+
+@PAGES.page("/reviews/{review_id}/concerns/{concern_id}/discretion/{scope}", methods=("GET", "POST"))
+async def discretion(request: Request) -> Response:
+    """Step 2: a different decision by applying current rules and guidance, inside then outside the Rules."""
     scope = SCOPES.get(request.path_params["scope"])
     if scope is None:
         raise HttpProblem(404, "not-found", "Not found", "There is no such page.")
-    only_if(review, allowed_now(request, review), Step.CONSIDER_DISCRETION)
     edm = _http.context(request).edm
-    prompts = [
-        g
-        for g in await _http.threaded(edm.discretion_guidance, review.review_id, record.concern_id)
-        if g.scope is scope
-    ]
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {
-            "guidance": form.text("guidance") or "",
-            "reason": form.text("reason") or "",
-            "result": form.get("result"),
+
+    async def prompts(review: Review, record: ConcernRecord) -> dict[str, Any]:
+        offered = await _http.threaded(edm.discretion_guidance, review.review_id, record.concern_id)
+        return {
+            "prompts": [g for g in offered if g.scope is scope],
+            "scope_label": discretion_scope_label(scope),
+            "results": DISCRETION_RESULTS,
         }
-        data = {
-            "concern_id": record.concern_id,
+
+    return await _concern_step(
+        request,
+        wanted=Step.CONSIDER_DISCRETION,
+        slug="discretion",
+        template="discretion.html",
+        required=[
+            ("guidance", "Enter the rules or guidance you considered"),
+            ("reason", "Enter what you found"),
+            ("result", "Select whether it resolves the concern"),
+        ],
+        data=lambda form, _: {
             "scope": scope.value,
             "guidance": form.text("guidance"),
             "reason": form.text("reason"),
             "result": form.get("result") or None,
-        }
-        try:
-            body = parse_form(
-                body_type("review", "discretion"),
-                data,
-                {"guidance": "guidance", "reason": "reason", "result": "result"},
-                [
-                    ("guidance", "Enter the rules or guidance you considered"),
-                    ("reason", "Enter what you found"),
-                    ("result", "Select whether it resolves the concern"),
-                ],
-            )
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            await take(request, "discretion", review.review_id, body, version=form.version())
-            return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
-    return render(
-        request,
-        "discretion.html",
-        title=GUIDANCE.step(2).text,
-        review=review,
-        concern=record,
-        scope_label=discretion_scope_label(scope),
-        prompts=prompts,
-        results=DISCRETION_RESULTS,
-        guidance=GUIDANCE,
-        label=concern_category_label,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        },
+        extra=prompts,
     )
 
 
 @PAGES.page("/reviews/{review_id}/concerns/{concern_id}/discussion", methods=("GET", "POST"))
 async def discussion(request: Request) -> Response:
     """Step 3: discuss the case with a technical specialist, line manager, team leader or colleague."""
-    by = page_actor(request)
-    review = await load_review(request, by)
-    record = _concern(review, request.path_params["concern_id"])
-    only_if(review, allowed_now(request, review), Step.RECORD_DISCUSSION)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    if request.method == "POST":
-        form = await read_form(request)
-        values = {
-            "consulted_role": form.get("consulted_role"),
-            "consulted": form.get("consulted"),
-            "advice": form.text("advice") or "",
-            "result": form.get("result"),
-        }
-        data = {
-            "concern_id": record.concern_id,
+
+    async def choices(review: Review, record: ConcernRecord) -> dict[str, Any]:
+        return {"roles": CONSULTED, "results": DISCUSSION_RESULTS}
+
+    return await _concern_step(
+        request,
+        wanted=Step.RECORD_DISCUSSION,
+        slug="discussions",
+        template="discussion.html",
+        required=[
+            ("consulted_role", "Select who you discussed the case with"),
+            ("consulted", "Enter who you discussed the case with"),
+            ("advice", "Enter what they advised"),
+            ("result", "Select whether the discussion resolved the concern"),
+        ],
+        data=lambda form, _: {
             "consulted_role": form.get("consulted_role") or None,
             "consulted": form.text("consulted"),
             "advice": form.text("advice"),
             "result": form.get("result") or None,
-        }
-        try:
-            body = parse_form(
-                body_type("review", "discussions"),
-                data,
-                {
-                    "consulted_role": "consulted_role",
-                    "consulted": "consulted",
-                    "advice": "advice",
-                    "result": "result",
-                },
-                [
-                    ("consulted_role", "Select who you discussed the case with"),
-                    ("consulted", "Enter who you discussed the case with"),
-                    ("advice", "Enter what they advised"),
-                    ("result", "Select whether the discussion resolved the concern"),
-                ],
-            )
-        except FormErrors as exc:
-            errors = exc.errors
-        else:
-            await take(request, "discussions", review.review_id, body, version=form.version())
-            return redirect(f"/reviews/{review.review_id}/concerns/{record.concern_id}")
-    return render(
-        request,
-        "discussion.html",
-        title=GUIDANCE.step(3).text,
-        review=review,
-        concern=record,
-        roles=CONSULTED,
-        results=DISCUSSION_RESULTS,
-        guidance=GUIDANCE,
-        label=concern_category_label,
-        values=values,
-        errors=errors,
-        status=422 if errors else 200,
+        },
+        extra=choices,
     )

@@ -95,25 +95,30 @@ async def reports_page(request: Request) -> Response:
     )
 
 
+def _choose_again(request: Request, values: dict[str, str], errors: dict[str, str], which: str) -> Response:
+    """The reports page again, with what needs correcting in the form for *which* report."""
+    return render(
+        request,
+        "reports.html",
+        title="Reports",
+        section="/reports",
+        status=422,
+        errors=errors,
+        values=values,
+        first=values["from"],
+        last=values["to"],
+        staff_id=values["staff_id"],
+        which=which,
+    )
+
+
 @PAGES.page("/reports/department")
 async def department_page(request: Request) -> Response:
     """The department report for a period, as the HTML document the command writes."""
     page_actor(request)
     values, errors, period = _dates(request)
     if period is None:
-        return render(
-            request,
-            "reports.html",
-            title="Reports",
-            section="/reports",
-            status=422,
-            errors=errors,
-            values=values,
-            first=values["from"],
-            last=values["to"],
-            staff_id="",
-            which="department",
-        )
+        return _choose_again(request, values, errors, "department")
     report = await _http.threaded(department, _http.context(request), period)
     return _document(reports.render(report, "html"))
 
@@ -126,20 +131,7 @@ async def pdr_page(request: Request) -> Response:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", values["staff_id"]):
         errors["staff_id"] = "Enter the decision-maker's staff id"
     if period is None or errors:
-        return render(
-            request,
-            "reports.html",
-            title="Reports",
-            section="/reports",
-            status=422,
-            errors=errors,
-            values=values,
-            first=values["from"],
-            last=values["to"],
-            staff_id=values["staff_id"],
-            which="pdr",
-        )
-    assert period is not None
+        return _choose_again(request, values, errors, "pdr")
     check_pdr(by, values["staff_id"])
     store = _http.context(request).edm.store
     report = await _http.threaded(reports.pdr_report, store, values["staff_id"], period, seed=1)

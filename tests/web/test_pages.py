@@ -1,0 +1,119 @@
+"""The pages without a browser: the model's words, only the steps allowed now, refusals, a round trip."""
+
+from __future__ import annotations
+
+import html
+
+from starlette.testclient import TestClient
+
+from ethical_decisions import GUIDANCE, EthicalDecisions
+
+from .conftest import csrf_token, escalated_review, open_review
+
+
+def _text(page: str) -> str:
+    return html.unescape(page)
+
+
+def test_reflection_page_asks_the_models_question_verbatim(dm: TestClient) -> None:
+    """The reflection page shows the guidance's reflection, question, example, no-concerns line, steps."""
+    review_id = open_review(dm)
+    page = _text(dm.get(f"/reviews/{review_id}/reflection").text)
+    for words in (GUIDANCE.reflection, GUIDANCE.question, GUIDANCE.question_example, GUIDANCE.no_concerns):
+        assert words in page
+    for number in range(1, 5):
+        assert GUIDANCE.step(number).text in page
+
+
+def test_step_pages_use_the_models_steps_as_their_questions(dm: TestClient) -> None:
+    """Steps 1 to 4 of the model head the concern, discretion, discussion and escalation pages."""
+    review_id = open_review(dm)
+    assert GUIDANCE.step(1).text in _text(dm.get(f"/reviews/{review_id}/reflection/concern").text)
+    dm.post(
+        f"/api/reviews/{review_id}/reflection", json={"concerns": [{"category": "other", "statement": "S."}]}
+    )
+    assert GUIDANCE.step(2).text in _text(dm.get(f"/reviews/{review_id}/concerns/C1/discretion/inside").text)
+    assert GUIDANCE.step(3).text in _text(dm.get(f"/reviews/{review_id}/concerns/C1/discussion").text)
+    assert GUIDANCE.step(4).text in _text(dm.get(f"/reviews/{review_id}/escalation").text)
+
+
+def test_overview_offers_only_the_steps_allowed_now(dm: TestClient) -> None:
+    """A new review offers the reflection and nothing else; after it, no second reflection."""
+    review_id = open_review(dm)
+    page = dm.get(f"/reviews/{review_id}").text
+    assert f"/reviews/{review_id}/reflection" in page
+    assert "final-decision" not in page
+    assert "concerns/new" not in page
+    dm.post(f"/api/reviews/{review_id}/reflection", json={"concerns": []})
+    page = dm.get(f"/reviews/{review_id}").text
+    assert f'href="/reviews/{review_id}/reflection"' not in page
+    assert "final-decision" in page
+
+
+def test_a_page_for_a_step_not_allowed_shows_why(dm: TestClient) -> None:
+    """A step's page, when the review does not allow the step, shows why and the steps allowed (409)."""
+    review_id = open_review(dm)
+    page = dm.get(f"/reviews/{review_id}/final-decision")
+    assert 409 == page.status_code
+    assert "Cannot finalise the decision now" in page.text
+    assert "record the reflection" in page.text
+
+
+def test_a_refused_form_shows_the_librarys_message(dm: TestClient, edm: EthicalDecisions) -> None:
+    """Discretion outside the Rules before inside is refused with the rules' message; nothing recorded."""
+    review_id = open_review(dm)
+    dm.post(
+        f"/api/reviews/{review_id}/reflection", json={"concerns": [{"category": "other", "statement": "S."}]}
+    )
+    token = csrf_token(dm, f"/reviews/{review_id}")
+    data = {"guidance": "G", "reason": "R", "result": "not_resolved", "csrf_token": token}
+    page = dm.post(f"/reviews/{review_id}/concerns/C1/discretion/outside", data=data)
+    assert 409 == page.status_code
+    assert "discretion inside the Immigration Rules must be considered" in _text(page.text)
+    assert 2 == edm.review(review_id).version
+
+
+def test_returned_referral_answered_and_withdrawn_through_the_pages(
+    dm: TestClient, team: TestClient, edm: EthicalDecisions
+) -> None:
+    """The team returns a referral on its page; the decision-maker answers on theirs, then withdraws it."""
+    review_id, referral_id = escalated_review(dm)
+    token = csrf_token(team, f"/referrals/{referral_id}")
+    returned = team.post(
+        f"/referrals/{referral_id}/return", data={"question": "Which records?", "csrf_token": token}
+    )
+    assert 303 == returned.status_code
+    overview = dm.get(f"/reviews/{review_id}").text
+    assert f"/reviews/{review_id}/referrals/{referral_id}/information" in overview
+    page = dm.get(f"/reviews/{review_id}/referrals/{referral_id}/information")
+    assert "Which records?" in page.text
+    token = csrf_token(dm, f"/reviews/{review_id}")
+    answered = dm.post(
+        f"/reviews/{review_id}/referrals/{referral_id}/information",
+        data={"response": "HMRC's.", "csrf_token": token, "version": str(edm.review(review_id).version)},
+    )
+    assert 303 == answered.status_code
+    withdrawn = dm.post(
+        f"/reviews/{review_id}/referrals/{referral_id}/withdrawal",
+        data={"reason": "Found them.", "csrf_token": token},
+    )
+    assert 303 == withdrawn.status_code
+    referral = edm.review(review_id).referral(referral_id)
+    assert referral is not None
+    assert "withdrawn" == referral.status
+
+
+def test_another_business_areas_review_is_not_found(app: object, dm: TestClient) -> None:
+    """A decision-maker of another business area cannot open the review's pages (404)."""
+    from .conftest import client_for
+
+    review_id = open_review(dm)
+    other = {
+        "kind": "decision_maker",
+        "staff_id": "bf-1",
+        "role": "caseworker",
+        "business_area": "border_force",
+        "team": "Heathrow",
+    }
+    with client_for(app, other) as client:
+        assert 404 == client.get(f"/reviews/{review_id}").status_code
