@@ -22,6 +22,7 @@ from ethical_decisions import reports
 from ethical_decisions.exceptions import ValidationError
 from ethical_decisions.model import DecisionMaker, RouteTeamMember
 from ethical_decisions.review import Review
+from ethical_decisions.steps import allowed_steps
 
 from . import _http
 from .access import check_pdr, check_referral, check_review
@@ -90,7 +91,7 @@ def _etag(review: Review) -> dict[str, str]:
 
 
 def _review_answer(ctx: _http.Context, review: Review, status: int = 200) -> Response:
-    view = review_view(review, ctx.edm.allowed_steps(review.review_id), ctx.now())
+    view = review_view(review, allowed_steps(review), ctx.now())  # the review in hand: no second read
     headers = _etag(review)
     if status == 201:
         headers["Location"] = f"/api/reviews/{review.review_id}"

@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from ethical_decisions.model import Step
 from ethical_decisions.review import Review
+from ethical_decisions.steps import allowed_steps
 from ethical_decisions.web import _http
 from ethical_decisions.web.access import check_review
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
@@ -36,9 +37,9 @@ async def load_review(request: Request, by: WebActor) -> Review:
     return review
 
 
-def allowed_now(request: Request, review: Review) -> tuple[Step, ...]:
+def allowed_now(review: Review) -> tuple[Step, ...]:
     """The steps *review* allows now."""
-    return _http.context(request).edm.allowed_steps(review.review_id)
+    return allowed_steps(review)
 
 
 def only_if(review: Review, allowed: tuple[Step, ...], wanted: Step) -> None:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from ethical_decisions.guidance import concern_category_label, consulted_role_label, discretion_scope_label
 from ethical_decisions.model import RouteTeamMember, Step
 from ethical_decisions.review import Referral, ReferralStatus, Review
+from ethical_decisions.steps import allowed_steps
 from ethical_decisions.web import _http
 from ethical_decisions.web.access import check_referral
 from ethical_decisions.web.forms import read_form
@@ -80,7 +81,7 @@ def _actions(referral: Referral, allowed: tuple[Step, ...]) -> dict[str, bool]:
 async def referral(request: Request) -> Response:
     """A referral with the concerns, the history, and the actions open to the team now."""
     found, review = await _referral(request)
-    allowed = _http.context(request).edm.allowed_steps(review.review_id)
+    allowed = allowed_steps(review)
     concerns = [c for c in review.concerns if c.concern_id in found.concern_ids]
     return render(
         request,

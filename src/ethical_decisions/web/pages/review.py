@@ -134,7 +134,7 @@ async def overview(request: Request) -> Response:
     """The review as it stands, and the steps it allows now."""
     by = page_actor(request)
     review = await load_review(request, by)
-    allowed = allowed_now(request, review)
+    allowed = allowed_now(review)
     route = None
     try:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
@@ -164,7 +164,7 @@ async def reflection(request: Request) -> Response:
     """The model's question: do consequences in the proposed decision concern you."""
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION)
+    only_if(review, allowed_now(review), Step.RECORD_REFLECTION)
     if request.method == "POST" and (await read_form(request)).get("concerned") == "yes":
         return redirect(f"/reviews/{review.review_id}/reflection/concern")
     sent = await submit(
@@ -211,7 +211,7 @@ def _concern_data(form: Form) -> dict[str, Any]:
 async def _concern_page(request: Request, *, first: bool) -> Response:
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(request, review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
+    only_if(review, allowed_now(review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
     if first:  # recorded with the reflection, as its first concern
         fields = {"concerns[0].statement": "statement", "concerns[0].category": "category"}
         sent = await submit(
@@ -273,7 +273,7 @@ async def concern(request: Request) -> Response:
         title=f"Concern {record.concern_id}",
         review=review,
         concern=record,
-        allowed=allowed_now(request, review),
+        allowed=allowed_now(review),
         steps=Step,
         label=concern_category_label,
         scope_label=discretion_scope_label,
@@ -300,7 +300,7 @@ async def _concern_step(
     review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
     shown = await extra(review, record) if extra is not None else {}
-    only_if(review, allowed_now(request, review), wanted)
+    only_if(review, allowed_now(review), wanted)
     names = [name for name, _ in required]
     sent = await submit(
         request,
