@@ -37,6 +37,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "address an authentication plugin is required. Needs the web extra: "
         "pip install 'ethical-decisions[web]'.",
     )
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="the store, as the --db before the command: postgresql://… for a department (default SQLite)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=positive_number, default=8000, help="the port (default 8000)")
     serve.add_argument(
