@@ -26,7 +26,15 @@ from pathlib import Path
 import peer
 import pg
 from harness import Figure, Maker, compare_sides
-from library import EthicalDecisions, SQLiteStore, Store, dumps_trail, loads_trail, postgres_store
+from library import (
+    EthicalDecisions,
+    MemoryStore,
+    SQLiteStore,
+    Store,
+    dumps_trail,
+    loads_trail,
+    postgres_store,
+)
 from peer import MODES, peer_app, peer_figure, peer_walk, postgres_env
 from workload import EVENTS_PER_REVIEW, service, walk
 
@@ -113,14 +121,10 @@ def events_memory(quick: bool) -> list[Figure]:
         "peer_events_memory",
         quick,
         reviews=200,
-        open_ours=_memory_store,
+        open_ours=MemoryStore,
         peer_env=lambda: dict(MEMORY),
         what="in memory",
     )
-
-
-def _memory_store() -> Store:
-    return service().store
 
 
 def events_sqlite(quick: bool) -> list[Figure]:
@@ -151,7 +155,10 @@ def events_postgres(quick: bool) -> list[Figure]:
             reviews=30,
             open_ours=lambda: postgres_store(pg.URL, next(fresh)),
             peer_env=lambda: postgres_env(pg.URL, next(fresh)),
-            what="both on the same server with its synchronous_commit, one transaction per step",
+            what=(
+                "both on the same server with its synchronous_commit, one transaction per step; "
+                "eventsourcing with POSTGRES_ENABLE_DB_FUNCTIONS (one statement per save, its fastest)"
+            ),
         )
 
 
