@@ -9,8 +9,8 @@ the spread is the lowest and highest ratio of the runs taken pair by pair
 (run *i* of the library over run *i* of the baseline).
 
 Memory is measured in a fresh child process that reports its own peak
-resident set (:func:`child_peak_mb`), so one child's peak never shows up in
-another's figure.
+resident set (:func:`child_peak_mb`), so neither the parent's size nor
+another child's peak shows up in a figure.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "Figure",
@@ -151,8 +152,20 @@ def child_peak_mb(argv: Sequence[str]) -> float:
 
 
 def print_peak() -> None:
-    """In a child of :func:`child_peak_mb`: print this process's peak resident set."""
-    print(f"{_PEAK}{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
+    """In a child of :func:`child_peak_mb`: print this process's peak resident set.
+
+    Read from ``VmHWM`` in ``/proc/self/status``: the high-water mark of this
+    program's own memory. ``ru_maxrss`` would not do: Linux carries it across
+    ``exec``, so a child started by a large parent reports the parent's size.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux: the best there is
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    else:
+        (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+        peak_kb = int(line.split()[1])
+    print(f"{_PEAK}{peak_kb}", flush=True)
 
 
 def ratio_figure(
