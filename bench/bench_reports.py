@@ -30,9 +30,9 @@ from workload import filter_logging_at_warning
 
 from ethical_decisions import SQLiteStore
 from ethical_decisions.compliance import StepUsed
+from ethical_decisions.figures import choose_sample
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, StaffRole
 from ethical_decisions.reports import DepartmentFigures, PdrFigures, Period, department_report, pdr_report
-from ethical_decisions.reports.figures import choose_sample
 
 __all__ = ["department_baseline", "pdr_baseline", "run"]
 

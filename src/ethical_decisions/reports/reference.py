@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period, choose_sample, whole_seconds
 from ethical_decisions.model import LaterOutcomeKind, StaffRole
-
-from .figures import DepartmentFigures, PdrFigures, Period, choose_sample, whole_seconds
 
 if TYPE_CHECKING:
     from ethical_decisions.store.base import ReferralRecord, ReviewRecord

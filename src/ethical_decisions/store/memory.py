@@ -19,7 +19,7 @@ from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
 if TYPE_CHECKING:
-    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+    from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = ["MemoryStore"]
 

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from ethical_decisions.compliance import ComplianceRecord
-from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 from .department import department_figures
 from .pdr import pdr_figures, pdr_sample

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
-from ethical_decisions.reports.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.store import _rows as rows
 
 from ._common import contains, occurrences

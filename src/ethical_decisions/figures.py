@@ -7,7 +7,10 @@ entries, sorted by key, so two stores that counted the same things give equal
 figures. Timings are in whole seconds, each time cut to the second before
 subtracting, so that every store rounds alike.
 
-This module imports only the model, so the store protocol can use it.
+The figures sit below both the stores and the reports: this module imports only
+the model, the compliance record and the errors. :mod:`ethical_decisions.reports`
+re-exports :class:`Period`, :class:`PdrFigures` and :class:`DepartmentFigures`,
+and documents them there.
 """
 
 from __future__ import annotations
