@@ -25,6 +25,7 @@ from workload import EVENTS_PER_REVIEW, filter_logging_at_warning, record_batche
 from ethical_decisions.audit import GENESIS
 from ethical_decisions.store import AppendBatch, Store
 from ethical_decisions.store import _rows as rows
+from ethical_decisions.store._dialect import Dialect
 from ethical_decisions.store._records import link, pending
 
 __all__ = ["Statement", "Transaction", "measure", "transactions"]
@@ -37,7 +38,7 @@ Transaction = list[Statement]
 """The statements of one append, in order."""
 
 
-def transactions(batches: Sequence[AppendBatch], dialect: rows.Dialect) -> list[Transaction]:
+def transactions(batches: Sequence[AppendBatch], dialect: Dialect) -> list[Transaction]:
     """The rows each batch writes, as the store writes them, chained from an empty store."""
     position, previous = 0, GENESIS
     found: list[Transaction] = []
@@ -78,7 +79,7 @@ def measure(
     open_library: Callable[[], Store],
     open_baseline: Callable[[], Callable[[Sequence[Transaction]], object]],
     reopen_baseline: Callable[[], Store],
-    dialect: rows.Dialect,
+    dialect: Dialect,
 ) -> list[Figure]:
     """Time appending the batches of some full reviews each way; the figure called *name*.
 

@@ -16,7 +16,7 @@ from append import Transaction, measure
 from harness import Figure, Skipped
 
 from ethical_decisions.store import Store
-from ethical_decisions.store import _rows as rows
+from ethical_decisions.store._dialect import POSTGRES
 
 __all__ = ["run"]
 
@@ -84,7 +84,7 @@ def run(quick: bool) -> list[Figure]:
             open_library=open_library,
             open_baseline=open_baseline,
             reopen_baseline=lambda: PostgresStore(URL, schema=baselines[-1]),
-            dialect=rows.POSTGRES,
+            dialect=POSTGRES,
         )
     finally:
         for schema in made:

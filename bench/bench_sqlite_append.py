@@ -19,7 +19,7 @@ from harness import Figure
 
 from ethical_decisions import SQLiteStore
 from ethical_decisions.store import Store
-from ethical_decisions.store import _rows as rows
+from ethical_decisions.store._dialect import SQLITE
 
 __all__ = ["run"]
 
@@ -64,7 +64,7 @@ def run(quick: bool) -> list[Figure]:
             open_library=open_library,
             open_baseline=open_baseline,
             reopen_baseline=lambda: SQLiteStore(baselines[-1]),
-            dialect=rows.SQLITE,
+            dialect=SQLITE,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -36,6 +36,7 @@ from ethical_decisions.model import (
 )
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.store import _rows as rows
+from ethical_decisions.store._dialect import SQLITE
 from ethical_decisions.store._schema import SCHEMA_VERSION
 
 __all__ = ["FIRST", "LAST", "STAFF", "build", "path_for"]
@@ -97,7 +98,7 @@ def build(records: int) -> Path:
 
 
 def _time(moment: dt.datetime) -> str:
-    return str(rows.SQLITE.time(moment))  # SQLite keeps times as ISO 8601 text
+    return str(SQLITE.time(moment))  # SQLite keeps times as ISO 8601 text
 
 
 def _staff(index: int) -> tuple[str, str, StaffRole, str, str | None, int]:

@@ -2,7 +2,7 @@
 
 A subclass provides connections and transactions (:meth:`SQLStore._write`,
 :meth:`SQLStore._read`), its driver's error classes and the messages for them
-(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._rows.Dialect`. Statements use ``?``
+(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._dialect.Dialect`. Statements use ``?``
 placeholders; the PostgreSQL store turns them into ``%s``.
 
 Appends lock the one ``chain_head`` row first (SQLite's ``BEGIN IMMEDIATE``
@@ -17,9 +17,9 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 from typing_extensions import override
@@ -33,34 +33,15 @@ from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
 
 from . import _rows as rows
+from ._dialect import Cursor, Dialect
 from ._records import link, pending
 from ._schema import SCHEMA_VERSION, migrate
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
-__all__ = ["Cursor", "SQLStore"]
+__all__ = ["SQLStore"]
 
 _PAGE = 1000
 """Rows read at a time by the methods that stream (chain, compliance records)."""
-
-
-class Cursor(Protocol):
-    """The part of a DB-API cursor the SQL stores use."""
-
-    @property
-    def rowcount(self) -> int:
-        """Rows changed by the last statement."""
-
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> object:
-        """Run one statement."""
-
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> object:
-        """Run one statement once per row of *params*."""
-
-    def fetchone(self) -> Any:
-        """The next row, or ``None``."""
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
 
 
 def _where(clauses: Sequence[str]) -> str:
@@ -76,7 +57,7 @@ def _equal(**columns: object) -> tuple[list[str], list[object]]:
 class SQLStore(Store):
     """A store kept in an SQL database: the shared implementation of SQLite and PostgreSQL."""
 
-    _dialect: rows.Dialect
+    _dialect: Dialect
     _integrity_errors: tuple[type[Exception], ...]
     """The driver's errors for a broken constraint: they may mean a lost race (see :meth:`append`)."""
     _driver_errors: tuple[type[Exception], ...]

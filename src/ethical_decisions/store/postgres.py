@@ -28,8 +28,8 @@ from typing_extensions import override
 from ethical_decisions.exceptions import StoreError
 from ethical_decisions.reports.sql import ReportQueries
 
-from . import _rows as rows
-from ._sql import Cursor, SQLStore
+from ._dialect import POSTGRES, Cursor
+from ._sql import SQLStore
 
 try:
     import psycopg
@@ -133,7 +133,7 @@ class PostgresStore(ReportQueries, SQLStore):
         if not 0 <= min_size <= max_size or max_size < 1:
             raise StoreError("The pool needs 0 <= min_size <= max_size and max_size >= 1; adjust them.")
         self._schema = schema
-        self._dialect = rows.POSTGRES
+        self._dialect = POSTGRES
         self._integrity_errors = (psycopg.IntegrityError,)
         self._driver_errors = (psycopg.Error, psycopg_pool.PoolTimeout)
         try:

@@ -32,8 +32,8 @@ from ethical_decisions.audit import ChainRecord
 from ethical_decisions.exceptions import StoreError
 from ethical_decisions.reports.sql import ReportQueries
 
-from . import _rows as rows
-from ._sql import Cursor, SQLStore
+from ._dialect import SQLITE, Cursor
+from ._sql import SQLStore
 from .base import AppendBatch
 
 __all__ = ["SQLiteStore"]
@@ -70,7 +70,7 @@ class SQLiteStore(ReportQueries, SQLStore):
             )
         self._path = Path(name).absolute()
         self._busy_timeout = busy_timeout
-        self._dialect = rows.SQLITE
+        self._dialect = SQLITE
         self._integrity_errors = (sqlite3.IntegrityError,)
         self._driver_errors = (sqlite3.Error,)
         self._lock = threading.Lock()

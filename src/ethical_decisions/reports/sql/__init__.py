@@ -2,7 +2,7 @@
 
 The functions take a cursor of the store (statements use ``?`` placeholders;
 the PostgreSQL store's cursor turns them into ``%s``) and the store's
-:class:`~ethical_decisions.store._rows.Dialect`, and return the same figures as
+:class:`~ethical_decisions.store._dialect.Dialect`, and return the same figures as
 :mod:`ethical_decisions.reports.reference` computes in Python, without loading
 the records: every figure is an aggregate in SQL, so a department report over
 a million records brings back a few hundred rows. :class:`ReportQueries` adds
@@ -22,8 +22,7 @@ from .department import department_figures
 from .pdr import pdr_figures, pdr_sample
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["ReportQueries", "department_figures", "pdr_figures", "pdr_sample"]
 

@@ -26,8 +26,7 @@ from ethical_decisions.store._rows import COMPLIANCE
 from ._common import elements, months, seconds
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["department_figures"]
 

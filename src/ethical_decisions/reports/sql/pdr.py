@@ -12,8 +12,7 @@ from ethical_decisions.store import _rows as rows
 from ._common import contains, occurrences
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["pdr_figures", "pdr_sample"]
 
