@@ -24,9 +24,17 @@ import attrs
 
 from ethical_decisions.compliance import StepUsed
 from ethical_decisions.exceptions import ValidationError
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
 
-__all__ = ["DepartmentFigures", "PdrFigures", "Period", "choose_sample", "tally", "whole_seconds"]
+__all__ = [
+    "CHALLENGES_AT_APPEAL",
+    "DepartmentFigures",
+    "PdrFigures",
+    "Period",
+    "choose_sample",
+    "tally",
+    "whole_seconds",
+]
 
 _K = TypeVar("_K")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -189,7 +197,10 @@ class DepartmentFigures:
     categories: Mapping[tuple[str, ConcernCategory], int] = _count_field()
     """Concerns by month of closing and category."""
     challenges: Mapping[tuple[bool, LaterOutcomeResult], int] = _count_field()
-    """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result."""
+    """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result.
+
+    Counts only the challenges in :data:`CHALLENGES_AT_APPEAL`.
+    """
 
     @property
     def routes(self) -> tuple[str, ...]:
@@ -197,6 +208,10 @@ class DepartmentFigures:
         keys: set[str] = {route for route, _ in self.escalations}
         keys.update(self.awaiting, self.advised)
         return tuple(sorted(keys))
+
+
+CHALLENGES_AT_APPEAL = frozenset({LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL})
+"""The challenges the department report's overturn rate counts (administrative reviews are not)."""
 
 
 def choose_sample(ids: Sequence[str], size: int, seed: int | None) -> list[str]:

@@ -2,8 +2,10 @@
 
 A subclass provides connections and transactions (:meth:`SQLStore._write`,
 :meth:`SQLStore._read`), its driver's error classes and the messages for them
-(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._dialect.Dialect`. Statements use ``?``
-placeholders; the PostgreSQL store turns them into ``%s``.
+(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._dialect.Dialect`.
+Statements use ``?`` placeholders; the PostgreSQL store turns them into ``%s``.
+The report figures are counted by the statements in
+:mod:`ethical_decisions.store._report_sql`.
 
 Appends lock the one ``chain_head`` row first (SQLite's ``BEGIN IMMEDIATE``
 already makes a writer the only one), so every append sees the head left by
@@ -28,10 +30,12 @@ from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.log import LogEvent, emit
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
 
+from . import _report_sql as report_sql
 from . import _rows as rows
 from ._dialect import Cursor, Dialect
 from ._records import link, pending
@@ -346,6 +350,25 @@ class SQLStore(Store):
             if len(page) < _PAGE:
                 return
             after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    @override
+    def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
+        with self._read() as cursor:
+            return report_sql.pdr_figures(cursor, self._dialect, staff_id, period)
+
+    @override
+    def pdr_sample(
+        self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
+    ) -> list[ComplianceRecord]:
+        with self._read() as cursor:
+            return report_sql.pdr_sample(cursor, self._dialect, staff_id, period, size=size, seed=seed)
+
+    @override
+    def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
+        with self._read() as cursor:
+            return report_sql.department_figures(cursor, self._dialect, period, as_of=as_of)
 
     # -- the outbox --------------------------------------------------------------------------
 

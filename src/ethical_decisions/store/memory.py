@@ -161,26 +161,26 @@ class MemoryStore(Store):
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         with self._lock:
             records, reviews = list(self._compliance.values()), list(self._reviews.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_figures(records, reviews, staff_id, period)
+        return _counting.pdr_figures(records, reviews, staff_id, period)
 
     @override
     def pdr_sample(
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
         mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_sample(mine, size, seed)
+        return _counting.pdr_sample(mine, size, seed)
 
     @override
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._lock:
             records, referrals = list(self._compliance.values()), list(self._referrals.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.department_figures(records, referrals, period, as_of=as_of)
+        return _counting.department_figures(records, referrals, period, as_of=as_of)
 
     @override
     def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:

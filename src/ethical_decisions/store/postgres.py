@@ -26,7 +26,6 @@ from typing import Any
 from typing_extensions import override
 
 from ethical_decisions.exceptions import StoreError
-from ethical_decisions.reports.sql import ReportQueries
 
 from ._dialect import POSTGRES, Cursor
 from ._sql import SQLStore
@@ -97,7 +96,7 @@ class _Cursor:
         return self._cursor.fetchall()
 
 
-class PostgresStore(ReportQueries, SQLStore):
+class PostgresStore(SQLStore):
     """A store in a PostgreSQL database, shared by many servers; thread-safe.
 
     The schema is created or brought up to date when the store is opened.

@@ -30,7 +30,6 @@ from typing_extensions import override
 
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.exceptions import StoreError
-from ethical_decisions.reports.sql import ReportQueries
 
 from ._dialect import SQLITE, Cursor
 from ._sql import SQLStore
@@ -49,7 +48,7 @@ def _is_busy(exc: Exception) -> bool:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES
 
 
-class SQLiteStore(ReportQueries, SQLStore):
+class SQLiteStore(SQLStore):
     """A store in one SQLite file; safe for many threads and several processes.
 
     The schema is created or brought up to date when the store is opened.

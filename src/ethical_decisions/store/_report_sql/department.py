@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ethical_decisions.figures import DepartmentFigures, Period
+from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, Period
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, StaffRole
-from ethical_decisions.reports.reference import CHALLENGES_AT_APPEAL
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.store._rows import COMPLIANCE
 
