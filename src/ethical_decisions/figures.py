@@ -197,10 +197,7 @@ class DepartmentFigures:
     categories: Mapping[tuple[str, ConcernCategory], int] = _count_field()
     """Concerns by month of closing and category."""
     challenges: Mapping[tuple[bool, LaterOutcomeResult], int] = _count_field()
-    """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result.
-
-    Counts only the challenges in :data:`CHALLENGES_AT_APPEAL`.
-    """
+    """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result."""
 
     @property
     def routes(self) -> tuple[str, ...]:
