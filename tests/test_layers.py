@@ -195,34 +195,35 @@ def _write(root: Path, files: Mapping[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def test_a_cycle_through_a_type_checking_import_is_found_and_named(tmp_path: Path) -> None:
-    """Two modules that import each other, one only for type checking, are reported as a named cycle."""
-    _write(
-        tmp_path,
+SMALL_CYCLES = {
+    "type_checking": (
         {
-            "pkg/__init__.py": "",
             "pkg/a.py": "from . import b\n",
             "pkg/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import thing\n",
         },
-    )
-
-    assert ["pkg.a -> pkg.b -> pkg.a"] == cycles(imports(tmp_path))
-
-
-def test_a_cycle_through_a_function_level_relative_import_is_found_and_named(tmp_path: Path) -> None:
-    """A cycle closed by an import inside a function, relative to a parent package, is reported."""
-    _write(
-        tmp_path,
+        "pkg.a -> pkg.b -> pkg.a",
+    ),
+    "in_a_function_relative_to_a_parent": (
         {
-            "pkg/__init__.py": "",
             "pkg/low.py": "def later():\n    from .sub.high import x\n    return x\n",
             "pkg/sub/__init__.py": "",
             "pkg/sub/high.py": "from .. import mid\n",
             "pkg/mid.py": "import pkg.low\n",
         },
-    )
+        "pkg.low -> pkg.sub.high -> pkg.mid -> pkg.low",
+    ),
+}
+"""Small packages with a cycle closed by an import of one kind, and the cycle's name."""
 
-    assert ["pkg.low -> pkg.sub.high -> pkg.mid -> pkg.low"] == cycles(imports(tmp_path))
+
+@pytest.mark.parametrize(("files", "named"), SMALL_CYCLES.values(), ids=SMALL_CYCLES.keys())
+def test_a_cycle_through_any_kind_of_import_is_found_and_named(
+    tmp_path: Path, files: Mapping[str, str], named: str
+) -> None:
+    """A cycle closed by an import for type checking only, or in a function and relative, is named."""
+    _write(tmp_path, {"pkg/__init__.py": "", **files})
+
+    assert [named] == cycles(imports(tmp_path))
 
 
 def test_parts_that_import_each_other_are_a_cycle_though_their_modules_are_not(tmp_path: Path) -> None:
