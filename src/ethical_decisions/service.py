@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
 from .audit import ChainHead, ChainRecord, VerificationReport, seal, verify
+from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
     Actor,
@@ -39,7 +40,7 @@ from .events import (
     ReviewFinalised,
     ReviewOpened,
 )
-from .exceptions import ConflictError, NotFoundError, StepError, ValidationError
+from .exceptions import ConflictError, NotFoundError, StepError
 from .log import LogEvent, emit
 from .model import (
     CaseReference,
@@ -65,31 +66,10 @@ from .routes import DiscretionGuidance, RouteRegistry
 from .steps import allowed_steps, decide, open_review
 from .store import AppendBatch, OutboxMessage, ReferralRecord, ReviewRecord, Store
 
-__all__ = ["Clock", "EthicalDecisions", "new_review_id", "read_clock", "system_clock"]
-
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware."""
+__all__ = ["EthicalDecisions", "new_review_id"]
 
 _OUTBOX_KINDS = frozenset({ReferralSubmitted.kind, InformationProvided.kind, ReferralWithdrawn.kind})
 _CACHE_SIZE = 1024
-
-
-def read_clock(clock: Clock, what: str) -> dt.datetime:
-    """The time *clock* gives, in UTC.
-
-    :raises ValidationError: naming *what*, if it is not a time or has no timezone.
-    """
-    now = clock()
-    if not isinstance(now, dt.datetime):
-        raise ValidationError(what, ["$: the clock returned something other than a time"])
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValidationError(what, ["$: the clock returned a time without a timezone"])
-    return now.astimezone(dt.UTC)
-
-
-def system_clock() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def new_review_id() -> str:
