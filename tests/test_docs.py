@@ -101,6 +101,7 @@ PUBLIC_MODULES = (
     "log",
     "model",
     "plugins",
+    "projections",
     "prompts",
     "relay",
     "reports",
