@@ -28,32 +28,34 @@ from harness import Figure, compare, ratio_figure
 from workload import EVENTS_PER_REVIEW, SECOND, STATEMENT, areas, filter_logging_at_warning, service, walk
 
 from ethical_decisions import (
-    AdviceGiven,
     CaseReference,
     Concern,
     ConcernCategory,
     ConsultedRole,
     DecisionMaker,
-    DiscretionConsidered,
     DiscretionResult,
     DiscretionScope,
-    DiscussionHeld,
     DiscussionResult,
-    Event,
     FinalDecision,
-    Payload,
     ProposedDecision,
-    ReferralAcknowledged,
-    ReferralSubmitted,
-    ReflectionRecorded,
-    ReviewFinalised,
-    ReviewOpened,
     RoutePolicy,
     RouteTeamMember,
     UnresolvedAcknowledgement,
     hookimpl,
     hookspecs,
     testing,
+)
+from ethical_decisions.events import (
+    AdviceGiven,
+    DiscretionConsidered,
+    DiscussionHeld,
+    Event,
+    Payload,
+    ReferralAcknowledged,
+    ReferralSubmitted,
+    ReflectionRecorded,
+    ReviewFinalised,
+    ReviewOpened,
 )
 
 __all__ = ["run"]

@@ -233,7 +233,7 @@ class EthicalDecisions:
     ) -> Review:
         """Record the reflection on the proposed decision: no concerns, or one or more.
 
-        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.Guidance.question`).
+        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.guidance.Guidance.question`).
         """
         return self.record(
             review_id,

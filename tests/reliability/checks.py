@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ethical_decisions import LaterOutcomeRecorded, ReviewFinalised, verify
+from ethical_decisions import verify
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, build_record
+from ethical_decisions.events import LaterOutcomeRecorded, ReviewFinalised
 from ethical_decisions.projections import changed_referrals, outbox_messages, review_record
 from ethical_decisions.review import Review, evolve
 from ethical_decisions.store import OutboxMessage, ReferralRecord, ReviewRecord, Store
