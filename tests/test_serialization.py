@@ -9,16 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ethical_decisions import (
-    PAYLOAD_TYPES,
-    SCHEMA_VERSION,
-    DecisionMaker,
-    Event,
-    Payload,
-    SchemaVersionError,
-    ValidationError,
-    replay,
-)
+from ethical_decisions import DecisionMaker, SchemaVersionError, ValidationError
+from ethical_decisions.events import PAYLOAD_TYPES, SCHEMA_VERSION, Event, Payload
+from ethical_decisions.review import replay
 from ethical_decisions.serialization import (
     canonical_json,
     dumps_event,

@@ -23,24 +23,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ethical_decisions import (
-    PAYLOAD_TYPES,
-    Actor,
     ConcernCategory,
     ConsultedRole,
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
     EscalationRequirements,
-    Event,
     LaterOutcomeKind,
     LaterOutcomeResult,
-    Payload,
     SchemaVersionError,
     StaffRole,
     UnresolvedAcknowledgement,
     ValidationError,
 )
 from ethical_decisions import serialization as sz
+from ethical_decisions.events import PAYLOAD_TYPES, Actor, Event, Payload
 from ethical_decisions.serialization import (
     canonical_json,
     event_from_dict,
