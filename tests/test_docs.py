@@ -96,6 +96,7 @@ PUBLIC_MODULES = (
     "compliance",
     "events",
     "exceptions",
+    "freetext",
     "guidance",
     "log",
     "model",

@@ -10,6 +10,10 @@ Valid input, nearly all of it, takes a fast path: functions generated per class
 that make the converter's very checks and conversions without keeping account
 of where they are; anything they do not take goes through the converter, which
 takes it or names every fault (see "the fast path" below).
+
+``free_text_paths`` has moved to :mod:`ethical_decisions.freetext`, with the
+one walk over free text that sealing, verify and erasure share; it can still
+be imported from here.
 """
 
 from __future__ import annotations
@@ -30,9 +34,9 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
-from ._fields import is_free_text
 from .events import PAYLOAD_TYPES, SCHEMA_VERSION, Actor, Event, Payload
 from .exceptions import SchemaVersionError, ValidationError
+from .freetext import free_text_paths
 from .model import DecisionMaker, RecordsOfficer, RouteTeamMember
 
 __all__ = [
@@ -638,97 +642,3 @@ def _loads(text: str | bytes, what: str) -> Any:
         raise ValidationError(what, [f"$: not valid JSON{where}"]) from None
     except RecursionError:  # the parser's own limit on nesting
         raise ValidationError(what, ["$: nested too deeply to be an event"]) from None
-
-
-# -- free text -----------------------------------------------------------------------------
-
-Path = tuple[str | int, ...]
-
-
-def free_text_paths(value: Any, prefix: Path = ()) -> Iterator[Path]:
-    """The paths, into the unstructured form of *value*, of every free-text string it holds.
-
-    A mapping of free text (applicant details) yields one path per entry.
-    ``None`` (optional text left out) yields nothing.
-    """
-    found: list[Path] = []
-    plan = _plan(type(value))
-    if plan is not None:
-        _collect_free_text(value, plan, prefix, found)
-    yield from found
-
-
-_Plan = tuple[tuple[str, bool], ...]
-_PLANS: dict[type, _Plan | None] = {}
-"""Each class met so far: its fields' names and whether each is free text, or ``None`` if not attrs."""
-
-
-def _plan(cls: type, visiting: frozenset[type] = frozenset()) -> _Plan | None:
-    """The fields of *cls* that may hold free text, with whether each is free text itself.
-
-    A field whose declared type can hold neither a tuple nor an attrs object
-    that holds free text (an id, a code, a time, a set of codes…) is left out:
-    :func:`free_text_paths` would find nothing in it. *visiting* holds the
-    classes whose plans are being made, so that classes that refer to each
-    other keep those fields (safely).
-    """
-    if cls in _PLANS:
-        return _PLANS[cls]
-    if not attrs.has(cls):
-        _PLANS[cls] = None
-        return None
-    try:
-        hints = typing.get_type_hints(cls)
-    except Exception:  # an annotation that cannot be resolved here: keep every field
-        hints = {}
-    inside = visiting | {cls}
-    plan = tuple(
-        (f.name, is_free_text(f))
-        for f in attrs.fields(cls)
-        if is_free_text(f) or f.name not in hints or _may_hold_free_text(hints[f.name], inside)
-    )
-    _PLANS[cls] = plan
-    return plan
-
-
-def _may_hold_free_text(hint: Any, visiting: frozenset[type]) -> bool:
-    """Whether a value of type *hint* may be a tuple, or an attrs object whose plan is not empty."""
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        return any(_may_hold_free_text(arg, visiting) for arg in typing.get_args(hint))
-    if isinstance(origin, type):
-        if issubclass(origin, tuple):
-            return any(
-                arg is not Ellipsis and _may_hold_free_text(arg, visiting) for arg in typing.get_args(hint)
-            )
-        return attrs.has(origin)  # other generics (mappings, sets, lists) are not looked into
-    if origin is not None or not isinstance(hint, type):
-        return True  # Any, a type variable, Literal, Annotated…: keep it
-    if issubclass(hint, tuple) or hint in visiting:
-        return True
-    if attrs.has(hint):
-        return bool(_plan(hint, visiting))
-    return False
-
-
-def _collect_free_text(value: Any, plan: _Plan, prefix: Path, found: list[Path]) -> None:
-    """Add to *found* the paths :func:`free_text_paths` yields for *value* (whose class has *plan*)."""
-    plans = _PLANS
-    for name, free in plan:
-        item = getattr(value, name)
-        if free:
-            if isinstance(item, str):
-                found.append((*prefix, name))
-            elif isinstance(item, Mapping):
-                found.extend((*prefix, name, key) for key in item)
-        elif isinstance(item, tuple):
-            for index, element in enumerate(item):
-                cls = type(element)
-                inner = plans[cls] if cls in plans else _plan(cls)
-                if inner is not None:
-                    _collect_free_text(element, inner, (*prefix, name, index), found)
-        else:
-            cls = type(item)
-            inner = plans[cls] if cls in plans else _plan(cls)
-            if inner is not None:
-                _collect_free_text(item, inner, (*prefix, name), found)
