@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from ethical_decisions import (
     replay,
 )
 from ethical_decisions import serialization as sz
+from ethical_decisions.audit import unseal
 from ethical_decisions.serialization import (
     canonical_json,
     dumps_event,
@@ -180,6 +181,21 @@ def test_parse_validates_any_input_type() -> None:
         parse(DecisionMaker, {**data, "business_area": "Border Force"})
     with pytest.raises(ValidationError, match=r"\$: expected a JSON object|\$: wrong kind of value"):
         parse(DecisionMaker, ["not", "an", "object"])
+
+
+@pytest.mark.parametrize("load", [loads_event, loads_trail])
+def test_a_number_too_long_to_read_is_refused_as_invalid_input(load: Callable[[str], object]) -> None:
+    """JSON with a number past Python's digit limit for integers raises ValidationError, not ValueError."""
+    text = '{"a": ' + "1" * 5000 + "}"
+    with pytest.raises(ValidationError) as caught:
+        load(text if load is loads_event else f"[{text}]")
+    assert caught.value.problems == ("$: holds a number with too many digits",)
+
+
+def test_a_sealed_body_with_a_number_too_long_to_read_is_refused() -> None:
+    """Reading a sealed event back raises only the library's errors for such a number too."""
+    with pytest.raises(ValidationError):
+        unseal('{"sequence": ' + "1" * 5000 + "}", {})
 
 
 # -- the two converters: the fast one decides, the detailed one explains, and they agree ----------

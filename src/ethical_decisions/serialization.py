@@ -361,5 +361,7 @@ def _loads(text: str | bytes, what: str) -> Any:
         position = getattr(exc, "pos", None)
         where = f" at character {position}" if position is not None else ""
         raise ValidationError(what, [f"$: not valid JSON{where}"]) from None
+    except ValueError:  # Python's own limit on the digits of a whole number it reads
+        raise ValidationError(what, ["$: holds a number with too many digits"]) from None
     except RecursionError:  # the parser's own limit on nesting
         raise ValidationError(what, ["$: nested too deeply to be an event"]) from None
