@@ -97,6 +97,7 @@ PUBLIC_MODULES = (
     "compliance",
     "events",
     "exceptions",
+    "freetext",
     "guidance",
     "log",
     "model",

@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 from typing_extensions import override
 
+from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
@@ -204,7 +205,7 @@ class SQLStore(Store):
             texts = rows.EVENTS.value(self._dialect, "texts", stored, key=position)
             if not isinstance(texts, dict):
                 raise rows.EVENTS.unreadable("texts", key=position)
-            erased.append((canonical_json(dict.fromkeys(texts)), position))
+            erased.append((canonical_json(freetext.erased(texts)), position))
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
 

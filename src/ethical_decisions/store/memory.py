@@ -13,6 +13,7 @@ from typing_extensions import override
 from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.freetext import erased
 from ethical_decisions.review import ReferralStatus
 
 from ._records import link, pending
@@ -54,7 +55,7 @@ class MemoryStore(Store):
             if batch.erase_texts:
                 for index in indexes:
                     record = self._chain[index]
-                    self._chain[index] = attrs.evolve(record, texts=dict.fromkeys(record.texts), salt=None)
+                    self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
