@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from library import (
+    SQLITE_DIALECT,
     STORE_SCHEMA_VERSION,
     ConcernCategory,
     LaterOutcomeKind,
@@ -97,7 +98,7 @@ def build(records: int) -> Path:
 
 
 def _time(moment: dt.datetime) -> str:
-    return str(rows.SQLITE.time(moment))  # SQLite keeps times as ISO 8601 text
+    return str(SQLITE_DIALECT.time(moment))  # SQLite keeps times as ISO 8601 text
 
 
 def _staff(index: int) -> tuple[str, str, StaffRole, str, str | None, int]:

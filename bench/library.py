@@ -12,6 +12,7 @@ from __future__ import annotations
 from ethical_decisions import EthicalDecisions, MemoryStore, SQLiteStore, make_plugins, testing
 from ethical_decisions.audit import verify
 from ethical_decisions.compliance import StepUsed
+from ethical_decisions.figures import DepartmentFigures, Period
 from ethical_decisions.model import (
     CaseReference,
     Concern,
@@ -31,22 +32,21 @@ from ethical_decisions.model import (
     Stage,
     UnresolvedAcknowledgement,
 )
-from ethical_decisions.reports import DepartmentFigures, Period, department_report
-
-# -- internal ----------------------------------------------------------------------------------
-# The department report's SQL, as the SQLite and PostgreSQL stores run it: a function of a DB-API
-# cursor and the store's dialect. It moves into store/ (branch r-layers): change this import then.
-from ethical_decisions.reports.sql import department_figures as department_sql
+from ethical_decisions.reports import department_report
 from ethical_decisions.review import ReferralStatus, Review
 from ethical_decisions.serialization import dumps_trail, event_to_dict, loads_trail
 from ethical_decisions.store import Store
 
-# The SQLite store's row format and schema version: the reports' data set is written in it.
-from ethical_decisions.store import _rows as store_rows
-from ethical_decisions.store._schema import SCHEMA_VERSION as STORE_SCHEMA_VERSION
+# isort: split
+# -- internal ----------------------------------------------------------------------------------
+# The department report's SQL as the SQL stores run it: a function of a DB-API cursor and the
+# store's dialect (how it writes times, JSON and booleans).
+from ethical_decisions.store._dialect import SQLITE as SQLITE_DIALECT
+from ethical_decisions.store._report_sql import department_figures as department_sql
 
-SQLITE_DIALECT = store_rows.SQLITE
-"""The SQLite store's dialect (how it writes times, JSON and booleans), for :data:`department_sql`."""
+# The SQLite store's row format and schema version: the reports' data set is written in them.
+from ethical_decisions.store import _rows as store_rows  # isort: skip
+from ethical_decisions.store._schema import SCHEMA_VERSION as STORE_SCHEMA_VERSION  # isort: skip
 
 
 def postgres_store(url: str, schema: str) -> Store:

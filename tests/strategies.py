@@ -9,30 +9,37 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ethical_decisions import (
-    AdviceGiven,
     CaseReference,
     ChainHead,
     Concern,
     ConcernCategory,
-    ConcernRaised,
     ConsultedRole,
     DecisionMaker,
-    DiscretionConsidered,
     DiscretionResult,
     DiscretionScope,
-    DiscussionHeld,
     DiscussionResult,
     EscalationRequirements,
-    Event,
     FinalDecision,
-    FreeTextErased,
-    InformationProvided,
     LaterOutcomeKind,
-    LaterOutcomeRecorded,
     LaterOutcomeResult,
-    Payload,
     ProposedDecision,
     RecordsOfficer,
+    RoutePolicy,
+    RouteTeamMember,
+    StaffRole,
+    UnresolvedAcknowledgement,
+)
+from ethical_decisions._fields import MAX_TEXT_LENGTH
+from ethical_decisions.events import (
+    AdviceGiven,
+    ConcernRaised,
+    DiscretionConsidered,
+    DiscussionHeld,
+    Event,
+    FreeTextErased,
+    InformationProvided,
+    LaterOutcomeRecorded,
+    Payload,
     ReferralAcknowledged,
     ReferralReturned,
     ReferralSubmitted,
@@ -40,12 +47,7 @@ from ethical_decisions import (
     ReflectionRecorded,
     ReviewFinalised,
     ReviewOpened,
-    RoutePolicy,
-    RouteTeamMember,
-    StaffRole,
-    UnresolvedAcknowledgement,
 )
-from ethical_decisions._fields import MAX_TEXT_LENGTH
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
 codes = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)

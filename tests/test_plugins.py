@@ -18,7 +18,6 @@ from ethical_decisions import (
     DiscretionGuidance,
     DiscretionScope,
     EthicalDecisions,
-    Event,
     FinalDecision,
     PluginError,
     ProposedDecision,
@@ -28,6 +27,7 @@ from ethical_decisions import (
     testing,
 )
 from ethical_decisions.compliance import Scalar, build_record
+from ethical_decisions.events import Event
 from ethical_decisions.plugins import BLOCKED_PLUGINS_VARIABLE
 
 

@@ -14,7 +14,6 @@ from ethical_decisions import (
     EscalationRequirements,
     NoRouteError,
     PluginError,
-    QueueTransport,
     StaffRole,
     testing,
 )
@@ -26,7 +25,7 @@ from ethical_decisions.routekit import (
     setting_name,
     transport_from_environment,
 )
-from ethical_decisions.transports import WebhookTransport
+from ethical_decisions.transports import QueueTransport, WebhookTransport
 
 from . import scenarios
 

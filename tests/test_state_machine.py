@@ -13,37 +13,38 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 from ethical_decisions import (
-    AdviceGiven,
-    ConcernRaised,
     ConcernStatus,
     ConsultedRole,
     DecisionMaker,
-    DiscretionConsidered,
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
     EscalationRequirements,
     EthicalDecisionsError,
     FinalDecision,
-    FreeTextErased,
     LaterOutcomeKind,
-    LaterOutcomeRecorded,
     LaterOutcomeResult,
     RecordsOfficer,
     Referral,
     ReferralStatus,
-    ReferralSubmitted,
     Review,
-    ReviewFinalised,
     RoutePolicy,
     StaffRole,
     Stage,
     UnresolvedAcknowledgement,
-    replay,
     testing,
     verify,
 )
-from ethical_decisions.review import evolve
+from ethical_decisions.events import (
+    AdviceGiven,
+    ConcernRaised,
+    DiscretionConsidered,
+    FreeTextErased,
+    LaterOutcomeRecorded,
+    ReferralSubmitted,
+    ReviewFinalised,
+)
+from ethical_decisions.review import evolve, replay
 
 from . import strategies as s
 from .conftest import RoutesPlugin

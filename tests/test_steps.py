@@ -31,10 +31,7 @@ from ethical_decisions import (
     OutcomeClass,
     ProposedDecision,
     RecordsOfficer,
-    ReferralAcknowledged,
     ReferralStatus,
-    ReferralSubmitted,
-    ReflectionRecorded,
     Resolution,
     Review,
     Route,
@@ -45,12 +42,12 @@ from ethical_decisions import (
     StepError,
     UnresolvedAcknowledgement,
     ValidationError,
-    allowed_steps,
-    decide,
     testing,
 )
 from ethical_decisions.audit import ERASED
+from ethical_decisions.events import ReferralAcknowledged, ReferralSubmitted, ReflectionRecorded
 from ethical_decisions.review import evolve
+from ethical_decisions.steps import allowed_steps, decide
 
 from .conftest import RoutesPlugin
 

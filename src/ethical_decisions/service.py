@@ -3,8 +3,9 @@
 :class:`EthicalDecisions` is what a casework system calls. Each step loads the
 review's events from the store, asks the pure rules (:mod:`ethical_decisions.steps`)
 for the event to record, and appends it in one transaction with its audit link,
-the projections it changes (review summary, referral queue, outbox, compliance
-record). Only then are the observer plugins told. A step the model does not
+the projections it changes (review summary, referral queue, outbox: see
+:mod:`ethical_decisions.projections`) and the compliance record. Only then are
+the observer plugins told. A step the model does not
 allow raises :class:`~ethical_decisions.StepError` and records nothing; a
 concurrent change raises :class:`~ethical_decisions.ConflictError` and records
 nothing.
@@ -19,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
 from .audit import ChainHead, ChainRecord, VerificationReport, seal, verify
+from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
     Actor,
@@ -39,7 +41,7 @@ from .events import (
     ReviewFinalised,
     ReviewOpened,
 )
-from .exceptions import ConflictError, NotFoundError, StepError, ValidationError
+from .exceptions import ConflictError, NotFoundError, StepError
 from .log import LogEvent, emit
 from .model import (
     CaseReference,
@@ -60,36 +62,15 @@ from .model import (
     UnresolvedAcknowledgement,
 )
 from .plugins import Plugins, make_plugins
-from .review import Referral, ReferralStatus, Review, evolve, referral_id_for, review_id_of_referral
+from .projections import changed_referrals, outbox_messages, review_record
+from .review import Referral, ReferralStatus, Review, evolve, review_id_of_referral
 from .routes import DiscretionGuidance, RouteRegistry
 from .steps import allowed_steps, decide, open_review
-from .store import AppendBatch, OutboxMessage, ReferralRecord, ReviewRecord, Store
+from .store import AppendBatch, ReferralRecord, Store
 
-__all__ = ["Clock", "EthicalDecisions", "new_review_id", "read_clock", "system_clock"]
+__all__ = ["EthicalDecisions", "new_review_id"]
 
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware."""
-
-_OUTBOX_KINDS = frozenset({ReferralSubmitted.kind, InformationProvided.kind, ReferralWithdrawn.kind})
 _CACHE_SIZE = 1024
-
-
-def read_clock(clock: Clock, what: str) -> dt.datetime:
-    """The time *clock* gives, in UTC.
-
-    :raises ValidationError: naming *what*, if it is not a time or has no timezone.
-    """
-    now = clock()
-    if not isinstance(now, dt.datetime):
-        raise ValidationError(what, ["$: the clock returned something other than a time"])
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValidationError(what, ["$: the clock returned a time without a timezone"])
-    return now.astimezone(dt.UTC)
-
-
-def system_clock() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def new_review_id() -> str:
@@ -252,7 +233,7 @@ class EthicalDecisions:
     ) -> Review:
         """Record the reflection on the proposed decision: no concerns, or one or more.
 
-        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.Guidance.question`).
+        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.guidance.Guidance.question`).
         """
         return self.record(
             review_id,
@@ -477,9 +458,9 @@ class EthicalDecisions:
             review_id=after.review_id,
             expected_version=before.version if before else 0,
             events=sealed,
-            review=_review_record(after),
-            referrals=_changed_referrals(before, after),
-            outbox=tuple(_outbox_messages(after, events)),
+            review=review_record(after),
+            referrals=changed_referrals(before, after),
+            outbox=tuple(outbox_messages(after, events)),
             compliance=compliance,
             erase_texts=erasing,
         )
@@ -502,70 +483,3 @@ class EthicalDecisions:
         for event in events:
             self.plugins.event_stored(event, after)
         return written
-
-
-def _review_record(review: Review) -> ReviewRecord:
-    return ReviewRecord(
-        review_id=review.review_id,
-        business_area=review.business_area,
-        staff_id=review.decision_maker.staff_id,
-        stage=review.stage,
-        version=review.version,
-        opened_at=review.opened_at,
-        updated_at=review.updated_at,
-        closed_at=review.closed_at,
-        outcome_class=review.outcome_class,
-    )
-
-
-def _referral_record(review: Review, referral: Referral) -> ReferralRecord:
-    return ReferralRecord(
-        referral_id=referral.referral_id,
-        review_id=review.review_id,
-        route_id=referral.route_id,
-        route_version=referral.route.version,
-        business_area=review.business_area,
-        status=referral.status,
-        referred_by_role=referral.referred_by.role,
-        concern_categories=tuple(
-            sorted(c.category for c in review.concerns if c.concern_id in referral.concern_ids)
-        ),
-        submitted_at=referral.submitted_at,
-        due_by=referral.due_by,
-        updated_at=review.updated_at,
-        acknowledged_at=referral.acknowledged_at,
-        advice_at=referral.advice_at,
-        closed_at=referral.closed_at,
-    )
-
-
-def _changed_referrals(before: Review | None, after: Review) -> tuple[ReferralRecord, ...]:
-    # The fold rebuilds a referral only when an event changes it, and keeps the same object
-    # otherwise: identity says which changed, without comparing their histories field by field.
-    kept = {id(r) for r in before.referrals} if before else set()
-    return tuple(_referral_record(after, r) for r in after.referrals if id(r) not in kept)
-
-
-def _outbox_messages(review: Review, events: Iterable[Event]) -> Iterable[OutboxMessage]:
-    for event in events:
-        if event.kind not in _OUTBOX_KINDS:
-            continue
-        message_id = f"{event.review_id}#{event.sequence}"
-        if isinstance(event.payload, ReferralSubmitted):
-            referral_id = referral_id_for(event.review_id, event.sequence)
-            key = referral_id
-        else:
-            assert isinstance(event.payload, InformationProvided | ReferralWithdrawn)
-            referral_id = event.payload.referral_id
-            key = message_id
-        referral = review.referral(referral_id)
-        assert referral is not None
-        yield OutboxMessage(
-            message_id=message_id,
-            referral_id=referral_id,
-            review_id=event.review_id,
-            route_id=referral.route_id,
-            kind=event.kind,
-            idempotency_key=key,
-            created_at=event.occurred_at,
-        )

@@ -40,13 +40,13 @@ from ethical_decisions import (
     NotPermittedError,
     ProposedDecision,
     RecordsOfficer,
-    ReferralAcknowledged,
     StepError,
     UnresolvedAcknowledgement,
     ValidationError,
     testing,
 )
 from ethical_decisions._fields import MAX_TEXT_LENGTH
+from ethical_decisions.events import ReferralAcknowledged
 from ethical_decisions.relay import Relay
 from ethical_decisions.reports import Period, department_report, pdr_report
 from ethical_decisions.store import SQLiteStore

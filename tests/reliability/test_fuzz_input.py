@@ -23,9 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ethical_decisions import (
-    PAYLOAD_TYPES,
     EthicalDecisionsError,
-    Event,
     FinalDecision,
     IntegrityError,
     RecordsOfficer,
@@ -34,6 +32,7 @@ from ethical_decisions import (
     testing,
     verify,
 )
+from ethical_decisions.events import PAYLOAD_TYPES, Event
 from ethical_decisions.relay import Relay
 from ethical_decisions.serialization import dumps_event, dumps_trail, loads_event, loads_trail, parse, unparse
 from ethical_decisions.store import SQLiteStore

@@ -23,18 +23,18 @@ from ethical_decisions import (
     DiscretionGuidance,
     DiscretionScope,
     EthicalDecisions,
-    Event,
     FinalDecision,
     Review,
     RouteRegistrar,
     ValidationError,
     hookimpl,
     make_plugins,
-    replay,
     testing,
 )
 from ethical_decisions.compliance import Scalar
+from ethical_decisions.events import Event
 from ethical_decisions.plugins import HOOK_TIMEOUT_VARIABLE, TIMED_OUT, Plugins
+from ethical_decisions.review import replay
 from ethical_decisions.serialization import canonical_json
 from ethical_decisions.store import SQLiteStore
 from tests import scenarios

@@ -18,9 +18,9 @@ from ethical_decisions import (
     ValidationError,
 )
 from ethical_decisions.reports import DepartmentFigures, PdrFigures, Period
-from ethical_decisions.reports import sql as report_sql
 from ethical_decisions.store import SQLiteStore, Store
-from ethical_decisions.store._rows import SQLITE
+from ethical_decisions.store import _report_sql as report_sql
+from ethical_decisions.store._dialect import SQLITE
 
 from .conftest import AS_OF, CCU, QUARTER, SVM, quarter
 

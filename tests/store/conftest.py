@@ -24,17 +24,15 @@ import pytest
 from ethical_decisions import (
     CaseReference,
     DecisionMaker,
-    Payload,
     ProposedDecision,
     ReferralStatus,
-    ReflectionRecorded,
     Review,
-    ReviewOpened,
     StaffRole,
     testing,
 )
 from ethical_decisions.audit import seal
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.events import Payload, ReflectionRecorded, ReviewOpened
 from ethical_decisions.model import ConcernCategory, OutcomeClass
 from ethical_decisions.review import evolve
 from ethical_decisions.steps import decide, open_review

@@ -21,8 +21,8 @@ from ethical_decisions import (
     StoreError,
     verify,
 )
+from ethical_decisions.figures import Period
 from ethical_decisions.log import ALLOWED_FIELDS, LogEvent
-from ethical_decisions.reports.figures import Period
 from ethical_decisions.store import Store
 from ethical_decisions.store._schema import SCHEMA_VERSION
 

@@ -31,11 +31,11 @@ from typing import TypeVar
 import attrs
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.figures import PdrFigures
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
 
 from . import labels
 from .document import ALL, Cell, Chart, Report, Row, Table, count_cell, share_cell, text_cell
-from .figures import PdrFigures
 
 __all__ = ["PdrReport"]
 

@@ -38,6 +38,7 @@ from ethical_decisions.model import (
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
 
+from ._dialect import Dialect, utc
 from .base import OutboxMessage, OutboxRow, OutboxStatus
 
 __all__ = [
@@ -46,30 +47,14 @@ __all__ = [
     "COMPLIANCE_ITEMS",
     "EVENTS",
     "OUTBOX",
-    "POSTGRES",
     "REFERRALS",
     "REVIEWS",
-    "SQLITE",
-    "Dialect",
     "Table",
     "compliance_items",
     "event_values",
     "outbox_row",
     "outbox_values",
-    "utc",
 ]
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """*value* in UTC.
-
-    :raises StoreError: if *value* has no timezone: the store cannot tell when it was.
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise StoreError(
-            "The store was given a time without a timezone; pass timezone-aware times, e.g. in UTC."
-        )
-    return value.astimezone(dt.UTC)
 
 
 def _month(value: dt.datetime) -> str:
@@ -88,106 +73,6 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("not text")
     return value
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a time without a timezone")
-    return value.astimezone(dt.UTC)
-
-
-def _sqlite_read_time(value: Any) -> dt.datetime:
-    if not isinstance(value, str):
-        raise TypeError("not text")
-    found = dt.datetime.fromisoformat(value)
-    if found.tzinfo is dt.UTC:  # as the store writes them
-        return found
-    return _aware(found)
-
-
-def _sqlite_read_date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(_text(value))
-
-
-def _postgres_read_time(value: Any) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        raise TypeError("not a time")
-    return _aware(value)
-
-
-def _postgres_read_date(value: Any) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise TypeError("not a date")
-    return value
-
-
-@attrs.frozen
-class Dialect:
-    """What differs between the SQL databases: column types, locking clauses, and how values are kept.
-
-    :param types: fills the type placeholders of the schema's statements.
-    :param lock: appended to a ``SELECT`` that must lock the rows it reads.
-    :param claim: appended to the relay's ``SELECT`` of due outbox rows.
-    :param read_time: a time column's value as an aware UTC datetime; raises
-        ``ValueError`` or ``TypeError`` for anything else (see :meth:`Table.values`).
-    :param read_date: likewise for a date column.
-    """
-
-    name: str
-    types: Mapping[str, str]
-    lock: str
-    claim: str
-    time: Callable[[dt.datetime], object]
-    read_time: Callable[[Any], dt.datetime]
-    date: Callable[[dt.date], object]
-    read_date: Callable[[Any], dt.date]
-    flag: Callable[[bool], object]
-
-
-def _sqlite_time(value: dt.datetime) -> str:
-    # Fixed width, always with microseconds and "Z", so that text order is time order.
-    moment = utc(value)
-    if moment.year >= 1000:  # isoformat is several times faster than strftime and, from year 1000, the same
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-SQLITE = Dialect(
-    name="sqlite",
-    types={"id": "TEXT", "bigint": "INTEGER", "time": "TEXT", "date": "TEXT", "flag": "INTEGER"},
-    lock="",
-    claim="",
-    time=_sqlite_time,
-    read_time=_sqlite_read_time,
-    date=dt.date.isoformat,
-    read_date=_sqlite_read_date,
-    flag=int,
-)
-"""SQLite: times as ISO 8601 UTC text, dates as ISO text, flags as 0 and 1; one writer at a time."""
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-POSTGRES = Dialect(
-    name="postgresql",
-    types={
-        "id": 'TEXT COLLATE "C"',
-        "bigint": "BIGINT",
-        "time": "TIMESTAMPTZ",
-        "date": "DATE",
-        "flag": "BOOLEAN",
-    },
-    lock=" FOR UPDATE",
-    claim=" FOR UPDATE SKIP LOCKED",
-    time=utc,
-    read_time=_postgres_read_time,
-    date=_identity,
-    read_date=_postgres_read_date,
-    flag=bool,
-)
-"""PostgreSQL: native times, dates and booleans; ids in the "C" collation so they sort as in Python."""
 
 
 @attrs.frozen

@@ -45,8 +45,7 @@ import attrs
 from ethical_decisions.exceptions import SchemaVersionError
 
 if TYPE_CHECKING:
-    from ._rows import Dialect
-    from ._sql import Cursor
+    from ._dialect import Cursor, Dialect
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate"]
 

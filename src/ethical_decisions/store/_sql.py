@@ -2,8 +2,10 @@
 
 A subclass provides connections and transactions (:meth:`SQLStore._write`,
 :meth:`SQLStore._read`), its driver's error classes and the messages for them
-(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._rows.Dialect`. Statements use ``?``
-placeholders; the PostgreSQL store turns them into ``%s``.
+(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._dialect.Dialect`.
+Statements use ``?`` placeholders; the PostgreSQL store turns them into ``%s``.
+The report figures are counted by the statements in
+:mod:`ethical_decisions.store._report_sql`.
 
 Appends lock the one ``chain_head`` row first (SQLite's ``BEGIN IMMEDIATE``
 already makes a writer the only one), so every append sees the head left by
@@ -17,50 +19,34 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 from typing_extensions import override
 
+from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.log import LogEvent, emit
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
 
+from . import _report_sql as report_sql
 from . import _rows as rows
+from ._dialect import Cursor, Dialect
 from ._records import link, pending
 from ._schema import SCHEMA_VERSION, migrate
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
-__all__ = ["Cursor", "SQLStore"]
+__all__ = ["SQLStore"]
 
 _PAGE = 1000
 """Rows read at a time by the methods that stream (chain, compliance records)."""
-
-
-class Cursor(Protocol):
-    """The part of a DB-API cursor the SQL stores use."""
-
-    @property
-    def rowcount(self) -> int:
-        """Rows changed by the last statement."""
-
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> object:
-        """Run one statement."""
-
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> object:
-        """Run one statement once per row of *params*."""
-
-    def fetchone(self) -> Any:
-        """The next row, or ``None``."""
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
 
 
 def _where(clauses: Sequence[str]) -> str:
@@ -76,7 +62,7 @@ def _equal(**columns: object) -> tuple[list[str], list[object]]:
 class SQLStore(Store):
     """A store kept in an SQL database: the shared implementation of SQLite and PostgreSQL."""
 
-    _dialect: rows.Dialect
+    _dialect: Dialect
     _integrity_errors: tuple[type[Exception], ...]
     """The driver's errors for a broken constraint: they may mean a lost race (see :meth:`append`)."""
     _driver_errors: tuple[type[Exception], ...]
@@ -219,7 +205,7 @@ class SQLStore(Store):
             texts = rows.EVENTS.value(self._dialect, "texts", stored, key=position)
             if not isinstance(texts, dict):
                 raise rows.EVENTS.unreadable("texts", key=position)
-            erased.append((canonical_json(dict.fromkeys(texts)), position))
+            erased.append((canonical_json(freetext.erased(texts)), position))
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
 
@@ -365,6 +351,25 @@ class SQLStore(Store):
             if len(page) < _PAGE:
                 return
             after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    @override
+    def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
+        with self._read() as cursor:
+            return report_sql.pdr_figures(cursor, self._dialect, staff_id, period)
+
+    @override
+    def pdr_sample(
+        self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
+    ) -> list[ComplianceRecord]:
+        with self._read() as cursor:
+            return report_sql.pdr_sample(cursor, self._dialect, staff_id, period, size=size, seed=seed)
+
+    @override
+    def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
+        with self._read() as cursor:
+            return report_sql.department_figures(cursor, self._dialect, period, as_of=as_of)
 
     # -- the outbox --------------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ from ethical_decisions.exceptions import StoreError
 from ethical_decisions.model import ConcernCategory, OutcomeClass, StaffRole, Stage
 from ethical_decisions.review import ReferralStatus
 
-if TYPE_CHECKING:  # the reports are loaded when a report is asked for, not with the store
-    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+if TYPE_CHECKING:  # the figures are loaded when a report is asked for, not with the store
+    from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = [
     "AppendBatch",

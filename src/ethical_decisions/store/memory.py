@@ -13,13 +13,14 @@ from typing_extensions import override
 from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.freetext import erased
 from ethical_decisions.review import ReferralStatus
 
 from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
 if TYPE_CHECKING:
-    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+    from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = ["MemoryStore"]
 
@@ -54,7 +55,7 @@ class MemoryStore(Store):
             if batch.erase_texts:
                 for index in indexes:
                     record = self._chain[index]
-                    self._chain[index] = attrs.evolve(record, texts=dict.fromkeys(record.texts), salt=None)
+                    self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
@@ -161,26 +162,26 @@ class MemoryStore(Store):
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         with self._lock:
             records, reviews = list(self._compliance.values()), list(self._reviews.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_figures(records, reviews, staff_id, period)
+        return _counting.pdr_figures(records, reviews, staff_id, period)
 
     @override
     def pdr_sample(
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
         mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_sample(mine, size, seed)
+        return _counting.pdr_sample(mine, size, seed)
 
     @override
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._lock:
             records, referrals = list(self._compliance.values()), list(self._referrals.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.department_figures(records, referrals, period, as_of=as_of)
+        return _counting.department_figures(records, referrals, period, as_of=as_of)
 
     @override
     def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:

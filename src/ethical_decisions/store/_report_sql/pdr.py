@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
-from ethical_decisions.reports.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.store import _rows as rows
 
 from ._common import contains, occurrences
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["pdr_figures", "pdr_sample"]
 

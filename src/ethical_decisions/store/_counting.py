@@ -3,7 +3,7 @@
 :class:`~ethical_decisions.store.MemoryStore` answers its report queries with
 these functions. They read every record they are given, so they suit a store in
 memory, not a department's years of records (the SQL stores count in the
-database: :mod:`ethical_decisions.reports.sql`).
+database: :mod:`ethical_decisions.store._report_sql`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
-from ethical_decisions.model import LaterOutcomeKind, StaffRole
-
-from .figures import DepartmentFigures, PdrFigures, Period, choose_sample, whole_seconds
+from ethical_decisions.figures import (
+    CHALLENGES_AT_APPEAL,
+    DepartmentFigures,
+    PdrFigures,
+    Period,
+    choose_sample,
+    whole_seconds,
+)
+from ethical_decisions.model import StaffRole
 
 if TYPE_CHECKING:
-    from ethical_decisions.store.base import ReferralRecord, ReviewRecord
+    from .base import ReferralRecord, ReviewRecord
 
-__all__ = ["CHALLENGES_AT_APPEAL", "department_figures", "pdr_figures", "pdr_sample"]
-
-CHALLENGES_AT_APPEAL = frozenset({LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL})
-"""The challenges the department report's overturn rate counts (administrative reviews are not)."""
+__all__ = ["department_figures", "pdr_figures", "pdr_sample"]
 
 
 def _month(when: dt.datetime) -> str:

@@ -7,7 +7,10 @@ entries, sorted by key, so two stores that counted the same things give equal
 figures. Timings are in whole seconds, each time cut to the second before
 subtracting, so that every store rounds alike.
 
-This module imports only the model, so the store protocol can use it.
+The figures sit below both the stores and the reports: this module imports only
+the model, the compliance record and the errors. :mod:`ethical_decisions.reports`
+re-exports :class:`Period`, :class:`PdrFigures` and :class:`DepartmentFigures`,
+and documents them there.
 """
 
 from __future__ import annotations
@@ -21,9 +24,17 @@ import attrs
 
 from ethical_decisions.compliance import StepUsed
 from ethical_decisions.exceptions import ValidationError
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
 
-__all__ = ["DepartmentFigures", "PdrFigures", "Period", "choose_sample", "tally", "whole_seconds"]
+__all__ = [
+    "CHALLENGES_AT_APPEAL",
+    "DepartmentFigures",
+    "PdrFigures",
+    "Period",
+    "choose_sample",
+    "tally",
+    "whole_seconds",
+]
 
 _K = TypeVar("_K")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -194,6 +205,10 @@ class DepartmentFigures:
         keys: set[str] = {route for route, _ in self.escalations}
         keys.update(self.awaiting, self.advised)
         return tuple(sorted(keys))
+
+
+CHALLENGES_AT_APPEAL = frozenset({LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL})
+"""The challenges the department report's overturn rate counts (administrative reviews are not)."""
 
 
 def choose_sample(ids: Sequence[str], size: int, seed: int | None) -> list[str]:
