@@ -35,13 +35,12 @@ from library import (
     loads_trail,
     postgres_store,
 )
-from peer import MODES, peer_app, peer_figure, peer_walk, postgres_env
+from peer import MEMORY_ENV, MODES, peer_app, peer_figure, peer_walk, postgres_env
 from workload import EVENTS_PER_REVIEW, service, walk
 
 __all__ = ["events_memory", "events_postgres", "events_sqlite", "read_review", "round_trip"]
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
 @contextmanager
@@ -62,6 +61,7 @@ def _sqlite_env(path: Path) -> dict[str, str]:
 
 def _check_peer_durability(path: Path) -> str:
     """The peer's SQLite settings (it sets only WAL, which the file keeps): they must be the store's."""
+    peer_app(_sqlite_env(path)).close()  # its tables made, its connection set up
     connection = sqlite3.connect(path)
     try:
         found = tuple(connection.execute(f"PRAGMA {name}").fetchone()[0] for name in _DURABILITY)
@@ -81,7 +81,7 @@ def _events(
     reviews: int,
     open_ours: Callable[[], Store],
     peer_env: Callable[[], dict[str, str]],
-    what: str | Callable[[], str],
+    what: str,
 ) -> list[Figure]:
     """Time full reviews through our service and the peer's two modes; the figure per event."""
     reviews, runs = (2, 1) if quick else (reviews, 7)
@@ -109,9 +109,8 @@ def _events(
     finally:
         for close in closers:
             close()
-    described = what if isinstance(what, str) else what()
     events = reviews * EVENTS_PER_REVIEW
-    note = f"{reviews} reviews of {EVENTS_PER_REVIEW} events, each step saved on its own; {described}"
+    note = f"{reviews} reviews of {EVENTS_PER_REVIEW} events, each step saved on its own; {what}"
     return [peer_figure(name, found.pop("ours"), found, per=events, unit="event", what=note)]
 
 
@@ -122,7 +121,7 @@ def events_memory(quick: bool) -> list[Figure]:
         quick,
         reviews=200,
         open_ours=MemoryStore,
-        peer_env=lambda: dict(MEMORY),
+        peer_env=lambda: dict(MEMORY_ENV),
         what="in memory",
     )
 
@@ -130,19 +129,14 @@ def events_memory(quick: bool) -> list[Figure]:
 def events_sqlite(quick: bool) -> list[Figure]:
     """``peer_events_sqlite``: our SQLite store against the peer's SQLite recorder, files on disk."""
     with _folder() as fresh:
-        peer_files: list[Path] = []
-
-        def peer_env() -> dict[str, str]:
-            peer_files.append(fresh("theirs"))
-            return _sqlite_env(peer_files[-1])
-
+        durability = _check_peer_durability(fresh("check"))
         return _events(
             "peer_events_sqlite",
             quick,
             reviews=30,
             open_ours=lambda: SQLiteStore(fresh("ours")),
-            peer_env=peer_env,
-            what=lambda: _check_peer_durability(peer_files[-1]),
+            peer_env=lambda: _sqlite_env(fresh("theirs")),
+            what=durability,
         )
 
 
@@ -198,7 +192,7 @@ def round_trip(quick: bool) -> list[Figure]:
     inputs = peer.inputs()
     edm = service()
     trail = list(edm.trail(walk(edm, 0).review_id))
-    app = peer_app(MEMORY)
+    app = peer_app(MEMORY_ENV)
     events = list(app.events.get(peer_walk(app, inputs, 0, cached=False)))
     mapper = app.mapper
     assert loads_trail(dumps_trail(trail)) == trail, "our trail must survive the round trip"

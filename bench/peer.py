@@ -38,6 +38,7 @@ from workload import TEXT, areas, case_reference, filter_logging_at_warning, ser
 
 __all__ = [
     "LEAVES_OUT",
+    "MEMORY_ENV",
     "MODES",
     "PeerApp",
     "PeerInputs",
@@ -49,6 +50,9 @@ __all__ = [
     "peer_walk",
     "postgres_env",
 ]
+
+MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+"""The peer's settings for its in-memory recorder."""
 
 MODES = ("in hand", "cached")
 """The peer's two ways of keeping an aggregate between steps."""
@@ -167,7 +171,7 @@ def inputs() -> PeerInputs:
     filter_logging_at_warning()
     edm = service()
     found = PeerInputs(edm)
-    app = peer_app({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = peer_app(MEMORY_ENV)
     check_same_strings(edm, walk(edm, 0).review_id, app, peer_walk(app, found, 0, cached=False))
     app.close()
     return found
