@@ -33,8 +33,13 @@ from ethical_decisions.events import Event
 from ethical_decisions.exceptions import RouteError
 from ethical_decisions.hookspecs import hookspec
 from ethical_decisions.plugins import BLOCKED_PLUGINS_VARIABLE, Plugins
+from ethical_decisions.prompts import DISCRETION_PROMPTS
+from ethical_decisions.routekit import RoutePlugin
 
 from .conftest import RoutesPlugin
+
+MODEL_PROMPTS = [g.title for g in DISCRETION_PROMPTS[ConcernCategory.VULNERABILITY]]
+"""The titles of the model's own prompts for a vulnerability concern, which the library offers first."""
 
 
 class Exploding:
@@ -194,7 +199,7 @@ def test_garbage_from_a_plugin_is_refused_and_reported(
     (record,) = edm.store.compliance_records()
     assert dict(record.extensions) == {"ethical_champion_consulted": False}
     guidance = edm.plugins.discretion_guidance(review.business_area, ConcernCategory.VULNERABILITY)
-    assert [g.title for g in guidance] == ["Vulnerability"]
+    assert [g.title for g in guidance] == [*MODEL_PROMPTS, "Vulnerability"]
     assert {str(p) for p in edm.plugins.problems()} == {
         "garbage in ethical_decisions_compliance_record: returned a value for 'ethical_champion_consulted' "
         "that is not text, a number, true/false or null",
@@ -238,14 +243,17 @@ def test_two_plugins_cannot_add_the_same_field(
 def test_discretion_guidance_for_a_concern(
     dm: DecisionMaker, case: CaseReference, proposed: ProposedDecision
 ) -> None:
-    """The service asks the plugins what to consider for a concern's category in the review's area."""
+    """The service asks the plugins what to consider for a concern's category in the review's area.
+
+    The model's own prompts come first, from the library; then what the plugins offer.
+    """
     edm = testing.service(Recording())
     review = edm.open_review(by=dm, case=case, proposed=proposed)
     review = edm.record_reflection(
         review.review_id, by=dm, concerns=[Concern(ConcernCategory.VULNERABILITY, "Care leaver.")]
     )
-    (guidance,) = edm.discretion_guidance(review.review_id, "C1")
-    assert guidance.scope is DiscretionScope.INSIDE_RULES
+    guidance = edm.discretion_guidance(review.review_id, "C1")
+    assert [g.title for g in guidance] == [*MODEL_PROMPTS, "Vulnerability"]
 
 
 def test_a_hook_with_a_misspelt_name_is_reported_not_loaded() -> None:
@@ -264,11 +272,11 @@ def test_a_hook_with_a_misspelt_name_is_reported_not_loaded() -> None:
     )
 
 
-BUILT_IN = ["ethical_decisions.logging"]
+BUILT_IN = ["ethical_decisions.logging", "ethical_decisions.prompts"]
 
 
-def test_built_in_logging_is_a_plugin() -> None:
-    """The library's own logging goes through the same hook, as a built-in plugin with its version."""
+def test_built_in_logging_and_prompts_are_plugins() -> None:
+    """The library's own logging and the model's prompts go through the hooks, as built-in plugins."""
     infos = make_plugins(entry_points=False).info()
     assert [(i.name, i.distribution, i.builtin) for i in infos] == [
         (name, "ethical-decisions", True) for name in BUILT_IN
@@ -695,14 +703,18 @@ class _Forcing:
         outcome.force_exception(self.made_elsewhere)
 
 
-def test_a_failure_no_plugin_can_be_blamed_for_is_raised() -> None:
-    """An exception that no plugin's code raised is raised.
+def test_a_failure_no_plugin_can_be_blamed_for_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception that no plugin's code raised, or that the library's own built-in raised, is raised.
 
     Leaving out a plugin that did nothing wrong would hide a fault of the library's.
     """
     plugins = testing.plugins(("forcing", _Forcing()), Recording())
     with pytest.raises(RuntimeError, match="made elsewhere"):
         plugins.discretion_guidance("border_force", ConcernCategory.VULNERABILITY)
+
+    monkeypatch.setattr("ethical_decisions._builtin.DISCRETION_PROMPTS", {})
+    with pytest.raises(KeyError):
+        testing.plugins(Recording()).discretion_guidance("border_force", ConcernCategory.VULNERABILITY)
 
 
 def test_a_route_plugin_that_registers_garbage_adds_no_route() -> None:
@@ -745,3 +757,27 @@ def test_an_unhashable_plugin_is_refused_by_name() -> None:
     plugins = testing.plugins(("unhashable", Unhashable()), ("fine", Recording()))
     assert [p.name for p in plugins.info()] == [*BUILT_IN, "fine"]
     assert [(p.plugin, p.error_type) for p in plugins.problems()] == [("unhashable", "TypeError")]
+
+
+# -- the model's prompts, once -----------------------------------------------------------------
+
+
+def _route_plugin(route_id: str, own: str) -> RoutePlugin:
+    own_prompt = DiscretionGuidance(DiscretionScope.INSIDE_RULES, own, "What else?")
+    return RoutePlugin("edm-test", route_id, "border_force", route_id, guidance=(own_prompt,), version="1")
+
+
+def test_the_models_prompts_come_once_first_in_every_area_and_routes_add_their_own() -> None:
+    """The library offers the model's prompts once, first, in every area; route plugins only their own.
+
+    An area with two route plugins shows the model's prompts once, then each route's own (pluggy's
+    order: the last registered first); an area with no route plugin still gets the model's prompts.
+    """
+    plugins = testing.plugins(
+        ("route_a", _route_plugin("route_a", "A's own")), ("route_b", _route_plugin("route_b", "B's own"))
+    )
+    category = ConcernCategory.VULNERABILITY
+    in_area = [g.title for g in plugins.discretion_guidance("border_force", category)]
+    elsewhere = [g.title for g in plugins.discretion_guidance("an_area_without_a_route", category)]
+    assert in_area == [*MODEL_PROMPTS, "B's own", "A's own"]
+    assert elsewhere == MODEL_PROMPTS

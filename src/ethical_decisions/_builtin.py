@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from .events import Event
 from .hookspecs import hookimpl
 from .log import LogEvent, emit, logs
+from .model import ConcernCategory
+from .prompts import DISCRETION_PROMPTS
 from .review import Review
+from .routes import DiscretionGuidance
 
-__all__ = ["LoggingPlugin"]
+__all__ = ["LoggingPlugin", "PromptsPlugin"]
 
 
 class LoggingPlugin:
@@ -32,3 +36,21 @@ class LoggingPlugin:
             stage=str(review.stage),
             business_area=review.business_area,
         )
+
+
+class PromptsPlugin:
+    """Offers the model's own prompts for discretion, once, for a concern in any business area.
+
+    They are :data:`~ethical_decisions.prompts.DISCRETION_PROMPTS`: one on the
+    discretion inside the Immigration Rules, one on the discretion outside them.
+    ``tryfirst``, so that they come before what route plugins add for their own areas.
+    """
+
+    name: ClassVar[str] = "ethical_decisions.prompts"
+
+    @hookimpl(tryfirst=True)
+    def ethical_decisions_discretion_guidance(
+        self, business_area: str, category: ConcernCategory
+    ) -> Sequence[DiscretionGuidance] | None:
+        """The model's prompts for *category*, whatever the business area."""
+        return DISCRETION_PROMPTS[category]

@@ -88,8 +88,9 @@ def ethical_decisions_discretion_guidance(
     Return what a decision-maker in that area might consider inside the
     Immigration Rules and, where applicable, outside them; or ``None`` when the
     plugin has nothing for that area or category. The guidance of every plugin
-    is shown together, in pluggy's call order. It prompts thought and never
-    decides. Guidance from a plugin that raises or returns
+    is shown together, in pluggy's call order, after the model's own prompts
+    (which the library offers, through this hook, for every area). It prompts
+    thought and never decides. Guidance from a plugin that raises or returns
     something unusable is left out.
     """
 

@@ -40,7 +40,7 @@ import attrs
 import pluggy
 
 from . import _calls, _loading, _observers, _returns, hookspecs
-from ._builtin import LoggingPlugin
+from ._builtin import LoggingPlugin, PromptsPlugin
 from .compliance import ComplianceRecord
 from .events import Event
 from .log import LogEvent, emit
@@ -261,7 +261,7 @@ def make_plugins(
         ``EDM_BLOCKED_PLUGINS`` environment variable (comma-separated).
     :param entry_points: load the plugins installed under the
         ``ethical_decisions`` entry-point group.
-    :param builtins: register the built-in plugins (structured logging).
+    :param builtins: register the built-in plugins (structured logging, and the model's prompts).
     :param extra: further plugins to register, as objects or ``(name, object)``
         pairs: for tests, and for applications that ship their own.
     :param hook_timeout: seconds to wait for a call to the observers before
@@ -279,7 +279,7 @@ def make_plugins(
     plugins = Plugins(manager, [], hook_timeout=timeout)
     _loading.load(
         manager,
-        builtins=[(LoggingPlugin.name, LoggingPlugin())] if builtins else [],
+        builtins=[(p.name, p) for p in (LoggingPlugin(), PromptsPlugin())] if builtins else [],
         blocked=_blocked_from_environment() if blocked is None else blocked,
         extra=extra,
         entry_points=entry_points,
