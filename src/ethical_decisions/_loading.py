@@ -33,13 +33,13 @@ def load(
     added: Added,
     failed: Failed,
 ) -> None:
-    """Register the *builtins*, block the *blocked* names, then register *extra* and the entry points."""
+    """Register the *builtins*, block the *blocked* names (spaces around them ignored), then the others."""
     version = None
     for name, plugin in builtins:
         version = version or _distribution_version()
         manager.register(plugin, name=name)
         added(name, "ethical-decisions", version, True)
-    for name in sorted(set(blocked)):
+    for name in sorted({name.strip() for name in blocked} - {""}):
         manager.set_blocked(name)
         emit(LogEvent.PLUGIN_BLOCKED, plugin=name)
     for item in extra:

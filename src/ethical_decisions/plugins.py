@@ -237,16 +237,6 @@ class Plugins:
         return attrs.evolve(record, extensions={**record.extensions, **dict(extra)})
 
 
-def _timeout_from_environment() -> float:
-    raw = os.environ.get(HOOK_TIMEOUT_VARIABLE, "").strip()
-    return _observers.seconds(raw, HOOK_TIMEOUT_VARIABLE) if raw else DEFAULT_HOOK_TIMEOUT
-
-
-def _blocked_from_environment() -> set[str]:
-    raw = os.environ.get(BLOCKED_PLUGINS_VARIABLE, "")
-    return {name.strip() for name in raw.split(",") if name.strip()}
-
-
 def make_plugins(
     *,
     blocked: Iterable[str] | None = None,
@@ -269,18 +259,16 @@ def make_plugins(
         ``EDM_PLUGIN_TIMEOUT`` environment variable, else :data:`DEFAULT_HOOK_TIMEOUT`.
     :raises ValidationError: if the timeout is not a number of seconds greater than 0.
     """
-    timeout = (
-        _timeout_from_environment()
-        if hook_timeout is None
-        else _observers.seconds(hook_timeout, "hook_timeout")
-    )
+    if hook_timeout is None:
+        raw = os.environ.get(HOOK_TIMEOUT_VARIABLE, "").strip()
+        hook_timeout = _observers.seconds(raw, HOOK_TIMEOUT_VARIABLE) if raw else DEFAULT_HOOK_TIMEOUT
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    plugins = Plugins(manager, [], hook_timeout=timeout)
+    plugins = Plugins(manager, [], hook_timeout=hook_timeout)  # which checks an argument given
     _loading.load(
         manager,
         builtins=[(p.name, p) for p in (LoggingPlugin(), PromptsPlugin())] if builtins else [],
-        blocked=_blocked_from_environment() if blocked is None else blocked,
+        blocked=os.environ.get(BLOCKED_PLUGINS_VARIABLE, "").split(",") if blocked is None else blocked,
         extra=extra,
         entry_points=entry_points,
         added=lambda *info: plugins._add(PluginInfo(*info)),
