@@ -35,7 +35,9 @@ Report = Callable[[str, str, str], object]
 
 def call_order(hook: pluggy.HookCaller) -> list[pluggy.HookImpl]:
     """*hook*'s implementations in pluggy's call order: wrappers (outermost first), then the others."""
-    return list(reversed(hook.get_hookimpls()))
+    impls = hook.get_hookimpls()  # a copy
+    impls.reverse()
+    return impls
 
 
 def failure(exc: Exception) -> str:

@@ -102,16 +102,12 @@ class Observers:
         def note(plugin: str, error_type: str, problem: str) -> None:
             reported.append(report(plugin, error_type, problem))
 
-        self._tell(note, kwargs)
-        return reported
-
-    def _tell(self, report: Report, kwargs: Mapping[str, object]) -> None:
         hook: pluggy.HookCaller = getattr(self._manager.hook, self._name)
         everyone = _calls.call_order(hook)
-        pending = [impl for impl in everyone if not self._skipped(impl.plugin_name, report)]
+        pending = [i for i in everyone if not self._skipped(i.plugin_name, note)] if self._stuck else everyone
+        trusted = self._trusted()
         while pending:
-            caller = hook if len(pending) == len(everyone) else self._subset(everyone, pending)
-            trusted = self._trusted()
+            caller = hook if pending is everyone else self._subset(everyone, pending)
             error: BaseException | None
             if all(impl.plugin_name in trusted for impl in pending):
                 error = _call_here(caller, kwargs)
@@ -119,12 +115,13 @@ class Observers:
                 call = _Call(caller, kwargs)
                 self._workers.run(call)
                 if not call.done.wait(self._timeout):
-                    pending = self._given_up(call, pending, report)
+                    pending = self._given_up(call, pending, note)
                     continue
                 error = call.error
             if error is None:
-                return
-            pending = _after_failure(error, pending, report)
+                break
+            pending = _after_failure(error, pending, note)
+        return reported
 
     def _subset(self, everyone: list[pluggy.HookImpl], pending: list[pluggy.HookImpl]) -> pluggy.HookCaller:
         """The hook, to be called for the plugins of *pending* only."""
@@ -134,8 +131,6 @@ class Observers:
 
     def _skipped(self, plugin: str, report: Report) -> bool:
         """Whether *plugin* is still in a call that timed out (reported as skipped if so)."""
-        if not self._stuck:  # nothing has timed out: no lock to take
-            return False
         with self._lock:
             call = self._stuck.get(plugin)
             if call is not None and call.done.is_set():

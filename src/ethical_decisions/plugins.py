@@ -129,6 +129,7 @@ class Plugins:
         self._observers = _observers.Observers(
             manager, "ethical_decisions_event_stored", self._hook_timeout, lambda: self._builtins
         )
+        self._observer_failed = functools.partial(self._report, "ethical_decisions_event_stored")
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -212,8 +213,8 @@ class Plugins:
 
     def event_stored(self, event: Event, review: Review) -> tuple[PluginProblem, ...]:
         """Tell every observer about a stored event; return the failures (already logged)."""
-        report = functools.partial(self._report, "ethical_decisions_event_stored")
-        return tuple(self._observers.tell(report, event=event, review=review))  # both frozen: as they are
+        failures = self._observers.tell(self._observer_failed, event=event, review=review)
+        return tuple(failures)  # both frozen all through: given as they are
 
     def compliance_record(self, record: ComplianceRecord) -> ComplianceRecord:
         """The record with every plugin's extra fields added to its ``extensions``.
