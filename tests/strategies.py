@@ -41,11 +41,14 @@ from ethical_decisions.events import (
     LaterOutcomeRecorded,
     Payload,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
 
@@ -134,6 +137,9 @@ PAYLOADS: dict[type[Payload], st.SearchStrategy[Payload]] = {
     InformationProvided: st.builds(InformationProvided, referral_id=referral_ids, response=texts),
     AdviceGiven: st.builds(AdviceGiven, referral_id=referral_ids, advice=texts),
     ReferralWithdrawn: st.builds(ReferralWithdrawn, referral_id=referral_ids, reason=texts),
+    ReviewHandedOver: st.builds(ReviewHandedOver, handed_from=ids, to=decision_makers, reason=texts),
+    ReferralAssigned: st.builds(ReferralAssigned, referral_id=referral_ids, assignee=route_team_members),
+    ReferralReleased: st.builds(ReferralReleased, referral_id=referral_ids),
     ReviewFinalised: st.builds(
         ReviewFinalised,
         decision=final_decisions,

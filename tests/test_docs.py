@@ -102,6 +102,7 @@ PUBLIC_MODULES = (
     "log",
     "model",
     "plugins",
+    "policy",
     "projections",
     "prompts",
     "relay",

@@ -82,7 +82,7 @@ EXPECTED = {
         "The Chief Caseworker Unit's queue: 3 referrals awaiting advice, oldest first.",
         "status now: returned",
         "the caseworker answered; status now: acknowledged",
-        "a member of route 'safety_valve_mechanism' cannot act on it",
+        "was made to route chief_caseworker_unit, and svm-0004 is on route safety_valve_mechanism's team",
         "that review is now: ready to finalise: concerns resolved",
         "Awaiting advice now: 0. With --all: 3.",
     ],

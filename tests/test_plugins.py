@@ -262,11 +262,11 @@ def test_a_hook_with_a_misspelt_name_is_reported_not_loaded() -> None:
     )
 
 
-BUILT_IN = ["ethical_decisions.logging", "ethical_decisions.prompts"]
+BUILT_IN = ["ethical_decisions.logging", "ethical_decisions.prompts", "ethical_decisions.policy"]
 
 
-def test_built_in_logging_and_prompts_are_plugins() -> None:
-    """The library's own logging and the model's prompts go through the hooks, as built-in plugins."""
+def test_built_in_logging_prompts_and_policy_are_plugins() -> None:
+    """The library's logging, the model's prompts and the default policy go through the hooks, as built-ins."""
     infos = make_plugins(entry_points=False).info()
     assert [(i.name, i.distribution, i.builtin) for i in infos] == [
         (name, "ethical-decisions", True) for name in BUILT_IN

@@ -9,11 +9,12 @@ from .events import Event
 from .hookspecs import hookimpl
 from .log import LogEvent, emit, logs
 from .model import ConcernCategory
+from .policy import People, Permission, PermissionRequest, default_policy
 from .prompts import DISCRETION_PROMPTS
 from .review import Review
 from .routes import DiscretionGuidance
 
-__all__ = ["LoggingPlugin", "PromptsPlugin"]
+__all__ = ["DefaultPolicy", "LoggingPlugin", "PromptsPlugin"]
 
 
 class LoggingPlugin:
@@ -54,3 +55,17 @@ class PromptsPlugin:
     ) -> Sequence[DiscretionGuidance] | None:
         """The model's prompts for *category*, whatever the business area."""
         return DISCRETION_PROMPTS[category]
+
+
+class DefaultPolicy:
+    """The library's own permission policy (see :func:`~ethical_decisions.policy.default_policy`)."""
+
+    name: ClassVar[str] = "ethical_decisions.policy"
+
+    def __init__(self, people: People) -> None:
+        self.people = people
+
+    @hookimpl(trylast=True)
+    def ethical_decisions_permission(self, request: PermissionRequest) -> Permission:
+        """The default policy's answer, with what the deployment says of its people."""
+        return default_policy(request, self.people)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ethical_decisions.compliance import StepUsed
+from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.exceptions import ValidationError
 from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
 
@@ -125,9 +125,12 @@ def _count_field() -> Any:
 
 @attrs.frozen
 class PdrFigures:
-    """One decision-maker's use of the model in a period: counts over their reviews closed in it.
+    """One decision-maker's use of the model in a period: counts over the reviews they decided in it.
 
-    Only :attr:`open_at_end` looks at reviews not closed in the period.
+    :attr:`parts` credits them with every part they took in reviews closed in
+    the period, whoever decided them (opening a review and handing it over, say);
+    :attr:`open_at_end` counts the reviews they hold. Every other figure counts
+    the reviews they took the final decision on.
     """
 
     staff_id: str
@@ -159,7 +162,9 @@ class PdrFigures:
     later_outcomes: Mapping[LaterOutcomeResult, int] = _count_field()
     """The latest recorded challenge's result (administrative review, appeal or tribunal), by result."""
     open_at_end: int = 0
-    """The decision-maker's reviews opened before the period's end and not closed by then."""
+    """Reviews the decision-maker holds that were opened before the period's end and not closed by then."""
+    parts: Mapping[Part, int] = _count_field()
+    """Reviews closed in the period in which they took each part (opened, reflected, escalated, decided…)."""
 
 
 @attrs.frozen

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .compliance import ComplianceRecord, Scalar
     from .events import Event
     from .model import ConcernCategory
+    from .policy import Permission, PermissionRequest
     from .review import Review
     from .routes import DiscretionGuidance, RouteRegistrar
 
@@ -49,6 +50,7 @@ __all__ = [
     "ethical_decisions_compliance_record",
     "ethical_decisions_discretion_guidance",
     "ethical_decisions_event_stored",
+    "ethical_decisions_permission",
     "ethical_decisions_register_routes",
     "hookimpl",
     "hookspec",
@@ -128,4 +130,21 @@ def ethical_decisions_compliance_record(record: ComplianceRecord) -> Mapping[str
     stored, in the step's thread: a plugin that raises is reported and the step
     is stored without its fields (the hook is called again without it, so
     return fields and do nothing else).
+    """
+
+
+@hookspec(firstresult=True)
+def ethical_decisions_permission(request: PermissionRequest) -> Permission | None:
+    """Say whether ``request.actor`` may take ``request.step`` on ``request.review``.
+
+    Return :meth:`Permission.allow() <ethical_decisions.policy.Permission.allow>`,
+    :meth:`Permission.refuse(reason, would_allow) <ethical_decisions.policy.Permission.refuse>`,
+    or ``None`` to leave the question to the next plugin. The first answer
+    wins (pluggy's ``firstresult``); the library's own default policy
+    (:func:`~ethical_decisions.policy.default_policy`) answers last, so a
+    plugin answering for some steps and ``None`` for the rest changes only
+    those. Asked before every step, before the model's rules; a refusal
+    records nothing and raises :class:`~ethical_decisions.NotPermittedError`
+    with the reason and what would allow the step. The reason must hold ids
+    and roles only, never free text: it reaches logs and screens.
     """

@@ -25,6 +25,9 @@ with allow-listed fields only) and never stops the others:
   change what it is given raises, is reported, and changes nothing the library holds.
   A compliance enricher that fails, however it fails, leaves the record without
   its fields, and the closing step is recorded as usual.
+- **The permission policy fails closed.** A policy plugin that raises, or answers
+  with anything but a :class:`~ethical_decisions.policy.Permission`, is reported
+  and the step is refused: a broken policy never lets a step through.
 """
 
 from __future__ import annotations
@@ -39,12 +42,13 @@ from typing import TypeVar
 import attrs
 import pluggy
 
-from . import _calls, _loading, _observers, _returns, hookspecs
-from ._builtin import LoggingPlugin, PromptsPlugin
+from . import _blame, _calls, _loading, _observers, _returns, hookspecs
+from ._builtin import DefaultPolicy, LoggingPlugin, PromptsPlugin
 from .compliance import ComplianceRecord
 from .events import Event
 from .log import LogEvent, emit
 from .model import ConcernCategory
+from .policy import People, Permission, PermissionRequest, default_policy, people_from_environment
 from .review import Review
 from .routes import DiscretionGuidance, RouteRegistry
 
@@ -116,8 +120,11 @@ class Plugins:
         infos: Sequence[PluginInfo],
         *,
         hook_timeout: float = DEFAULT_HOOK_TIMEOUT,
+        people: People | None = None,
     ) -> None:
         self._manager = manager
+        self.people = people if people is not None else People()
+        """What the default permission policy knows of the deployment's people."""
         self._infos: list[PluginInfo] = []
         self._builtins: frozenset[str] = frozenset()
         for info in infos:
@@ -216,6 +223,34 @@ class Plugins:
         failures = self._observers.tell(self._observer_failed, event=event, review=review)
         return tuple(failures)  # both frozen all through: given as they are
 
+    def permission(self, request: PermissionRequest) -> Permission:
+        """The permission policy's answer to *request*: the first plugin's (pluggy ``firstresult``).
+
+        The library's default policy is a built-in plugin answering last; if no
+        plugin answers (the built-ins were left out), it answers all the same.
+        A policy plugin that raises or answers with something other than a
+        :class:`~ethical_decisions.policy.Permission` is reported by name, and
+        the step is refused.
+        """
+        hook = "ethical_decisions_permission"
+        caller = self._manager.hook.ethical_decisions_permission
+        try:
+            answer = caller(request=request)
+        except Exception as exc:
+            culprit = _blame.from_traceback(caller.get_hookimpls(), exc)
+            if culprit is None or culprit.plugin_name in self._builtins:
+                raise
+            self._report(hook, culprit.plugin_name, type(exc).__name__, _calls.failure(exc))
+            return _POLICY_FAILED
+        if answer is None:
+            return default_policy(request, self.people)
+        if type(answer) is not Permission:
+            answers = self._each(hook, lambda h: h(request=request), frozenset())
+            plugin = next((name for name, given in answers if given is not None), "a permission plugin")
+            self._report(hook, plugin, "InvalidReturn", "returned something other than a Permission")
+            return _POLICY_FAILED
+        return answer
+
     def compliance_record(self, record: ComplianceRecord) -> ComplianceRecord:
         """The record with every plugin's extra fields added to its ``extensions``.
 
@@ -238,6 +273,12 @@ class Plugins:
         return attrs.evolve(record, extensions={**record.extensions, **dict(extra)})
 
 
+_POLICY_FAILED = Permission.refuse(
+    "the deployment's permission policy could not answer (the plugin problem is logged)",
+    "ask whoever runs the service to fix the permission plugin",
+)
+
+
 def make_plugins(
     *,
     blocked: Iterable[str] | None = None,
@@ -245,6 +286,7 @@ def make_plugins(
     builtins: bool = True,
     extra: Iterable[object | tuple[str, object]] = (),
     hook_timeout: float | None = None,
+    people: People | None = None,
 ) -> Plugins:
     """Make the plugin manager and its typed facade.
 
@@ -252,23 +294,31 @@ def make_plugins(
         ``EDM_BLOCKED_PLUGINS`` environment variable (comma-separated).
     :param entry_points: load the plugins installed under the
         ``ethical_decisions`` entry-point group.
-    :param builtins: register the built-in plugins (structured logging, and the model's prompts).
+    :param builtins: register the built-in plugins (structured logging, the model's prompts, and the
+        default permission policy).
     :param extra: further plugins to register, as objects or ``(name, object)``
         pairs: for tests, and for applications that ship their own.
     :param hook_timeout: seconds to wait for a call to the observers before
         reporting the one that is stuck and carrying on; by default the
         ``EDM_PLUGIN_TIMEOUT`` environment variable, else :data:`DEFAULT_HOOK_TIMEOUT`.
-    :raises ValidationError: if the timeout is not a number of seconds greater than 0.
+    :param people: what the default permission policy knows of the deployment's
+        people; by default the file named by ``EDM_PEOPLE_FILE``, if any
+        (see :func:`ethical_decisions.policy.load_people`).
+    :raises ValidationError: if the timeout is not a number of seconds greater than 0,
+        or the people file cannot be used.
     """
     if hook_timeout is None:
         raw = os.environ.get(HOOK_TIMEOUT_VARIABLE, "").strip()
         hook_timeout = _observers.seconds(raw, HOOK_TIMEOUT_VARIABLE) if raw else DEFAULT_HOOK_TIMEOUT
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    plugins = Plugins(manager, [], hook_timeout=hook_timeout)  # which checks an argument given
+    people = people_from_environment() if people is None else people
+    plugins = Plugins(manager, [], hook_timeout=hook_timeout, people=people)  # which checks an argument given
     _loading.load(
         manager,
-        builtins=[(p.name, p) for p in (LoggingPlugin(), PromptsPlugin())] if builtins else [],
+        builtins=[(p.name, p) for p in (LoggingPlugin(), PromptsPlugin(), DefaultPolicy(people))]
+        if builtins
+        else [],
         blocked=os.environ.get(BLOCKED_PLUGINS_VARIABLE, "").split(",") if blocked is None else blocked,
         extra=extra,
         entry_points=entry_points,

@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 
 from ._fields import FrozenDict, is_identifier
-from .events import Actor
+from .events import Actor, Payload, ReferralAssigned, ReviewHandedOver
 from .exceptions import ValidationError
 from .model import DecisionMaker, RecordsOfficer, RouteTeamMember, StaffRole, Step
 from .review import Referral, Review
@@ -53,6 +53,7 @@ __all__ = [
     "describe_actor",
     "load_people",
     "people_from_environment",
+    "request_for",
 ]
 
 PEOPLE_FILE_VARIABLE = "EDM_PEOPLE_FILE"
@@ -107,6 +108,24 @@ class Permission:
 
 
 _ALLOWED = Permission(True)
+
+
+def request_for(review: Review, payload: Payload, actor: Actor) -> PermissionRequest | None:
+    """What the policy is asked when *actor* records *payload* on *review*.
+
+    ``None`` when the payload names a referral the review does not have: there is
+    nobody to ask about, and the rules refuse the step for what it is.
+    """
+    referral_id = getattr(payload, "referral_id", None)
+    referral = review.referral(referral_id) if isinstance(referral_id, str) else None
+    if isinstance(referral_id, str) and referral is None:
+        return None
+    target: Actor | None = None
+    if isinstance(payload, ReviewHandedOver):
+        target = payload.to
+    elif isinstance(payload, ReferralAssigned):
+        target = payload.assignee
+    return PermissionRequest(actor=actor, step=payload.step, review=review, referral=referral, target=target)
 
 
 def _staff_ids(value: Iterable[str]) -> frozenset[str]:
@@ -226,7 +245,7 @@ def _owner_only(actor: Actor, review: Review) -> Permission:
     if actor.staff_id == owner and isinstance(actor, DecisionMaker):
         return _ALLOWED
     return Permission.refuse(
-        f"the review is held by {owner}, and only the decision-maker who holds it takes this step",
+        f"the review is held by {owner}, and only a decision-maker who holds it takes this step",
         f"ask {owner}, or have the review handed over to you",
     )
 
@@ -260,10 +279,12 @@ def _may_hand_over(actor: Actor, review: Review, target: Actor | None, people: P
 
 def _route_team(request: PermissionRequest, review: Review, people: People) -> Permission:
     actor, referral = request.actor, request.referral
-    if not isinstance(actor, RouteTeamMember) or referral is None:
+    if referral is None:
+        return Permission.refuse("this step is taken on a referral", "name the referral")
+    if not isinstance(actor, RouteTeamMember):
         return Permission.refuse(
-            "this step is taken by the team of the route the referral was made to",
-            "ask a member of that route's team",
+            f"only route {referral.route_id}'s team takes this step on referral {referral.referral_id}",
+            f"ask a member of route {referral.route_id}'s team",
         )
     route = referral.route_id
     if actor.route_id != route:

@@ -197,6 +197,14 @@ class Referral:
         return self.route.route_id
 
     @property
+    def updated_at(self) -> dt.datetime:
+        """When the referral last changed: its last event, or when it was closed or submitted."""
+        times = [self.submitted_at, *(event.occurred_at for event in self.history[-1:])]
+        if self.closed_at is not None:
+            times.append(self.closed_at)
+        return max(times)
+
+    @property
     def due_by(self) -> dt.datetime:
         """When advice is due under the route's response target."""
         return self.submitted_at + dt.timedelta(days=self.route.response_target_days)
@@ -245,6 +253,8 @@ class Review:
     routes: Mapping[str, RoutePolicy] = attrs.field(factory=FrozenDict, converter=_routes, repr=False)
     """The route policies frozen for this review, by route id."""
     finalised: ReviewFinalised | None = attrs.field(default=None, repr=False)
+    finalised_by: DecisionMaker | None = None
+    """The decision-maker who took the final decision, once taken."""
     closed_at: dt.datetime | None = None
     later_outcomes: tuple[Event, ...] = attrs.field(default=(), repr=False)
     erased_at: dt.datetime | None = None
@@ -276,7 +286,7 @@ class Review:
     @property
     def decided_by(self) -> str | None:
         """The staff id of whoever took the final decision, once taken."""
-        return next((s.by for s in self.steps_taken if s.step is Step.FINALISE), None)
+        return self.finalised_by.staff_id if self.finalised_by is not None else None
 
     @property
     def handed_over_by(self) -> tuple[str, ...]:
@@ -665,8 +675,11 @@ def _finalised(review: Review, event: Event) -> _Changes:
         status=ReferralStatus.CLOSED,
         closed_at=event.occurred_at,
     )
+    if not isinstance(event.actor, DecisionMaker):
+        raise _broken(event, "takes the final decision, but not by a decision-maker")
     return {
         "finalised": payload,
+        "finalised_by": event.actor,
         "closed_at": event.occurred_at,
         "concerns": concerns,
         "referrals": referrals,

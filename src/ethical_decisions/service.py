@@ -5,10 +5,13 @@ review's events from the store, asks the pure rules (:mod:`ethical_decisions.ste
 for the event to record, and appends it in one transaction with its audit link,
 the projections it changes (review summary, referral queue, outbox: see
 :mod:`ethical_decisions.projections`) and the compliance record. Only then are
-the observer plugins told. A step the model does not
-allow raises :class:`~ethical_decisions.StepError` and records nothing; a
-concurrent change raises :class:`~ethical_decisions.ConflictError` and records
-nothing.
+the observer plugins told. Before that, the permission policy (the
+``ethical_decisions_permission`` hook, see :mod:`ethical_decisions.policy`)
+says whether this actor may take the step at all, and then the model's rules
+whether the review allows it now. A step the policy refuses raises
+:class:`~ethical_decisions.NotPermittedError`, one the model does not allow
+now raises :class:`~ethical_decisions.StepError`, and a concurrent change
+raises :class:`~ethical_decisions.ConflictError`; each records nothing.
 """
 
 from __future__ import annotations
@@ -34,14 +37,17 @@ from .events import (
     LaterOutcomeRecorded,
     Payload,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
-from .exceptions import ConflictError, NotFoundError, StepError
+from .exceptions import ConflictError, NotFoundError, NotPermittedError, StepError
 from .log import LogEvent, emit
 from .model import (
     CaseReference,
@@ -58,10 +64,12 @@ from .model import (
     ProposedDecision,
     RecordsOfficer,
     RouteTeamMember,
+    Stage,
     Step,
     UnresolvedAcknowledgement,
 )
 from .plugins import Plugins, make_plugins
+from .policy import PermissionRequest, describe_actor, request_for
 from .projections import changed_referrals, outbox_messages, review_record
 from .review import Referral, ReferralStatus, Review, evolve, review_id_of_referral
 from .routes import DiscretionGuidance, RouteRegistry
@@ -208,6 +216,7 @@ class EthicalDecisions:
         :raises StepError: if a review with that id exists.
         """
         review_id = review_id if review_id is not None else self._new_id()
+        self._check_permission(None, PermissionRequest(by, Step.OPEN_REVIEW), review_id)
         event = open_review(review_id, ReviewOpened(case=case, proposed=proposed), actor=by, now=self._now())
         review = evolve(None, event)
         try:
@@ -218,7 +227,7 @@ class EthicalDecisions:
                 Step.OPEN_REVIEW,
                 existing.stage,
                 allowed_steps(existing),
-                f"a review with id {review_id!r} is already open; choose another id",
+                f"a review with id {review_id!r} already exists; choose another id",
             ) from None
         return review
 
@@ -355,6 +364,36 @@ class EthicalDecisions:
         payload = ReviewFinalised(decision=decision, unresolved=unresolved)
         return self.record(review_id, payload, by=by, expected_version=expected_version)
 
+    # -- people ------------------------------------------------------------------------------
+
+    def hand_over(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        to: DecisionMaker,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Hand an open review over to another decision-maker in its business area, saying why.
+
+        From then on *to* holds the review and takes its decision-maker's steps.
+        By default the review's owner may hand it over, and so may a line manager
+        or team leader of the business area (see :mod:`ethical_decisions.policy`).
+        """
+        review = self.review(review_id)
+        payload = ReviewHandedOver(handed_from=review.owner.staff_id, to=to, reason=reason)
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def assign_referral(self, referral_id: str, *, by: RouteTeamMember, to: RouteTeamMember) -> Review:
+        """Assign a referral to a member of its route's team (yourself, or a colleague), or reassign it."""
+        payload = ReferralAssigned(referral_id=referral_id, assignee=to)
+        return self.record(review_id_of_referral(referral_id), payload, by=by)
+
+    def release_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
+        """Put an assigned referral back in its route's unassigned queue."""
+        return self.record(review_id_of_referral(referral_id), ReferralReleased(referral_id), by=by)
+
     # -- the route team's steps --------------------------------------------------------------
 
     def acknowledge_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
@@ -404,6 +443,7 @@ class EthicalDecisions:
         :param expected_version: the review's version when the caller last
             showed it to the person acting; if it has changed since, nothing
             is recorded and :class:`~ethical_decisions.ConflictError` is raised.
+        :raises NotPermittedError: if the permission policy does not let *by* take the step.
         :raises StepError: if the model does not allow the step now.
         :raises ConflictError: if the review changed meanwhile.
         :raises NotFoundError: if there is no such review.
@@ -418,6 +458,9 @@ class EthicalDecisions:
                 actual_version=review.version,
             )
             raise ConflictError(review_id, expected_version, review.version)
+        request = request_for(review, payload, by)
+        if request is not None:
+            self._check_permission(review, request, review_id)
         try:
             event = decide(review, payload, actor=by, now=self._now())
         except StepError as exc:
@@ -428,6 +471,29 @@ class EthicalDecisions:
         if isinstance(payload, FreeTextErased):
             return self.review(review_id)  # the words are gone from the store: show what it now holds
         return updated
+
+    def _check_permission(self, review: Review | None, request: PermissionRequest, review_id: str) -> None:
+        """Ask the permission policy; raise :class:`NotPermittedError` (and log it) if it refuses."""
+        permission = self.plugins.permission(request)
+        if permission.allowed:
+            return
+        actor = request.actor
+        emit(
+            LogEvent.PERMISSION_REFUSED,
+            review_id=review_id,
+            step=str(request.step),
+            actor_kind=type(actor).__name__,
+            role=str(actor.role) if isinstance(actor, DecisionMaker) else None,
+            staff_id=actor.staff_id,
+        )
+        raise NotPermittedError(
+            request.step,
+            review.stage if review is not None else Stage.NOT_OPENED,
+            allowed_steps(review),
+            permission.reason,
+            actor=describe_actor(actor),
+            would_allow=permission.would_allow,
+        )
 
     def _now(self) -> dt.datetime:
         return read_clock(self._clock, "The clock's time")

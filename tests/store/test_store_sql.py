@@ -43,7 +43,10 @@ def test_first_open_migrates(sql_backend: Backend) -> None:
         sql_backend.open()
 
     expected = [
-        {"event": LogEvent.STORE_MIGRATED.value, "store": "sqlite", "schema_version": 1},
+        *(
+            {"event": LogEvent.STORE_MIGRATED.value, "store": "sqlite", "schema_version": v}
+            for v in range(1, SCHEMA_VERSION + 1)
+        ),
         {"event": LogEvent.STORE_OPENED.value, "store": "sqlite", "schema_version": SCHEMA_VERSION},
     ]
     kind = "postgresql" if sql_backend.kind == "postgres" else "sqlite"

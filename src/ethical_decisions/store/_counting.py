@@ -38,13 +38,14 @@ def pdr_figures(
     records: Iterable[ComplianceRecord], reviews: Iterable[ReviewRecord], staff_id: str, period: Period
 ) -> PdrFigures:
     """The :class:`PdrFigures` of *staff_id*, from every record and review summary given."""
-    mine = [r for r in records if r.staff_id == staff_id and r.closed_at in period]
+    closed = [r for r in records if r.closed_at in period]
+    mine = [r for r in closed if r.staff_id == staff_id]
     escalated = [r for r in mine if r.referral_count > 0]
     sought = [r for r in mine if r.referral_count > 0 or StepUsed.DISCUSSION in r.steps_used]
     open_at_end = [
         r
         for r in reviews
-        if r.staff_id == staff_id
+        if r.owner_id == staff_id
         and r.opened_at < period.end
         and (r.closed_at is None or r.closed_at >= period.end)
     ]
@@ -68,6 +69,7 @@ def pdr_figures(
         advice_recorded=sum(r.advice_recorded for r in sought),
         later_outcomes=Counter(r.later_outcome for r in mine if r.later_outcome is not None),
         open_at_end=len(open_at_end),
+        parts=Counter(part for r in closed for part in r.parts(staff_id)),
     )
 
 

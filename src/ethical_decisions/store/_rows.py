@@ -316,6 +316,7 @@ REVIEWS = Table(
         ("review_id", _TEXT),
         ("business_area", _TEXT),
         ("staff_id", _TEXT),
+        ("owner_id", _TEXT),
         ("stage", _enum(Stage)),
         ("version", _INT),
         ("opened_at", _TIME),
@@ -336,6 +337,7 @@ REFERRALS = Table(
         ("route_version", _TEXT),
         ("business_area", _TEXT),
         ("status", _enum(ReferralStatus)),
+        ("referred_by", _TEXT),
         ("referred_by_role", _enum(StaffRole)),
         ("concern_categories", _json_tuple(_member(ConcernCategory))),
         ("submitted_at", _TIME),
@@ -344,6 +346,7 @@ REFERRALS = Table(
         ("acknowledged_at", _TIME_OPT),
         ("advice_at", _TIME_OPT),
         ("closed_at", _TIME_OPT),
+        ("assignee_id", _optional(_TEXT)),
     ),
     derived=(("submitted_month", lambda v: _month(v["submitted_at"])),),
 )
@@ -396,6 +399,11 @@ COMPLIANCE = Table(
         ("unresolved_acknowledged", _INT),
         ("outcome_class", _enum(OutcomeClass)),
         ("decision_changed", _FLAG),
+        ("opened_by", _TEXT),
+        ("reflected_by", _TEXT),
+        ("escalated_by", _json_tuple(_text)),
+        ("handed_over_by", _json_tuple(_text)),
+        ("holders", _json_tuple(_text)),
         ("first_escalated_at", _TIME_OPT),
         ("first_advice_at", _TIME_OPT),
         ("seconds_to_escalate", _optional(_INT)),
@@ -419,13 +427,26 @@ COMPLIANCE_ITEMS = Table(
 _ITEMS = (("concern_category", "concern_categories"), ("step_used", "steps_used"), ("route_id", "route_ids"))
 
 
-def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
-    """The :data:`COMPLIANCE_ITEMS` values of *record*."""
+def _credits(record: ComplianceRecord) -> list[tuple[str, str]]:
+    """Who took which part in the review, as ``(part, staff id)`` items, for finding a person's records."""
+    people = (record.opened_by, record.reflected_by, record.staff_id, *record.escalated_by)
     return [
-        {"review_id": record.review_id, "item": item, "ordinal": ordinal, "value": str(value)}
-        for item, field in _ITEMS
-        for ordinal, value in enumerate(getattr(record, field))
+        (f"part:{part.value}", staff_id)
+        for staff_id in dict.fromkeys((*people, *record.handed_over_by, *record.holders))
+        for part in sorted(record.parts(staff_id))
     ]
+
+
+def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
+    """The :data:`COMPLIANCE_ITEMS` values of *record*: its tuples, and who took each part (``part:…``)."""
+    items = [(item, str(value)) for item, field in _ITEMS for value in getattr(record, field)]
+    items += _credits(record)
+    places: dict[str, int] = {}
+    found = []
+    for item, value in items:
+        ordinal = places[item] = places.get(item, -1) + 1
+        found.append({"review_id": record.review_id, "item": item, "ordinal": ordinal, "value": value})
+    return found
 
 
 def event_values(record: ChainRecord) -> dict[str, Any]:

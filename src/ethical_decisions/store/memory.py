@@ -101,7 +101,12 @@ class MemoryStore(Store):
 
     @override
     def reviews(
-        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+        self,
+        *,
+        business_area: str | None = None,
+        staff_id: str | None = None,
+        owner_id: str | None = None,
+        open_only: bool = False,
     ) -> list[ReviewRecord]:
         with self._lock:
             rows = list(self._reviews.values())
@@ -111,6 +116,7 @@ class MemoryStore(Store):
                 for r in rows
                 if (business_area is None or r.business_area == business_area)
                 and (staff_id is None or r.staff_id == staff_id)
+                and (owner_id is None or r.owner_id == owner_id)
                 and (not open_only or r.closed_at is None)
             ),
             key=lambda r: (r.opened_at, r.review_id),
@@ -126,7 +132,12 @@ class MemoryStore(Store):
 
     @override
     def referrals(
-        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+        self,
+        *,
+        route_id: str | None = None,
+        statuses: Collection[ReferralStatus] | None = None,
+        assignee_id: str | None = None,
+        unassigned: bool = False,
     ) -> list[ReferralRecord]:
         with self._lock:
             rows = list(self._referrals.values())
@@ -134,7 +145,10 @@ class MemoryStore(Store):
             (
                 r
                 for r in rows
-                if (route_id is None or r.route_id == route_id) and (statuses is None or r.status in statuses)
+                if (route_id is None or r.route_id == route_id)
+                and (statuses is None or r.status in statuses)
+                and (assignee_id is None or r.assignee_id == assignee_id)
+                and (not unassigned or r.assignee_id is None)
             ),
             key=lambda r: (r.submitted_at, r.referral_id),
         )
@@ -170,7 +184,8 @@ class MemoryStore(Store):
     def pdr_sample(
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
-        mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
+        closed = self.compliance_records(closed_from=period.start, closed_before=period.end)
+        mine = [record for record in closed if record.parts(staff_id)]
         from . import _counting  # noqa: PLC0415 - loaded with the first report
 
         return _counting.pdr_sample(mine, size, seed)
