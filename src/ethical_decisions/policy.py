@@ -252,7 +252,8 @@ def _owner_only(actor: Actor, review: Review) -> Permission:
 
 def _may_hand_over(actor: Actor, review: Review, target: Actor | None, people: People) -> Permission:
     owner = review.owner.staff_id
-    roles = ", ".join(sorted(role.value.replace("_", " ") for role in people.handover_roles)) or "nobody"
+    names = sorted(role.value.replace("_", " ") for role in people.handover_roles)
+    roles = " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "nobody"
     if target is not None and not people.known(target.staff_id):
         return _unknown(target.staff_id)
     if actor.staff_id == owner:
