@@ -266,7 +266,7 @@ BUILT_IN = ["ethical_decisions.logging", "ethical_decisions.prompts", "ethical_d
 
 
 def test_built_in_logging_prompts_and_policy_are_plugins() -> None:
-    """The library's logging, the model's prompts and the default policy go through the hooks, as built-ins."""
+    """The library's logging, the model's prompts and the default policy are built-in plugins."""
     infos = make_plugins(entry_points=False).info()
     assert [(i.name, i.distribution, i.builtin) for i in infos] == [
         (name, "ethical-decisions", True) for name in BUILT_IN
