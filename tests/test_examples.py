@@ -90,6 +90,7 @@ EXPECTED = {
         "Ethical decision-making: PDR evidence",
         "Decision-maker cw-1042, 1 January 2026 to 31 March 2026",
         "Raising a concern never counts against anyone.",
+        "Your part in reviews closed in the period",
         "Reviews to talk about",
         "Ethical decision-making: department report",
         "Escalations per route per month",
