@@ -153,7 +153,7 @@ def test_a_route_team_works_its_queue(capsys: pytest.CaptureFixture[str], db: st
         "--question",
         "Which records were searched?",
     )
-    assert (status, out.strip()) == (0, f"Referral {referral} is now returned.")
+    assert (status, out.strip()) == (0, f"Referral {referral}: returned for more information.")
     status, _, err = run(
         capsys, "--db", db, "referrals", "advise", referral, *route, "--staff", "ccu-1", "--advice", "Grant."
     )
@@ -361,6 +361,9 @@ def test_bad_input_gets_a_clear_error_and_non_zero_exit(
         ["referrals"],
         ["referrals", "list"],
         ["referrals", "advise"],
+        ["referrals", "assign"],
+        ["referrals", "release"],
+        ["handover"],
         ["relay"],
         ["outbox", "list"],
         ["report"],
