@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from ethical_decisions import EthicalDecisions, ReferralStatus, open_store
-from ethical_decisions.events import ReviewHandedOver
+from ethical_decisions.events import ReferralAssigned, ReferralReleased, ReviewHandedOver
 from ethical_decisions.model import DecisionMaker, StaffRole
 from tests.test_cli import _db, _demo_db, run
 
@@ -441,3 +441,29 @@ def test_the_queue_prints_statuses_in_words_and_json_keeps_the_codes(
     assert "advice given" in out
     assert "advice_given" not in out
     assert "advice_given" in {r["status"] for r in _referrals(capsys, db, "--all")}
+
+
+def test_the_demo_hands_reviews_over_and_its_route_teams_take_referrals(demo_db: Path) -> None:
+    """The demo's trail has handovers (one by a line manager), and referrals taken, reassigned, released.
+
+    Route team members take referrals themselves: one is released and taken by another, one taken
+    over half way, and most taken once.
+    """
+    edm = EthicalDecisions(open_store(f"sqlite:///{demo_db}"))
+    events = [record.event() for record in edm.store.chain()]
+    edm.store.close()
+
+    handovers = [e for e in events if isinstance(e.payload, ReviewHandedOver)]
+    assert handovers
+    assert any(
+        isinstance(e.actor, DecisionMaker) and e.actor.role is StaffRole.LINE_MANAGER for e in handovers
+    )
+    history: dict[str, list[str]] = {}
+    for event in events:
+        if isinstance(event.payload, ReferralAssigned | ReferralReleased):
+            history.setdefault(event.payload.referral_id, []).append(event.kind)
+    taken = [(e.actor.staff_id, e.payload) for e in events if isinstance(e.payload, ReferralAssigned)]
+    assert all(by == payload.assignee.staff_id for by, payload in taken)
+    assert ["referral_assigned", "referral_released", "referral_assigned"] in history.values()
+    assert ["referral_assigned", "referral_assigned"] in history.values()  # taken over half way
+    assert sum(kinds == ["referral_assigned"] for kinds in history.values()) > 2
