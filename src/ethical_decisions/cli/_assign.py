@@ -20,9 +20,10 @@ from ._common import connect, referral_on_route, staff_id
 __all__ = ["add_actions"]
 
 _ASSIGN = (
-    "By default you take it yourself; --to gives it to a colleague on the route's team. The permission "
-    "policy refuses someone not on the team (where the people file lists the team), the member who made "
-    "the referral, and the decision-maker who holds its review."
+    "By default you take it yourself; --to gives it to a colleague on the route's team, or takes it from "
+    "whoever holds it. Only a referral still awaiting advice is assigned. The permission policy refuses "
+    "someone not on the team (where the people file lists the team), whoever made the referral, and "
+    "whoever holds the review it belongs to."
 )
 _RELEASE = (
     "It goes back to the route's unassigned queue ('referrals list --unassigned'), for anyone on the team "

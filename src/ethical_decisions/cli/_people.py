@@ -55,10 +55,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="TEXT",
         help="why it is handed over (or - to read it from standard input); kept in the trail, never printed",
     )
-    handover.add_argument("--role", choices=_ROLES, metavar="ROLE", help="your role, if needed (see above)")
+    handover.add_argument(
+        "--role",
+        choices=_ROLES,
+        metavar="ROLE",
+        help=f"your role, when needed (see above): {', '.join(_ROLES)}",
+    )
     handover.add_argument("--team", metavar="TEAM", help="your team (default: the owner's)")
     handover.add_argument(
-        "--to-role", choices=_ROLES, metavar="ROLE", help="their role, if needed (see above)"
+        "--to-role", choices=_ROLES, metavar="ROLE", help="their role, when needed (as for --role)"
     )
     handover.add_argument("--to-team", metavar="TEAM", help="their team (default: the owner's)")
     handover.set_defaults(run=_handover)
