@@ -29,6 +29,7 @@ from ethical_decisions import (
     ReferralStatus,
     Review,
     RoutePolicy,
+    RouteTeamMember,
     StaffRole,
     Stage,
     UnresolvedAcknowledgement,
@@ -482,7 +483,8 @@ class ReviewMachine(RuleBasedStateMachine):
                     if isinstance(payload, AdviceGiven):
                         referral = state.referral(payload.referral_id)
                         assert referral is not None
-                        assert event.actor == TEAM[referral.route_id]
+                        assert isinstance(event.actor, RouteTeamMember)
+                        assert event.actor.route_id == referral.route_id
                 state = evolve(state, event)
 
 
