@@ -31,9 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from harness import Figure, Skipped, compare, format_seconds, ratio_figure
-from workload import SECOND, STATEMENT, areas, filter_logging_at_warning, service, walk
+from workload import TEXT, areas, case_reference, filter_logging_at_warning, service, walk
 
 from ethical_decisions.store import SQLiteStore
 from ethical_decisions.web import create_app
@@ -88,10 +88,10 @@ async def walk_over_http(
         "/api/reviews",
         {
             "case": {
-                "reference": f"CASE-2026-{index:06d}",
-                "personal_details": {"full_name": "A. Applicant"},
+                "reference": case_reference(index),
+                "personal_details": {"full_name": TEXT["applicant"]},
             },
-            "proposed": {"outcome": "refuse", "summary": "Refuse: residence before 1988 not evidenced."},
+            "proposed": {"outcome": TEXT["proposed_outcome"], "summary": TEXT["proposed_summary"]},
         },
         status=201,
     )
@@ -99,8 +99,8 @@ async def walk_over_http(
     told[review_id] = 1
     base = f"/api/reviews/{review_id}"
     concerns = [
-        {"category": "evidential_burden", "statement": STATEMENT},
-        {"category": "unintended_consequence", "statement": SECOND},
+        {"category": "evidential_burden", "statement": TEXT["statement"]},
+        {"category": "unintended_consequence", "statement": TEXT["second"]},
     ]
     await _step(dm, f"{base}/reflection", {"concerns": concerns})
     told[review_id] += 1
@@ -110,8 +110,8 @@ async def walk_over_http(
         {
             "concern_id": "C1",
             "scope": "inside_rules",
-            "guidance": "Evidential flexibility in the residence guidance.",
-            "reason": "No discretion covers records the department holds but cannot find.",
+            "guidance": TEXT["guidance"],
+            "reason": TEXT["reason"],
             "result": "not_resolved",
         },
     )
@@ -122,27 +122,29 @@ async def walk_over_http(
         {
             "concern_id": "C1",
             "consulted_role": "technical_specialist",
-            "consulted": "ts-0007",
-            "advice": "Escalate: this needs a view from outside the team.",
+            "consulted": TEXT["consulted"],
+            "advice": TEXT["discussion_advice"],
             "result": "not_resolved",
         },
     )
     told[review_id] += 1
-    escalated = await _step(
-        dm, f"{base}/escalations", {"concern_ids": ["C1"], "question": "May residence be accepted?"}
-    )
+    escalated = await _step(dm, f"{base}/escalations", {"concern_ids": ["C1"], "question": TEXT["question"]})
     told[review_id] += 1
     referral = f"/api/referrals/{escalated['referrals'][-1]['referral_id']}"
     await _step(team, f"{referral}/acknowledgement")
     told[review_id] += 1
-    await _step(team, f"{referral}/advice", {"advice": "Check the department's own records first."})
+    await _step(team, f"{referral}/advice", {"advice": TEXT["advice"]})
     told[review_id] += 1
     await _step(
         dm,
         f"{base}/final-decision",
         {
-            "decision": {"outcome": "grant", "summary": "Grant.", "rationale": "The records were found."},
-            "unresolved": {"concern_ids": ["C2"], "rationale": "The rules leave no other decision open."},
+            "decision": {
+                "outcome": TEXT["final_outcome"],
+                "summary": TEXT["final_summary"],
+                "rationale": TEXT["rationale"],
+            },
+            "unresolved": {"concern_ids": ["C2"], "rationale": TEXT["unresolved"]},
         },
     )
     told[review_id] += 1

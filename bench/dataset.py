@@ -24,19 +24,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ethical_decisions import SQLiteStore
-from ethical_decisions.compliance import StepUsed
-from ethical_decisions.model import (
+from library import (
+    SQLITE_DIALECT,
+    STORE_SCHEMA_VERSION,
     ConcernCategory,
     LaterOutcomeKind,
     LaterOutcomeResult,
     OutcomeClass,
+    ReferralStatus,
+    SQLiteStore,
     StaffRole,
     Stage,
+    StepUsed,
 )
-from ethical_decisions.review import ReferralStatus
-from ethical_decisions.store import _rows as rows
-from ethical_decisions.store._schema import SCHEMA_VERSION
+from library import store_rows as rows
 
 __all__ = ["FIRST", "LAST", "STAFF", "build", "path_for"]
 
@@ -67,7 +68,7 @@ _KINDS = tuple(LaterOutcomeKind)
 
 def path_for(records: int) -> Path:
     """The cache file for *records* compliance records at this schema version."""
-    return CACHE / f"reports-schema{SCHEMA_VERSION}-gen{GENERATOR}-{records}.db"
+    return CACHE / f"reports-schema{STORE_SCHEMA_VERSION}-gen{GENERATOR}-{records}.db"
 
 
 def build(records: int) -> Path:
@@ -97,7 +98,7 @@ def build(records: int) -> Path:
 
 
 def _time(moment: dt.datetime) -> str:
-    return str(rows.SQLITE.time(moment))  # SQLite keeps times as ISO 8601 text
+    return str(SQLITE_DIALECT.time(moment))  # SQLite keeps times as ISO 8601 text
 
 
 def _staff(index: int) -> tuple[str, str, StaffRole, str, str | None, int]:

@@ -1,21 +1,49 @@
 """The benchmark harness: timing, medians, the result line and the verdict.
 
-Every figure is a ratio of the library's time to a baseline's time measured in
-the same run, the two interleaved (library, baseline, baseline, library, …) so
-that a change in the machine's load falls on both alike. Each side's time is
-the median of its repeated runs, so a few slow runs on a busy machine do not
-move the verdict.
+Every ratio is the library's time over a baseline's time measured in the same
+run, the sides interleaved (library, baseline, baseline, library, …; with more
+than two sides, each run starts one side later) so that a change in the
+machine's load falls on all alike. Each side's time is the median of its
+repeated runs, so a few slow runs on a busy machine do not move the verdict;
+the spread is the lowest and highest ratio of the runs taken pair by pair
+(run *i* of the library over run *i* of the baseline).
+
+Memory is measured in a fresh child process that reports its own peak
+resident set (:func:`child_peak_mb`), so neither the parent's size nor
+another child's peak shows up in a figure.
 """
 
 from __future__ import annotations
 
 import gc
+import resource
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Figure", "Skipped", "Timings", "compare", "format_seconds", "ratio_figure", "time_once"]
+__all__ = [
+    "Figure",
+    "Maker",
+    "Skipped",
+    "Timings",
+    "child_peak_mb",
+    "compare",
+    "compare_sides",
+    "format_seconds",
+    "pair_ratios",
+    "print_peak",
+    "ratio_figure",
+    "time_once",
+]
+
+Maker = Callable[[], Callable[[], object]]
+"""Prepares one timed run (fresh files, say; not timed) and returns the call to time."""
+
+_PEAK = "peak-rss-kb="
 
 
 class Skipped(Exception):  # noqa: N818 - read as "benchmark skipped", like unittest.SkipTest
@@ -85,24 +113,59 @@ def time_once(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def compare(
-    library: Callable[[], Callable[[], object]],
-    baseline: Callable[[], Callable[[], object]],
-    *,
-    runs: int,
-) -> tuple[Timings, Timings]:
-    """Time *library* and *baseline* *runs* times each, interleaved, alternating which goes first.
+def compare_sides(makers: Mapping[str, Maker], *, runs: int) -> dict[str, Timings]:
+    """Time every side *runs* times, interleaved: each run starts one side later than the one before.
 
-    Each argument prepares one run (fresh files, say; not timed) and returns
-    the call to time. Returns each side's timings.
+    With two sides that is library, baseline, baseline, library, … Returns
+    each side's timings, by name.
     """
-    sides: tuple[list[float], list[float]] = ([], [])
-    makers: Sequence[Callable[[], Callable[[], object]]] = (library, baseline)
+    names = list(makers)
+    samples: dict[str, list[float]] = {name: [] for name in names}
     for index in range(runs):
-        order = (0, 1) if index % 2 == 0 else (1, 0)
-        for side in order:
-            sides[side].append(time_once(makers[side]()))
-    return Timings(tuple(sides[0])), Timings(tuple(sides[1]))
+        start = index % len(names)
+        order = names[start:] + names[:start]
+        if index % 2:
+            order.reverse()
+        for name in order:
+            samples[name].append(time_once(makers[name]()))
+    return {name: Timings(tuple(found)) for name, found in samples.items()}
+
+
+def compare(library: Maker, baseline: Maker, *, runs: int) -> tuple[Timings, Timings]:
+    """Time *library* and *baseline* *runs* times each, interleaved, alternating which goes first."""
+    found = compare_sides({"library": library, "baseline": baseline}, runs=runs)
+    return found["library"], found["baseline"]
+
+
+def pair_ratios(library: Timings, baseline: Timings) -> list[float]:
+    """Run *i* of the library over run *i* of the baseline, for every *i*."""
+    return [mine / theirs for mine, theirs in zip(library.samples, baseline.samples, strict=True)]
+
+
+def child_peak_mb(argv: Sequence[str]) -> float:
+    """Run ``python *argv*`` in a fresh process; its peak resident set in MB (see :func:`print_peak`)."""
+    done = subprocess.run([sys.executable, *argv], check=True, capture_output=True, text=True)
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(_PEAK):
+            return int(line.removeprefix(_PEAK)) / 1024
+    raise RuntimeError(f"the child {argv!r} did not report its peak memory: {done.stderr[-2000:]}")
+
+
+def print_peak() -> None:
+    """In a child of :func:`child_peak_mb`: print this process's peak resident set.
+
+    Read from ``VmHWM`` in ``/proc/self/status``: the high-water mark of this
+    program's own memory. ``ru_maxrss`` would not do: Linux carries it across
+    ``exec``, so a child started by a large parent reports the parent's size.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux: the best there is
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    else:
+        (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+        peak_kb = int(line.split()[1])
+    print(f"{_PEAK}{peak_kb}", flush=True)
 
 
 def ratio_figure(
@@ -113,10 +176,14 @@ def ratio_figure(
     *,
     per: int = 1,
     unit: str = "",
+    names: tuple[str, str] = ("library", "baseline"),
+    note: str = "",
 ) -> Figure:
-    """The figure for the ratio of the median times, with both medians and the number of runs."""
+    """The figure for the ratio of the median times: both medians, the runs, the spread and *note*."""
+    ratios = pair_ratios(library, baseline)
+    spread = f", pair ratios {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
     detail = (
-        f"library {library.describe(per, unit)}, baseline {baseline.describe(per, unit)}"
-        f" (medians of {len(library.samples)} runs)"
+        f"{names[0]} {library.describe(per, unit)}, {names[1]} {baseline.describe(per, unit)}"
+        f" (medians of {len(library.samples)} paired runs{spread})"
     )
-    return Figure(name, library.median / baseline.median, target, detail)
+    return Figure(name, library.median / baseline.median, target, f"{detail}; {note}" if note else detail)

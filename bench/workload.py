@@ -1,22 +1,21 @@
-"""The work the benchmarks share: one full review, walked through the service, and its recorded batches.
+"""The work every benchmark shares: one full review, its strings, and the service that walks it.
 
 A full review is the model from end to end: a proposed decision, a reflection
 with two concerns, discretion and a discussion of the first, its escalation to
 the business area's route, the route's acknowledgement and advice, and the
 final decision (acknowledging the second concern as unresolved). That is
 eight events, eight store appends and one compliance record.
+
+Every string a review records is defined here once; the peer's walk
+(:mod:`peer`) records the same strings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Iterator
 
 import structlog
-from typing_extensions import override
-
-from ethical_decisions import (
+from library import (
     CaseReference,
     Concern,
     ConcernCategory,
@@ -32,20 +31,20 @@ from ethical_decisions import (
     Review,
     RouteTeamMember,
     StaffRole,
+    Store,
     UnresolvedAcknowledgement,
     make_plugins,
     testing,
 )
-from ethical_decisions.audit import ChainRecord
-from ethical_decisions.store import AppendBatch, Store
 
 __all__ = [
     "EVENTS_PER_REVIEW",
-    "RecordingStore",
+    "TEXT",
     "areas",
+    "case_reference",
     "filter_logging_at_warning",
-    "record_batches",
     "service",
+    "staff_id",
     "walk",
 ]
 
@@ -59,13 +58,41 @@ _AREAS = (
     ("immigration_enforcement", "safety_valve_mechanism", StaffRole.FRONTLINE_OFFICER),
 )
 
-STATEMENT = "The applicant cannot obtain school records that the department itself holds."
-SECOND = "Refusal would separate a family with a child at a critical point in their education."
+TEXT = {
+    "applicant": "A. Applicant",
+    "proposed_outcome": "refuse",
+    "proposed_summary": "Refuse: residence before 1988 not evidenced.",
+    "statement": "The applicant cannot obtain school records that the department itself holds.",
+    "second": "Refusal would separate a family with a child at a critical point in their education.",
+    "team": "Casework",
+    "guidance": "Evidential flexibility in the residence guidance.",
+    "reason": "No discretion covers records the department holds but cannot find.",
+    "consulted": "ts-0007",
+    "discussion_advice": "Escalate: this needs a view from outside the team.",
+    "question": "May residence be accepted on the evidence available?",
+    "route_staff": "rt-0001",
+    "advice": "Check the department's own records first; the requirement can be met.",
+    "final_outcome": "grant",
+    "final_summary": "Grant.",
+    "rationale": "The records were found.",
+    "unresolved": "The rules leave no other decision open.",
+}
+"""Every string a full review records, by what it is."""
 
 
 def areas() -> tuple[tuple[str, str, StaffRole], ...]:
     """The business areas the four installed route plugins serve: (area, route id, referrer's role)."""
     return _AREAS
+
+
+def staff_id(index: int) -> str:
+    """The decision-maker of review number *index*."""
+    return f"dm-{index % 97:04d}"
+
+
+def case_reference(index: int) -> str:
+    """The case of review number *index*."""
+    return f"CASE-2026-{index:06d}"
 
 
 def filter_logging_at_warning() -> None:
@@ -79,31 +106,33 @@ def service(store: Store | None = None) -> EthicalDecisions:
     The four route plugins come from their entry points and the default
     logging plugin is built in, as in production; nothing is blocked.
     """
-    return EthicalDecisions(
+    edm = EthicalDecisions(
         store if store is not None else MemoryStore(),
         plugins=make_plugins(blocked=()),
         clock=testing.FakeClock(),
     )
+    edm.routes()  # asked once per service, before the first review: not per review
+    return edm
 
 
 def walk(edm: EthicalDecisions, index: int) -> Review:
     """Walk review number *index* through the whole model; the closed review."""
     area, route_id, role = _AREAS[index % len(_AREAS)]
-    by = DecisionMaker(staff_id=f"dm-{index % 97:04d}", role=role, business_area=area, team="Casework")
+    by = DecisionMaker(staff_id=staff_id(index), role=role, business_area=area, team=TEXT["team"])
     review = edm.open_review(
         by=by,
         case=CaseReference(
-            reference=f"CASE-2026-{index:06d}", personal_details={"full_name": "A. Applicant"}
+            reference=case_reference(index), personal_details={"full_name": TEXT["applicant"]}
         ),
-        proposed=ProposedDecision(outcome="refuse", summary="Refuse: residence before 1988 not evidenced."),
+        proposed=ProposedDecision(outcome=TEXT["proposed_outcome"], summary=TEXT["proposed_summary"]),
     )
     rid = review.review_id
     edm.record_reflection(
         rid,
         by=by,
         concerns=[
-            Concern(ConcernCategory.EVIDENTIAL_BURDEN, STATEMENT),
-            Concern(ConcernCategory.UNINTENDED_CONSEQUENCE, SECOND),
+            Concern(ConcernCategory.EVIDENTIAL_BURDEN, TEXT["statement"]),
+            Concern(ConcernCategory.UNINTENDED_CONSEQUENCE, TEXT["second"]),
         ],
     )
     edm.consider_discretion(
@@ -111,8 +140,8 @@ def walk(edm: EthicalDecisions, index: int) -> Review:
         by=by,
         concern_id="C1",
         scope=DiscretionScope.INSIDE_RULES,
-        guidance="Evidential flexibility in the residence guidance.",
-        reason="No discretion covers records the department holds but cannot find.",
+        guidance=TEXT["guidance"],
+        reason=TEXT["reason"],
         result=DiscretionResult.NOT_RESOLVED,
     )
     edm.record_discussion(
@@ -120,62 +149,21 @@ def walk(edm: EthicalDecisions, index: int) -> Review:
         by=by,
         concern_id="C1",
         consulted_role=ConsultedRole.TECHNICAL_SPECIALIST,
-        consulted="ts-0007",
-        advice="Escalate: this needs a view from outside the team.",
+        consulted=TEXT["consulted"],
+        advice=TEXT["discussion_advice"],
         result=DiscussionResult.NOT_RESOLVED,
     )
-    review = edm.escalate(
-        rid, by=by, concern_ids=["C1"], question="May residence be accepted on the evidence available?"
-    )
+    review = edm.escalate(rid, by=by, concern_ids=["C1"], question=TEXT["question"])
     referral_id = review.referrals[-1].referral_id
-    team = RouteTeamMember(staff_id="rt-0001", route_id=route_id)
+    team = RouteTeamMember(staff_id=TEXT["route_staff"], route_id=route_id)
     edm.acknowledge_referral(referral_id, by=team)
-    review = edm.give_advice(
-        referral_id, by=team, advice="Check the department's own records first; the requirement can be met."
-    )
+    review = edm.give_advice(referral_id, by=team, advice=TEXT["advice"])
     unresolved = sorted(c.concern_id for c in review.open_concerns)
     return edm.finalise(
         rid,
         by=by,
-        decision=FinalDecision(outcome="grant", summary="Grant.", rationale="The records were found."),
-        unresolved=(
-            UnresolvedAcknowledgement(unresolved, "The rules leave no other decision open.")
-            if unresolved
-            else None
+        decision=FinalDecision(
+            outcome=TEXT["final_outcome"], summary=TEXT["final_summary"], rationale=TEXT["rationale"]
         ),
+        unresolved=(UnresolvedAcknowledgement(unresolved, TEXT["unresolved"]) if unresolved else None),
     )
-
-
-class RecordingStore(MemoryStore):
-    """A memory store that keeps every batch appended to it, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.batches: list[AppendBatch] = []
-
-    @override
-    def append(self, batch: AppendBatch) -> tuple[ChainRecord, ...]:
-        """Append *batch* and keep it."""
-        written = super().append(batch)
-        self.batches.append(batch)
-        return written
-
-
-def record_batches(reviews: int) -> list[AppendBatch]:
-    """The batches *reviews* full reviews append, in order (as a store is given them)."""
-    store = RecordingStore()
-    edm = service(store)
-    for index in range(reviews):
-        walk(edm, index)
-    return store.batches
-
-
-def chunks(items: list[AppendBatch], size: int) -> Iterator[list[AppendBatch]]:
-    """*items* in consecutive runs of *size*."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def utc(year: int, month: int, day: int) -> dt.datetime:
-    """Midnight UTC on the day."""
-    return dt.datetime(year, month, day, tzinfo=dt.UTC)

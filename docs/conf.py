@@ -106,7 +106,7 @@ nitpick_ignore = [
     # cannot evaluate outside the module that imported datetime as dt; it is datetime.datetime.
     ("py:class", "dt.datetime"),
     # Private type variables of generic signatures: they have no entry of their own.
-    ("py:class", "ethical_decisions.reports.figures._K"),
+    ("py:class", "ethical_decisions.figures._K"),
     ("py:class", "ethical_decisions.serialization.T"),
     # Third-party names in signatures: pluggy, attrs and psycopg-pool publish no inventory we can use offline.
     ("py:class", "pluggy._manager.PluginManager"),

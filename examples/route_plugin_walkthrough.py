@@ -2,7 +2,9 @@
 
 *Visas and Citizenship Overseas* and its *Overseas Ethics Panel* are an
 EXAMPLE, made up for the tutorial "Writing a route plugin"; the plugin is in
-``examples/route-plugin/``. Install it first, then run this script::
+``examples/route-plugin/``. Install it first (the test set-up,
+``pip install -r requirements-dev.txt``, does), then run this script from the
+repository's root::
 
     python -m pip install -e examples/route-plugin
     python examples/route_plugin_walkthrough.py
@@ -45,7 +47,7 @@ def main() -> int:
     try:
         route = edm.routes().for_business_area(AREA)
     except NoRouteError as error:
-        print(f"The example route plugin is not installed. {error}", file=sys.stderr)
+        print(f"The example route plugin is not installed (or is blocked). {error}", file=sys.stderr)
         print("Install it with: python -m pip install -e examples/route-plugin", file=sys.stderr)
         return 1
     plugin = edm.routes().plugins[route.route_id]

@@ -6,8 +6,9 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from ethical_decisions import DeliveryError, ReferralMessage
+from ethical_decisions import DeliveryError
 from ethical_decisions.store import OutboxRow, Store
+from ethical_decisions.transports import ReferralMessage
 
 
 class Crash(BaseException):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any, cast
@@ -9,6 +10,7 @@ from typing import Any, cast
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from ethical_decisions import (
     CaseReference,
@@ -22,13 +24,21 @@ from ethical_decisions import (
     FinalDecision,
     ProposedDecision,
     RecordsOfficer,
+    StaffRole,
     verify,
 )
-from ethical_decisions.audit import GENESIS, ChainRecord, _digest, _path_key, chain_hash, seal, unseal
-from ethical_decisions.events import Event
-from ethical_decisions.serialization import event_to_dict, free_text_paths
+from ethical_decisions.audit import GENESIS, ChainRecord, _digest, chain_hash, seal, unseal
+from ethical_decisions.events import (
+    PAYLOAD_TYPES,
+    Event,
+    Payload,
+    ReflectionRecorded,
+    ReviewOpened,
+)
+from ethical_decisions.freetext import free_text_paths, free_texts, path_key
+from ethical_decisions.serialization import event_to_dict
 
-from .strategies import events
+from .strategies import PAYLOADS, events_with
 
 SECRET = "MARKER-APPLICANT-SECRET"
 
@@ -100,20 +110,28 @@ def test_seal_then_unseal_gives_the_event_back(edm: EthicalDecisions, chain: lis
         assert event == unseal(sealed.body, sealed.texts)
 
 
-@given(events)
-def test_sealing_digests_exactly_the_free_texts_and_keeps_them_by_path(event: Event) -> None:
-    """Every kind of event keeps exactly the texts at free_text_paths, each replaced by its salted digest."""
+@pytest.mark.parametrize("payload_type", PAYLOAD_TYPES, ids=lambda t: t.kind)
+@given(data=st.data())
+def test_sealing_digests_exactly_the_free_texts_and_keeps_them_by_path(
+    payload_type: type[Payload], data: st.DataObject
+) -> None:
+    """For every kind of event, the sealed texts are keyed by the walker's paths, each digested in its place.
+
+    And the body with its texts is the event again.
+    """
+    event = data.draw(events_with(PAYLOADS[payload_type]))
     salt = "ab" * 16
     sealed = seal(event, salt)
     plain, body = event_to_dict(event), json.loads(sealed.body)
     expected: dict[str, str | None] = {}
     for path in free_text_paths(event):
-        key, text_in, digest_in = _path_key(path), cast(Any, plain), cast(Any, body)
+        key, text_in, digest_in = path_key(path), cast(Any, plain), cast(Any, body)
         for part in path:
             text_in, digest_in = text_in[part], digest_in[part]
         expected[key] = text_in
         assert digest_in == _digest(salt, key, text_in)
     assert sealed.texts == expected
+    assert [path for path, _ in free_texts(event)] == list(free_text_paths(event))
     assert unseal(sealed.body, sealed.texts) == event
 
 
@@ -254,3 +272,19 @@ def test_an_event_from_a_newer_version_is_reported_not_raised(chain: list[ChainR
     assert report.broken is not None
     assert report.broken.position == chain[-1].position
     assert "newer version" in report.broken.problem
+
+
+def test_the_chain_format_is_unchanged() -> None:
+    """Two events sealed with a fixed salt link to the very hash earlier versions gave: old stores verify."""
+    at = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    dm = DecisionMaker("dm-1", StaffRole.CASEWORKER, "customer_services_group", "Settlement")
+    case = CaseReference("HO-1", {"full_name": "A. Person", "nationality": "X"})
+    concerns = (Concern(ConcernCategory.VULNERABILITY, "Unwell."), Concern(ConcernCategory.OTHER, "Carer."))
+    trail = [
+        Event("rv-1", 1, at, dm, ReviewOpened(case, ProposedDecision("refuse", "Refuse: no fee."))),
+        Event("rv-1", 2, at, dm, ReflectionRecorded(concerns, "Checked.")),
+    ]
+    previous = GENESIS
+    for event in trail:
+        previous = chain_hash(previous, seal(event, "00" * 16).body)
+    assert previous == "f6867179207574302a530f34360fb7974f719261c7dc37956895923525e11d9e"

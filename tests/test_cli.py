@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import datetime as dt
 import io
 import json
 import re
@@ -13,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from ethical_decisions import EthicalDecisions, ReferralStatus, open_store
 from ethical_decisions.cli import main
+from ethical_decisions.compliance import Part
+from ethical_decisions.figures import Period
 
 ROUTES = (
     "chief_caseworker_unit",
@@ -85,6 +90,48 @@ def test_demo_prints_where_to_look_next(tmp_path: Path, capsys: pytest.CaptureFi
     assert "Audit chain: intact" in out
 
 
+def test_demos_pdr_report_credits_someone_who_opened_a_review_and_handed_it_over(demo_db: Path) -> None:
+    """The demo writes the PDR report of a person who opened a review and handed it over before it closed.
+
+    The HTML shows the table of their part, and the report's figures credit the handover to them.
+    """
+    (page,) = (demo_db.parent / "reports").glob("pdr-*.html")
+    staff_id = page.stem.removeprefix("pdr-")
+    store = open_store(f"sqlite:///{demo_db}")
+    figures = store.pdr_figures(
+        staff_id, Period(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC))
+    )
+    store.close()
+
+    assert "Your part in reviews closed in the period" in page.read_text(encoding="utf-8")
+    assert figures.parts[Part.OPENED] >= figures.parts[Part.HANDED_OVER] >= 1
+
+
+def test_demo_is_the_same_for_the_same_seed_and_its_summary_counts_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two demos with one seed print the same summary; its handover and assignment counts are the trail's."""
+    printed = []
+    for name in ("a", "b"):
+        db = f"sqlite:///{tmp_path / name}.db"
+        status, out, _ = run(capsys, "--db", db, "demo", "--reviews", "30", "--reports", str(tmp_path / name))
+        assert status == 0
+        summary = out.split("\n\n", 1)[1].split("Audit chain:")[0]
+        printed.append(summary.splitlines())
+    assert printed[0] == printed[1]
+    edm = EthicalDecisions(open_store(db))
+    kinds = collections.Counter(record.kind for record in edm.store.chain())
+    waiting = edm.store.referrals(statuses={s for s in ReferralStatus if s.awaiting_advice}, unassigned=True)
+    edm.store.close()
+    (handovers,) = [line for line in printed[1] if "handed over" in line]
+    assert handovers.startswith(f"{kinds['review_handed_over']} reviews handed over (1 by a line manager). ")
+    submitted = kinds["referral_submitted"]
+    assert (
+        f" {submitted - len(waiting)} of {submitted} referrals assigned to a route team member" in handovers
+    )
+    assert f"{kinds['referral_released']} released and taken again); {len(waiting)} awaiting" in handovers
+
+
 def test_demo_loads_only_into_an_empty_store_unless_told_to_add(
     capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
@@ -153,7 +200,7 @@ def test_a_route_team_works_its_queue(capsys: pytest.CaptureFixture[str], db: st
         "--question",
         "Which records were searched?",
     )
-    assert (status, out.strip()) == (0, f"Referral {referral} is now returned.")
+    assert (status, out.strip()) == (0, f"Referral {referral}: returned for more information.")
     status, _, err = run(
         capsys, "--db", db, "referrals", "advise", referral, *route, "--staff", "ccu-1", "--advice", "Grant."
     )
@@ -361,6 +408,9 @@ def test_bad_input_gets_a_clear_error_and_non_zero_exit(
         ["referrals"],
         ["referrals", "list"],
         ["referrals", "advise"],
+        ["referrals", "assign"],
+        ["referrals", "release"],
+        ["handover"],
         ["relay"],
         ["outbox", "list"],
         ["report"],

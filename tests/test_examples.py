@@ -1,16 +1,16 @@
-"""The examples: each script runs on its own and prints what to notice; the tutorial's plugin installs.
+"""The examples: every script in examples/ runs as a reader runs it and says what to notice.
 
-Every script is run as its own process, as a reader would run it, with the
-installed library and route plugins. The example route plugin of the tutorial
-(``examples/route-plugin``) is built and installed into a temporary folder,
-put on the path of the processes that need it, and its own tests and the
-script that uses it are run there.
+Each script is run as its own process, from the repository's root
+(``python examples/<script>``, as ``examples/README.md`` says), with the
+packages that the README's test set-up installs (``requirements-dev.txt``):
+the library, the four business areas' route plugins and the tutorial's example
+route plugin (``examples/route-plugin``). A new script fails here until its
+key lines are added to :data:`EXPECTED`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,21 +18,22 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
 PLUGIN = EXAMPLES / "route-plugin"
+PLUGIN_DISTRIBUTION = "ethical-decisions-overseas-ethics-panel"
 TIMEOUT = 300
 
 
-def _run(*args: str | Path, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDM_")}
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
-    else:
-        env.pop("PYTHONPATH", None)
+def _run(
+    *args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run this environment's Python with *args*, without the test run's ``EDM_*`` or ``PYTHONPATH``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EDM_") and k != "PYTHONPATH"}
     return subprocess.run(
         [sys.executable, *map(str, args)],
         cwd=cwd,
-        env=env,
+        env={**clean, **(env or {})},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -46,7 +47,7 @@ def _assert_ran(result: subprocess.CompletedProcess[str], expected: list[str]) -
     assert [] == missing, result.stdout
 
 
-SCRIPTS = {
+EXPECTED = {
     "no_concerns.py": [
         "The model asks: Are there any ethical or unintended consequences in the proposed decision",
         "stage now: ready to proceed: no concerns",
@@ -81,7 +82,7 @@ SCRIPTS = {
         "The Chief Caseworker Unit's queue: 3 referrals awaiting advice, oldest first.",
         "status now: returned",
         "the caseworker answered; status now: acknowledged",
-        "a member of route 'safety_valve_mechanism' cannot act on it",
+        "was made to route chief_caseworker_unit, and svm-0004 is on route safety_valve_mechanism's team",
         "that review is now: ready to finalise: concerns resolved",
         "Awaiting advice now: 0. With --all: 3.",
     ],
@@ -89,31 +90,49 @@ SCRIPTS = {
         "Ethical decision-making: PDR evidence",
         "Decision-maker cw-1042, 1 January 2026 to 31 March 2026",
         "Raising a concern never counts against anyone.",
+        "Your part in reviews closed in the period",
         "Reviews to talk about",
         "Ethical decision-making: department report",
         "Escalations per route per month",
         "Counts under 5 are suppressed",
     ],
+    "route_plugin_walkthrough.py": [
+        "Found route 'overseas_ethics_panel' (Overseas Ethics Panel, "
+        "for Visas and Citizenship Overseas (example))",
+        f"from {PLUGIN_DISTRIBUTION} 0.1.0",
+        "[inside_rules] Could the applicant reasonably have provided it?",
+        "A technical specialist escalated with no discussion, as the route's rules allow",
+        "The panel advised; the decision changed from refuse to grant: True.",
+        "Audit chain: intact: 7 events in 1 reviews",
+    ],
 }
+"""Each script in examples/, and the lines it must print (what it tells the reader to notice)."""
+
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
 
 
-@pytest.mark.parametrize(("script", "expected"), sorted(SCRIPTS.items()))
-def test_example_runs_and_says_what_to_notice(script: str, expected: list[str], tmp_path: Path) -> None:
-    """The script exits 0 and prints its key lines, run from an empty folder using only installed packages."""
-    _assert_ran(_run(EXAMPLES / script, cwd=tmp_path), expected)
-    assert [] == list(tmp_path.iterdir()), "an example left files behind"
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
 
 
-def test_every_example_script_is_tested() -> None:
-    """No script in examples/ is left out of the tests (the plugin walkthrough is tested with the plugin)."""
-    scripts = {p.name for p in EXAMPLES.glob("*.py")}
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_example_runs_and_says_what_to_notice(script: str) -> None:
+    """The script, run from the repository's root, exits 0, prints its key lines and leaves no file behind."""
+    assert script in EXPECTED, f"add the lines examples/{script} must print to EXPECTED"
+    before = (_files(ROOT), _files(EXAMPLES))
 
-    assert scripts == {*SCRIPTS, "route_plugin_walkthrough.py"}
+    _assert_ran(_run(Path("examples") / script), EXPECTED[script])
+    assert before == (_files(ROOT), _files(EXAMPLES)), "an example left files behind"
+
+
+def test_every_expected_script_exists() -> None:
+    """No script is expected here that examples/ no longer has (a renamed script is noticed)."""
+    assert sorted(EXPECTED) == SCRIPTS
 
 
 def test_reports_example_writes_html(tmp_path: Path) -> None:
     """With --html, the reports example writes both reports as self-contained HTML pages."""
-    result = _run(EXAMPLES / "pdr_and_department_reports.py", "--html", tmp_path / "out", cwd=tmp_path)
+    result = _run(Path("examples") / "pdr_and_department_reports.py", "--html", tmp_path / "out")
 
     _assert_ran(result, ["Wrote "])
     pages = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -121,60 +140,31 @@ def test_reports_example_writes_html(tmp_path: Path) -> None:
     assert all("<html" in (tmp_path / "out" / p).read_text(encoding="utf-8") for p in pages)
 
 
-@pytest.fixture(name="installed_plugin", scope="module")
-def _installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example route plugin, built and installed into a temporary folder, not the test environment."""
-    target = tmp_path_factory.mktemp("route-plugin-installed")
-    # Build with the environment's own hatchling when it has one, so that no build step needs the network.
-    isolation = [] if importlib.util.find_spec("hatchling") else ["--use-pep517"]
-    no_isolation = ["--no-build-isolation"] if not isolation else []
-    result = _run(
-        "-m", "pip", "install", "--quiet", "--no-deps", *no_isolation, *isolation,
-        "--target", target, PLUGIN,
-        cwd=tmp_path_factory.getbasetemp(),
-    )  # fmt: skip
-    assert 0 == result.returncode, result.stdout + result.stderr
-    assert (target / "edm_overseas_ethics_panel" / "__init__.py").is_file()
-    return target
+def test_the_example_plugin_is_installed_by_the_test_set_up() -> None:
+    """requirements-dev.txt installs the tutorial's plugin: its entry point is found like any other's."""
+    try:
+        distribution = importlib.metadata.distribution(PLUGIN_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail(f"{PLUGIN_DISTRIBUTION} is not installed: pip install -r requirements-dev.txt")
+    entry_points = [(ep.group, ep.name) for ep in distribution.entry_points]
+
+    assert [("ethical_decisions", "overseas_ethics_panel")] == entry_points
 
 
 @pytest.mark.slow
-def test_the_example_plugin_passes_its_own_tests(installed_plugin: Path) -> None:
-    """Installed, the tutorial's plugin passes the tests the tutorial writes for it, entry point included."""
-    result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=PLUGIN, pythonpath=installed_plugin)
+def test_the_example_plugin_passes_its_own_tests() -> None:
+    """Run from its own folder, as the tutorial says, the plugin passes the tests the tutorial writes."""
+    result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=PLUGIN)
 
     assert 0 == result.returncode, result.stdout + result.stderr
     assert "3 passed" in result.stdout
 
 
-@pytest.mark.slow
-def test_the_example_plugin_walks_a_referral_end_to_end(installed_plugin: Path, tmp_path: Path) -> None:
-    """The walkthrough finds the installed route by its entry point and walks a referral through it."""
-    result = _run(EXAMPLES / "route_plugin_walkthrough.py", cwd=tmp_path, pythonpath=installed_plugin)
-
-    _assert_ran(
-        result,
-        [
-            "Found route 'overseas_ethics_panel' (Overseas Ethics Panel, "
-            "for Visas and Citizenship Overseas (example))",
-            "from ethical-decisions-overseas-ethics-panel 0.1.0",
-            "[inside_rules] Could the applicant reasonably have provided it?",
-            "A technical specialist escalated with no discussion, as the route's rules allow",
-            "The panel advised; the decision changed from refuse to grant: True.",
-            "Audit chain: intact: 7 events in 1 reviews",
-        ],
+def test_the_walkthrough_says_how_to_install_the_plugin_when_it_is_missing() -> None:
+    """Without the example route (blocked, as if not installed), the walkthrough exits 1 and says why."""
+    result = _run(
+        Path("examples") / "route_plugin_walkthrough.py", env={"EDM_BLOCKED_PLUGINS": "overseas_ethics_panel"}
     )
 
-
-def test_the_walkthrough_says_how_to_install_the_plugin_when_it_is_missing(tmp_path: Path) -> None:
-    """Without the example plugin installed, the walkthrough exits 1 and says how to install it."""
-    try:
-        importlib.metadata.distribution("ethical-decisions-overseas-ethics-panel")
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    else:
-        pytest.skip("the example plugin is installed in this environment")
-    result = _run(EXAMPLES / "route_plugin_walkthrough.py", cwd=tmp_path)
-
-    assert 1 == result.returncode
+    assert 1 == result.returncode, result.stdout + result.stderr
     assert "python -m pip install -e examples/route-plugin" in result.stderr

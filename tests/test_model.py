@@ -18,11 +18,9 @@ from ethical_decisions import (
     DecisionMaker,
     EscalationRequirements,
     EthicalDecisions,
-    Event,
     FinalDecision,
     MemoryStore,
     ProposedDecision,
-    ReflectionRecorded,
     RoutePolicy,
     RouteTeamMember,
     StaffRole,
@@ -30,6 +28,7 @@ from ethical_decisions import (
     testing,
 )
 from ethical_decisions._fields import MAX_TEXT_LENGTH, FrozenDict
+from ethical_decisions.events import Event, ReflectionRecorded
 
 from .conftest import RoutesPlugin
 

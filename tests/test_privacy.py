@@ -28,9 +28,9 @@ from ethical_decisions import (
     ProposedDecision,
     RecordsOfficer,
     UnresolvedAcknowledgement,
-    redact_personal_data,
     testing,
 )
+from ethical_decisions.log import redact_personal_data
 from ethical_decisions.serialization import parse, unparse
 
 from .conftest import RoutesPlugin

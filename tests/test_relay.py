@@ -16,7 +16,6 @@ from ethical_decisions import (
     EthicalDecisions,
     NoRouteError,
     RecordsOfficer,
-    ReferralMessage,
     Route,
     StoreError,
     ValidationError,
@@ -26,7 +25,7 @@ from ethical_decisions.audit import ERASED
 from ethical_decisions.log import ALLOWED_FIELDS
 from ethical_decisions.relay import Relay, RelayReport, RetryPolicy
 from ethical_decisions.store import OutboxStatus
-from ethical_decisions.transports import WebhookTransport
+from ethical_decisions.transports import ReferralMessage, WebhookTransport
 
 from . import scenarios
 from .conftest import NOW, WEBHOOK_SECRET, RoutesPlugin

@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 from ethical_decisions import (
+    ConcernCategory,
     DecisionMaker,
     EthicalDecisions,
     FinalDecision,
@@ -28,7 +29,9 @@ from ethical_decisions import (
     make_plugins,
     testing,
 )
+from ethical_decisions.prompts import DISCRETION_PROMPTS
 from ethical_decisions.relay import Relay, RelayReport
+from ethical_decisions.routekit import RoutePlugin
 
 from . import scenarios
 from .conftest import NOW, WEBHOOK_SECRET
@@ -76,6 +79,24 @@ def _version(route_id: str) -> str:
 
 def _decision_maker(route_id: str, role: StaffRole = StaffRole.CASEWORKER) -> DecisionMaker:
     return testing.decision_maker(role=role, business_area=ROUTES[route_id][1])
+
+
+@pytest.mark.parametrize("route_id", list(ROUTES))
+def test_the_models_prompts_are_offered_once_then_the_routes_own(route_id: str) -> None:
+    """In each route's area the model's own prompts come once, from the library, then the route's own.
+
+    An area with no route plugin is offered the model's prompts all the same.
+    """
+    plugins = make_plugins(blocked=())
+    plugin: RoutePlugin = plugins.manager.get_plugin(route_id)
+    business_area = ROUTES[route_id][1]
+
+    for category in ConcernCategory:
+        offered = plugins.discretion_guidance(business_area, category)
+        elsewhere = plugins.discretion_guidance("an_area_without_a_route", category)
+
+        assert (*DISCRETION_PROMPTS[category], *plugin.guidance) == offered
+        assert DISCRETION_PROMPTS[category] == elsewhere
 
 
 def test_routes_listed_with_their_distribution_versions() -> None:

@@ -14,7 +14,6 @@ from ethical_decisions import (
     EscalationRequirements,
     NoRouteError,
     PluginError,
-    QueueTransport,
     StaffRole,
     testing,
 )
@@ -26,7 +25,7 @@ from ethical_decisions.routekit import (
     setting_name,
     transport_from_environment,
 )
-from ethical_decisions.transports import WebhookTransport
+from ethical_decisions.transports import QueueTransport, WebhookTransport
 
 from . import scenarios
 
@@ -151,15 +150,19 @@ def test_setting_names_are_valid_environment_variables() -> None:
 
 
 def test_guidance_for_its_own_business_area_only(plugin: RoutePlugin) -> None:
-    """For a concern in its area the plugin offers the shared prompts, then its own; elsewhere nothing."""
+    """For a concern in its area the plugin offers its own prompts, after the model's; elsewhere nothing.
+
+    The model's own prompts come from the library, once, in every area.
+    """
     edm = testing.service(plugin)
     in_area = scenarios.open_with_concern(edm, testing.decision_maker(business_area="border_force"))
     elsewhere = scenarios.open_with_concern(edm, testing.decision_maker())
 
     offered = edm.discretion_guidance(in_area.review_id, "C1")
 
-    assert (*DISCRETION_PROMPTS[ConcernCategory.EVIDENTIAL_BURDEN], OWN_PROMPT) == offered
-    assert edm.discretion_guidance(elsewhere.review_id, "C1") == ()
+    model_prompts = DISCRETION_PROMPTS[ConcernCategory.EVIDENTIAL_BURDEN]
+    assert (*model_prompts, OWN_PROMPT) == offered
+    assert model_prompts == edm.discretion_guidance(elsewhere.review_id, "C1")
 
 
 @pytest.mark.parametrize("category", list(ConcernCategory))

@@ -1,24 +1,21 @@
-"""Versioned JSON: every event and whole trails round-trip; bad input is refused readably."""
+"""Versioned JSON: events and trails round-trip; bad input is refused readably, alike by both converters."""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ethical_decisions import (
-    PAYLOAD_TYPES,
-    SCHEMA_VERSION,
-    DecisionMaker,
-    Event,
-    Payload,
-    SchemaVersionError,
-    ValidationError,
-    replay,
-)
+from ethical_decisions import DecisionMaker, SchemaVersionError, UnresolvedAcknowledgement, ValidationError
+from ethical_decisions import serialization as sz
+from ethical_decisions.audit import unseal
+from ethical_decisions.events import PAYLOAD_TYPES, SCHEMA_VERSION, Actor, Event, Payload
+from ethical_decisions.review import replay
 from ethical_decisions.serialization import (
     canonical_json,
     dumps_event,
@@ -28,9 +25,16 @@ from ethical_decisions.serialization import (
     loads_event,
     loads_trail,
     parse,
+    unparse,
 )
 
 from . import strategies as s
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 
 EVENT = {
     "review_id": "rv-1",
@@ -168,3 +172,115 @@ def test_parse_validates_any_input_type() -> None:
         parse(DecisionMaker, {**data, "business_area": "Border Force"})
     with pytest.raises(ValidationError, match=r"\$: expected a JSON object|\$: wrong kind of value"):
         parse(DecisionMaker, ["not", "an", "object"])
+
+
+@pytest.mark.parametrize("load", [loads_event, loads_trail])
+def test_a_number_too_long_to_read_is_refused_as_invalid_input(load: Callable[[str], object]) -> None:
+    """JSON with a number past Python's digit limit for integers raises ValidationError, not ValueError."""
+    text = '{"a": ' + "1" * 5000 + "}"
+    with pytest.raises(ValidationError) as caught:
+        load(text if load is loads_event else f"[{text}]")
+    assert caught.value.problems == ("$: holds a number with too many digits",)
+
+
+def test_a_sealed_body_with_a_number_too_long_to_read_is_refused() -> None:
+    """Reading a sealed event back raises only the library's errors for such a number too."""
+    with pytest.raises(ValidationError):
+        unseal('{"sequence": ' + "1" * 5000 + "}", {})
+
+
+# -- the two converters: the fast one decides, the detailed one explains, and they agree ----------
+
+PARSED: dict[Any, st.SearchStrategy[Any]] = {**s.PARSED, Actor: s.actors, Payload: s.payloads}
+"""Every type parsed from outside JSON (and the two tagged unions), with a strategy for valid values."""
+
+
+def _changes(data: Any) -> Iterator[Any]:
+    """*data* (parsed JSON) changed in one place at a time: a value removed or replaced, or a key added.
+
+    A replacement is a value of another JSON type, or a near miss of the same type (text for a
+    number, a number for text or a flag, an empty or blank string, an unknown code or tag).
+    """
+    if isinstance(data, dict):
+        yield {**data, "surprise": 1}
+        for key, value in data.items():
+            yield {k: v for k, v in data.items() if k != key}
+            for changed in _changes(value):
+                yield {**data, key: changed}
+    elif isinstance(data, list):
+        yield [*data, data[0]] if data else ["x"]
+        for index, value in enumerate(data):
+            yield data[:index] + data[index + 1 :]
+            for changed in _changes(value):
+                yield [*data[:index], changed, *data[index + 1 :]]
+    yield from [None, True, 0, 1.5, "", " ", "x", "2026-13-05", [], {}]
+    if isinstance(data, str):
+        yield data.upper()
+    if isinstance(data, int) and not isinstance(data, bool):
+        yield str(data)
+
+
+def _outcome(converter: Any, data: Any, cls: Any) -> tuple[str, Any]:
+    """What *converter* makes of *data* as *cls*: the value, or that it refused."""
+    try:
+        return "value", converter.structure(data, cls)
+    except Exception:
+        return "refused", None
+
+
+@pytest.mark.parametrize(
+    "cls",
+    sorted(PARSED, key=str),
+    ids=lambda cls: {Actor: "Actor", Payload: "Payload"}.get(cls) or cls.__name__,
+)
+@settings(max_examples=5, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_both_converters_accept_and_refuse_the_same_input(cls: Any, data: st.DataObject) -> None:
+    """A valid value's JSON comes back equal from both converters; any one change: refused by both or neither.
+
+    parse() takes what the fast converter takes; the detailed one only explains a refusal, so if the
+    two disagreed an input would be refused without a reason, or a reason given for what is valid.
+    """
+    value = data.draw(PARSED[cls])
+    valid = json.loads(json.dumps(unparse(value, cls)))
+    assert _outcome(sz._converter, valid, cls) == ("value", value) == _outcome(sz._detailed, valid, cls)
+    for changed in _changes(valid):
+        assert _outcome(sz._converter, changed, cls) == _outcome(sz._detailed, changed, cls), changed
+
+
+def test_a_refusal_names_the_fault_the_detailed_converter_finds() -> None:
+    """parse() refuses with the detailed converter's account of every fault, by path."""
+    data = {**EVENT, "sequence": "2", "surprise": 1}
+    with pytest.raises(ValidationError) as caught:
+        parse(Event, data)
+    assert caught.value.problems == ("sequence: expected a whole number", "$: unexpected fields: surprise")
+
+
+def test_an_iterator_is_read_once_and_never_taken_in_part() -> None:
+    """A valid one-shot iterator is taken; a refused one is refused whole, never read again for its rest."""
+    assert parse(UnresolvedAcknowledgement, {"concern_ids": iter(["C1", "C2"]), "rationale": "Go."}) == (
+        UnresolvedAcknowledgement(("C1", "C2"), "Go.")
+    )
+    with pytest.raises(ValidationError):
+        parse(UnresolvedAcknowledgement, {"concern_ids": iter([1, "C2"]), "rationale": "Go."})
+
+
+@given(json_values)
+def test_canonical_json_is_the_standard_librarys_text(value: Any) -> None:
+    """canonical_json writes what json.dumps does with sorted keys, no spaces and Unicode kept."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert canonical_json(value) == expected
+
+
+def test_canonical_json_still_refuses_data_that_contains_itself() -> None:
+    """A list or dict inside itself is refused with json's own ValueError, not a RecursionError."""
+    looped: dict[str, Any] = {"a": 1}
+    looped["self"] = [looped]
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        canonical_json(looped)
+    listed: list[Any] = []
+    listed.append(listed)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        canonical_json(listed)
+    with pytest.raises(ValueError, match="Out of range float"):
+        canonical_json([{"x": math.inf}])

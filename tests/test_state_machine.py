@@ -13,37 +13,41 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 from ethical_decisions import (
-    AdviceGiven,
-    ConcernRaised,
     ConcernStatus,
     ConsultedRole,
     DecisionMaker,
-    DiscretionConsidered,
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
     EscalationRequirements,
     EthicalDecisionsError,
     FinalDecision,
-    FreeTextErased,
     LaterOutcomeKind,
-    LaterOutcomeRecorded,
     LaterOutcomeResult,
     RecordsOfficer,
     Referral,
     ReferralStatus,
-    ReferralSubmitted,
     Review,
-    ReviewFinalised,
     RoutePolicy,
+    RouteTeamMember,
     StaffRole,
     Stage,
     UnresolvedAcknowledgement,
-    replay,
     testing,
     verify,
 )
-from ethical_decisions.review import evolve
+from ethical_decisions.events import (
+    AdviceGiven,
+    ConcernRaised,
+    DiscretionConsidered,
+    FreeTextErased,
+    LaterOutcomeRecorded,
+    ReferralSubmitted,
+    ReviewFinalised,
+    ReviewHandedOver,
+)
+from ethical_decisions.policy import default_policy, request_for
+from ethical_decisions.review import evolve, replay
 
 from . import strategies as s
 from .conftest import RoutesPlugin
@@ -69,10 +73,18 @@ DECISION_MAKERS = (
     testing.decision_maker("cw-2", business_area=IE),
     testing.decision_maker("io-3", role=StaffRole.FRONTLINE_OFFICER, business_area=IE),
     testing.decision_maker("bf-4", business_area="border_force"),
+    testing.decision_maker("cw-5", business_area=CSG),
+)
+MANAGERS = (
+    testing.decision_maker("lm-6", role=StaffRole.LINE_MANAGER, business_area=CSG),
+    testing.decision_maker("lm-7", role=StaffRole.LINE_MANAGER, business_area=IE),
 )
 OFFICER = RecordsOfficer("ro-1")
 TEAM = {route.route_id: testing.route_team_member(route.route_id, f"rt-{route.route_id}") for route in ROUTES}
-ACTORS = (*DECISION_MAKERS, OFFICER, *TEAM.values())
+COLLEAGUES = {
+    route.route_id: testing.route_team_member(route.route_id, f"rt2-{route.route_id}") for route in ROUTES
+}
+ACTORS = (*DECISION_MAKERS, *MANAGERS, OFFICER, *TEAM.values(), *COLLEAGUES.values())
 
 # Resolving early ends a concern's path; weight the results so that escalation is reached often.
 UNLIKELY_TO_RESOLVE_BY_DISCRETION = st.sampled_from(
@@ -212,13 +224,44 @@ class ReviewMachine(RuleBasedStateMachine):
         if not candidates:
             return
         referral = data.draw(st.sampled_from(candidates))
-        member = TEAM[referral.route_id]
+        member = referral.assignee or TEAM[referral.route_id]
         if action == "ack":
             self.edm.acknowledge_referral(referral.referral_id, by=member)
         elif action == "return":
             self.edm.return_referral(referral.referral_id, by=member, question=text)
         else:
             self.edm.give_advice(referral.referral_id, by=member, advice=text)
+
+    @rule(review_id=reviews, data=st.data(), reason=s.texts, by_manager=st.booleans())
+    def hand_over(self, review_id, data, reason, by_manager):
+        """The owner, or a line manager of the area, hands an open review to a colleague in its area."""
+        review = self.review(review_id)
+        colleagues = [
+            dm
+            for dm in DECISION_MAKERS
+            if dm.business_area == review.business_area and dm.staff_id != review.owner.staff_id
+        ]
+        managers = [m for m in MANAGERS if m.business_area == review.business_area]
+        if review.is_closed or not colleagues:
+            return
+        by = managers[0] if by_manager and managers else review.owner
+        to = data.draw(st.sampled_from(colleagues))
+        self.edm.hand_over(review_id, by=by, to=to, reason=reason)
+
+    @rule(review_id=reviews, data=st.data(), release=st.booleans())
+    def assign(self, review_id, data, release):
+        """A route team member takes a referral awaiting advice, passes it to a colleague, or releases it."""
+        candidates = list(self.review(review_id).referrals_awaiting_advice)
+        if not candidates:
+            return
+        referral = data.draw(st.sampled_from(candidates))
+        member = TEAM[referral.route_id]
+        if release and referral.assignee is not None:
+            self.edm.release_referral(referral.referral_id, by=member)
+            return
+        pair = (member, COLLEAGUES[referral.route_id])
+        to = pair[1] if referral.assignee == pair[0] else pair[0]
+        self.edm.assign_referral(referral.referral_id, by=member, to=to)
 
     @rule(review_id=reviews, data=st.data(), text=s.texts, withdraw=st.booleans())
     def decision_maker_answers(self, review_id, data, text, withdraw):
@@ -265,7 +308,7 @@ class ReviewMachine(RuleBasedStateMachine):
         if review.is_closed:
             return
         for referral in review.referrals:
-            member = TEAM[referral.route_id]
+            member = referral.assignee or TEAM[referral.route_id]
             if referral.status is ReferralStatus.SUBMITTED:
                 self.edm.acknowledge_referral(referral.referral_id, by=member)
                 return
@@ -385,6 +428,29 @@ class ReviewMachine(RuleBasedStateMachine):
             assert review.outcome_class is not None
 
     @invariant()
+    def every_event_was_permitted_when_recorded(self):
+        """The default policy let each stored event's actor take its step, in the state before it."""
+        for review_id in self.ids:
+            state = None
+            for event in self.edm.trail(review_id):
+                if state is not None:
+                    request = request_for(state, event.payload, event.actor)
+                    assert request is not None
+                    assert default_policy(request).allowed, (event.kind, event.actor)
+                state = evolve(state, event)
+
+    @invariant()
+    def credits_follow_the_trail(self):
+        """The review names its owner and everyone who held it, and credits each step to who took it."""
+        for review_id in self.ids:
+            review = self.review(review_id)
+            trail = self.edm.trail(review_id)
+            assert [t.by for t in review.steps_taken] == [e.actor.staff_id for e in trail[1:]]
+            handovers = [e.payload for e in trail if isinstance(e.payload, ReviewHandedOver)]
+            assert review.holders == (trail[0].actor.staff_id, *(h.to.staff_id for h in handovers))
+            assert review.owner.staff_id == review.holders[-1]
+
+    @invariant()
     def every_event_followed_the_rules_when_recorded(self):
         """Each stored event was allowed by the state before it."""
         for review_id in self.ids:
@@ -417,7 +483,8 @@ class ReviewMachine(RuleBasedStateMachine):
                     if isinstance(payload, AdviceGiven):
                         referral = state.referral(payload.referral_id)
                         assert referral is not None
-                        assert event.actor == TEAM[referral.route_id]
+                        assert isinstance(event.actor, RouteTeamMember)
+                        assert event.actor.route_id == referral.route_id
                 state = evolve(state, event)
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from ethical_decisions import DeliveryError, ReferralMessage, ValidationError
-from ethical_decisions.transports import WebhookTransport, sign, verify_signature
+from ethical_decisions import DeliveryError, ValidationError
+from ethical_decisions.transports import ReferralMessage, WebhookTransport, sign, verify_signature
 
 from .conftest import WEBHOOK_SECRET
 from .webhook import HANG, Receiver, WebhookServer

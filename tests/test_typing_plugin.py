@@ -30,7 +30,7 @@ def test_the_typed_example_plugin_runs_end_to_end() -> None:
     edm.record_reflection(
         rid, by=dm, concerns=[Concern(ConcernCategory.EVIDENTIAL_BURDEN, "We hold the evidence.")]
     )
-    (guidance,) = edm.discretion_guidance(rid, "C1")
+    *_model_prompts, guidance = edm.discretion_guidance(rid, "C1")  # the model's own prompts come first
     assert guidance.title == "Evidence the Home Office holds"
     edm.consider_discretion(
         rid,

@@ -11,7 +11,8 @@
     the command reference, from the ``argparse`` parser of ``ethical-decisions``.
 ``edm-names`` (reStructuredText only, e.g. inside ``{eval-rst}``)
     autodoc entries for names exported by :mod:`ethical_decisions`, each with
-    the right directive (class, exception, function or data).
+    the right directive (class, exception, function or data; a subpackage is
+    a link to its own page).
 ``edm-module`` (reStructuredText only)
     a module's reference: its docstring and the public names that the package
     does not export at the top level (those are documented once, there).
@@ -104,7 +105,7 @@ class GuidanceQuote(SphinxDirective):
     """Quote fields of :data:`ethical_decisions.GUIDANCE`, verbatim, as one block quote.
 
     The arguments name the fields, in order: any text field of
-    :class:`ethical_decisions.Guidance`, ``steps`` (the four numbered steps with
+    :class:`ethical_decisions.guidance.Guidance`, ``steps`` (the four numbered steps with
     the escalation routes), or ``escalation_routes``.
     """
 
@@ -279,6 +280,8 @@ def _data_entry(fullname: str, name: str, obj: object, defining: str | None) -> 
 
 def _entry(fullname: str, name: str, obj: object) -> list[str]:
     """The reference entry for *obj*, documented as *fullname*, chosen by what it is."""
+    if inspect.ismodule(obj):  # a subpackage the package exports: documented on its own page
+        return [f"``{name}``: the :py:mod:`{obj.__name__}` subpackage, documented on its own page.", ""]
     if inspect.isclass(obj) and issubclass(obj, BaseException):
         return [f".. autoexception:: {fullname}", "   :members:", "   :show-inheritance:", ""]
     if inspect.isclass(obj):

@@ -9,6 +9,10 @@ accepted step is one transition from the review's stage before it to its stage
 after it. The diagram and table on the model page are drawn from that, each
 time the documentation is built, so they show what the code does now.
 
+A step is taken only if the library's default permission policy
+(:func:`ethical_decisions.policy.default_policy`) lets that actor take it, so
+the diagram shows who takes each step.
+
 The only hand-written knowledge is :func:`_candidates`: for each step, the
 example payloads worth trying (a discretion that resolves the concern and one
 that does not, and so on). A step that the rules offer and it cannot build
@@ -37,11 +41,14 @@ from ethical_decisions.events import (
     LaterOutcomeRecorded,
     Payload,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
 from ethical_decisions.exceptions import StepError
@@ -66,6 +73,7 @@ from ethical_decisions.model import (
     Step,
     UnresolvedAcknowledgement,
 )
+from ethical_decisions.policy import default_policy, request_for
 from ethical_decisions.review import ReferralStatus, Review, evolve
 from ethical_decisions.steps import allowed_steps, decide, open_review
 
@@ -74,11 +82,9 @@ __all__ = ["ACTOR_NAMES", "StageGraph", "Transition", "UnknownStepError", "rende
 _AREA = "customer_services_group"
 _ROUTE = RoutePolicy(route_id="example_route", version="1", business_area=_AREA)
 _DECISION_MAKER = DecisionMaker("dm-1", StaffRole.CASEWORKER, _AREA, "Example team")
-_ACTORS: Sequence[Actor] = (
-    _DECISION_MAKER,
-    RouteTeamMember("rt-1", _ROUTE.route_id),
-    RecordsOfficer("ro-1"),
-)
+_COLLEAGUE = DecisionMaker("dm-2", StaffRole.CASEWORKER, _AREA, "Example team")
+_TEAM_MEMBER = RouteTeamMember("rt-1", _ROUTE.route_id)
+_ACTORS: Sequence[Actor] = (_DECISION_MAKER, _COLLEAGUE, _TEAM_MEMBER, RecordsOfficer("ro-1"))
 ACTOR_NAMES = {
     DecisionMaker: "decision-maker",
     RouteTeamMember: "route team",
@@ -163,6 +169,14 @@ def _candidates(review: Review, step: Step) -> Iterator[Payload]:  # noqa: PLR09
         yield from (
             ReferralWithdrawn(r.referral_id, _text("reason")) for r in review.referrals_awaiting_advice[:1]
         )
+    elif step is Step.HAND_OVER:
+        yield ReviewHandedOver(review.owner.staff_id, _COLLEAGUE, _text("reason"))
+    elif step is Step.ASSIGN_REFERRAL:
+        waiting = [r.referral_id for r in review.referrals_awaiting_advice if r.assignee is None]
+        yield from (ReferralAssigned(r, _TEAM_MEMBER) for r in waiting[:1])
+    elif step is Step.RELEASE_REFERRAL:
+        assigned = [r.referral_id for r in review.referrals_awaiting_advice if r.assignee is not None]
+        yield from (ReferralReleased(r) for r in assigned[:1])
     elif step is Step.FINALISE:
         decision = FinalDecision("grant", _text("decision"), _text("rationale"))
         unresolved = UnresolvedAcknowledgement(open_ids, _text("rationale")) if open_ids else None
@@ -194,7 +208,7 @@ def _key(review: Review) -> tuple[object, ...]:
             )
             for c in review.concerns
         ),
-        tuple(r.status for r in review.referrals),
+        tuple((r.status, r.assignee is not None) for r in review.referrals),
         bool(review.later_outcomes),
         review.erased_at is not None,
     )
@@ -221,6 +235,9 @@ def stage_graph() -> StageGraph:
         review = queue.popleft()
         for step in allowed_steps(review):
             for payload, actor in itertools.product(list(_candidates(review, step)), _ACTORS):
+                request = request_for(review, payload, actor)
+                if request is None or not default_policy(request).allowed:
+                    continue
                 try:
                     event = decide(review, payload, actor=actor, now=now())
                 except StepError:

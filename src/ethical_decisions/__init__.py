@@ -8,6 +8,31 @@ the answers and the reasons in a tamper-evident trail, routes concerns, and
 feeds Performance Development Review monitoring. It never decides.
 
 Start with :class:`EthicalDecisions`.
+
+What the package exports is what a casework system types to use the model:
+
+- the facade, :class:`EthicalDecisions`, and what it is built from: a store
+  (:func:`open_store`, :class:`Store`, :class:`MemoryStore`,
+  :class:`SQLiteStore`) and plugins (:func:`make_plugins`, :class:`Plugins`,
+  and the :class:`PluginInfo` they list);
+- the values and enums its methods take (people, the case, decisions,
+  concerns, and the answers to the model's questions);
+- what its methods give back: the :class:`Review` and the records and enums it
+  is made of, the routes and the guidance plugins offer (the same records a
+  route plugin registers, with :data:`hookimpl`), and the
+  :class:`ComplianceRecord` that PDR monitoring reads from the store;
+- every error; :func:`verify` and what it reports; the model's words,
+  :data:`GUIDANCE`; and the :mod:`~ethical_decisions.reports` subpackage.
+
+Everything else lives one namespace down, in the module that owns it, and is
+documented there: the events of a review's trail (:mod:`ethical_decisions.events`);
+the pure rules (:func:`ethical_decisions.steps.decide`,
+:func:`ethical_decisions.steps.allowed_steps`, :func:`ethical_decisions.review.replay`);
+delivery to the routes' teams (:mod:`ethical_decisions.transports`,
+:mod:`ethical_decisions.relay`); logging (:mod:`ethical_decisions.log`); and the
+helpers for writing plugins and tests (:mod:`ethical_decisions.routekit`,
+:mod:`ethical_decisions.testing`). A name is added here only if a casework
+system cannot do its ordinary work without typing it.
 """
 
 from __future__ import annotations
@@ -17,27 +42,6 @@ from typing import TYPE_CHECKING, Any
 
 from .audit import ChainHead, VerificationReport, verify
 from .compliance import ComplianceRecord, StepUsed
-from .events import (
-    PAYLOAD_TYPES,
-    SCHEMA_VERSION,
-    Actor,
-    AdviceGiven,
-    ConcernRaised,
-    DiscretionConsidered,
-    DiscussionHeld,
-    Event,
-    FreeTextErased,
-    InformationProvided,
-    LaterOutcomeRecorded,
-    Payload,
-    ReferralAcknowledged,
-    ReferralReturned,
-    ReferralSubmitted,
-    ReferralWithdrawn,
-    ReflectionRecorded,
-    ReviewFinalised,
-    ReviewOpened,
-)
 from .exceptions import (
     ConflictError,
     DeliveryError,
@@ -54,9 +58,8 @@ from .exceptions import (
     StoreError,
     ValidationError,
 )
-from .guidance import GUIDANCE, Guidance
+from .guidance import GUIDANCE
 from .hookspecs import hookimpl
-from .log import redact_personal_data
 from .model import (
     KNOWN_BUSINESS_AREAS,
     CaseReference,
@@ -82,78 +85,55 @@ from .model import (
     UnresolvedAcknowledgement,
 )
 from .plugins import PluginInfo, Plugins, make_plugins
-from .review import ConcernRecord, ConcernStatus, Referral, ReferralStatus, Resolution, Review, replay
+from .review import ConcernRecord, ConcernStatus, Referral, ReferralStatus, Resolution, Review
 from .routes import DiscretionGuidance, Route, RouteRegistrar, RouteRegistry
 from .service import EthicalDecisions
-from .steps import allowed_steps, decide
 from .store import MemoryStore, Store
-from .transports import QueueTransport, ReferralMessage, Transport
 
 if TYPE_CHECKING:
+    from . import reports
     from .store import SQLiteStore, open_store
 
 __all__ = [
     "GUIDANCE",
     "KNOWN_BUSINESS_AREAS",
-    "PAYLOAD_TYPES",
-    "SCHEMA_VERSION",
-    "Actor",
-    "AdviceGiven",
     "CaseReference",
     "ChainHead",
     "ComplianceRecord",
     "Concern",
     "ConcernCategory",
-    "ConcernRaised",
     "ConcernRecord",
     "ConcernStatus",
     "ConflictError",
     "ConsultedRole",
     "DecisionMaker",
     "DeliveryError",
-    "DiscretionConsidered",
     "DiscretionGuidance",
     "DiscretionResult",
     "DiscretionScope",
-    "DiscussionHeld",
     "DiscussionResult",
     "DuplicateRouteError",
     "EscalationRequirements",
     "EthicalDecisions",
     "EthicalDecisionsError",
-    "Event",
     "FinalDecision",
-    "FreeTextErased",
-    "Guidance",
-    "InformationProvided",
     "IntegrityError",
     "LaterOutcomeKind",
-    "LaterOutcomeRecorded",
     "LaterOutcomeResult",
     "MemoryStore",
     "NoRouteError",
     "NotFoundError",
     "NotPermittedError",
     "OutcomeClass",
-    "Payload",
     "PluginError",
     "PluginInfo",
     "Plugins",
     "ProposedDecision",
-    "QueueTransport",
     "RecordsOfficer",
     "Referral",
-    "ReferralAcknowledged",
-    "ReferralMessage",
-    "ReferralReturned",
     "ReferralStatus",
-    "ReferralSubmitted",
-    "ReferralWithdrawn",
-    "ReflectionRecorded",
     "Resolution",
     "Review",
-    "ReviewFinalised",
-    "ReviewOpened",
     "Route",
     "RouteError",
     "RoutePolicy",
@@ -169,28 +149,26 @@ __all__ = [
     "StepUsed",
     "Store",
     "StoreError",
-    "Transport",
     "UnresolvedAcknowledgement",
     "ValidationError",
     "VerificationReport",
-    "allowed_steps",
-    "decide",
     "hookimpl",
     "make_plugins",
     "open_store",
-    "redact_personal_data",
-    "replay",
+    "reports",
     "verify",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # The version is read from the installed metadata when first asked for, not at import;
-    # the SQLite store (and sqlite3) is loaded when first used.
+    # the SQLite store (and sqlite3) and the reports are loaded when first used.
     if name == "__version__":
         return importlib.import_module("importlib.metadata").version("ethical-decisions")
     if name in ("SQLiteStore", "open_store"):
         value = getattr(importlib.import_module(".store", __name__), name)
         globals()[name] = value
         return value
+    if name == "reports":
+        return importlib.import_module(".reports", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

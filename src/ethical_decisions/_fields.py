@@ -144,9 +144,14 @@ def str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def is_identifier(value: object) -> bool:
+    """Whether *value* is an id (see :func:`validate_identifier`)."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
 def validate_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Require an id: 1 to 100 letters, digits, ``.``, ``_``, ``:`` or ``-``, starting alphanumeric."""
-    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+    if not is_identifier(value):
         _fail(
             instance,
             attribute,

@@ -29,7 +29,8 @@ import attrs
 
 from .events import Event, FreeTextErased
 from .exceptions import IntegrityError, SchemaVersionError, ValidationError
-from .serialization import _plan, canonical_json, event_from_dict, event_to_dict, free_text_paths
+from .freetext import free_text_paths, free_texts, key_path, locate, path_key
+from .serialization import canonical_json, event_from_dict, event_to_dict
 
 __all__ = [
     "ERASED",
@@ -157,19 +158,8 @@ def chain_hash(previous: str, body: str) -> str:
     return hashlib.sha256(f"{previous}\n{body}".encode()).hexdigest()
 
 
-def _path_key(path: tuple[str | int, ...]) -> str:
-    return "/" + "/".join(str(p) for p in path)
-
-
 def _digest(salt: str, key: str, text: str) -> str:
     return "sha256:" + hashlib.sha256(f"{salt}\n{key}\n{text}".encode()).hexdigest()
-
-
-def _locate(data: Any, path: list[str]) -> tuple[Any, Any]:
-    *parents, last = path
-    for part in parents:
-        data = data[int(part)] if isinstance(data, list) else data[part]
-    return data, (int(last) if isinstance(data, list) else last)
 
 
 def seal(event: Event, salt: str) -> SealedEvent:
@@ -195,7 +185,11 @@ def seal(event: Event, salt: str) -> SealedEvent:
 def _seal(event: Event, data: dict[str, Any], salt: str, *, check: bool) -> SealedEvent:
     """The sealed event; with *check*, raises :class:`UnicodeEncodeError` if any string is unstorable."""
     texts: dict[str, str | None] = {}
-    _digest_free_text(event, data, "", salt, texts)
+    for path, text in free_texts(event):
+        key = path_key(path)
+        texts[key] = text
+        container, last = locate(data, path)
+        container[last] = _digest(salt, key, text)
     body = canonical_json(data)
     if check:
         body.encode()
@@ -208,37 +202,6 @@ def _seal(event: Event, data: dict[str, Any], salt: str, *, check: bool) -> Seal
         texts=texts,
         salt=salt,
     )
-
-
-def _digest_free_text(value: Any, data: Any, prefix: str, salt: str, texts: dict[str, str | None]) -> None:
-    """Move each free text of *value* from *data* (its unstructured form) into *texts*, leaving its digest.
-
-    One walk over the object and its data together, visiting the same texts in
-    the same order as :func:`~ethical_decisions.serialization.free_text_paths`,
-    keyed as ``_path_key`` keys them.
-    """
-    plan = _plan(type(value))
-    if not plan:
-        return
-    for name, free in plan:
-        item = getattr(value, name)
-        key = f"{prefix}/{name}"
-        if free:
-            if isinstance(item, str):
-                texts[key] = text = data[name]
-                data[name] = _digest(salt, key, text)
-            elif isinstance(item, Mapping):
-                inner = data[name]
-                for entry in item:
-                    entry_key = f"{key}/{entry}"
-                    texts[entry_key] = text = inner[entry]
-                    inner[entry] = _digest(salt, entry_key, text)
-        elif isinstance(item, tuple):
-            items = data[name]
-            for index, element in enumerate(item):
-                _digest_free_text(element, items[index], f"{key}/{index}", salt, texts)
-        else:
-            _digest_free_text(item, data[name], key, salt, texts)
 
 
 def _unstorable(data: Any, path: tuple[str, ...]) -> Iterable[str]:
@@ -267,7 +230,7 @@ def unseal(body: str, texts: Mapping[str, str | None]) -> Event:
         for key, text in texts.items():
             if not isinstance(text, str | None):
                 raise TypeError(key)
-            container, last = _locate(data, key.split("/")[1:])
+            container, last = locate(data, key_path(key))
             container[last] = ERASED if text is None else text
     except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
         raise ValidationError(
@@ -347,7 +310,7 @@ class _Verifier:
         if not isinstance(texts, Mapping):
             return "the event's free texts are not readable: they were changed"
         try:
-            expected = {_path_key(path) for path in free_text_paths(event_from_dict(body))}
+            expected = {path_key(path) for path in free_text_paths(event_from_dict(body))}
         except SchemaVersionError:
             return "the event was written by a newer version of ethical-decisions: verify with that version"
         except ValidationError:
@@ -359,7 +322,7 @@ class _Verifier:
             if not isinstance(key, str) or not isinstance(text, str | None):
                 return "the event's free texts are not readable: they were changed"
             try:
-                container, last = _locate(body, key.split("/")[1:])
+                container, last = locate(body, key_path(key))
                 digest = container[last]
             except (KeyError, IndexError, ValueError, TypeError):
                 return f"free text {key} has no digest in the event"

@@ -30,7 +30,7 @@ from .model import (
 )
 from .review import ReferralStatus, Review
 
-__all__ = ["ComplianceRecord", "Scalar", "StepUsed", "build_record"]
+__all__ = ["ComplianceRecord", "Part", "Scalar", "StepUsed", "build_record"]
 
 Scalar = str | int | float | bool | None
 """A value a plugin may add to a compliance record."""
@@ -47,6 +47,19 @@ class StepUsed(enum.StrEnum):
     REFERRAL_WITHDRAWN = "referral_withdrawn"
 
 
+class Part(enum.StrEnum):
+    """A part someone took in a closed review, for crediting them in their PDR."""
+
+    OPENED = "opened"
+    REFLECTED = "reflected"
+    ESCALATED = "escalated"
+    DECIDED = "decided"
+    HANDED_OVER = "handed_over"
+    """Handed the review over to someone else (as its owner, or as their manager)."""
+    RECEIVED = "received"
+    """Held the review after it was handed over to them."""
+
+
 def _scalars(value: Mapping[str, Scalar]) -> FrozenDict[str, Scalar]:
     return frozen_dict(value)
 
@@ -54,6 +67,11 @@ def _scalars(value: Mapping[str, Scalar]) -> FrozenDict[str, Scalar]:
 @attrs.frozen
 class ComplianceRecord:
     """One closed review, as PDR monitoring and department reports see it.
+
+    ``staff_id``, ``role`` and ``team`` are those of the decision-maker who took
+    the final decision; the other people who took part are credited by staff id
+    (``opened_by``, ``reflected_by``, ``escalated_by``, ``handed_over_by``, and
+    ``holders``: everyone who held the review, in order).
 
     Times are UTC. ``seconds_to_escalate`` runs from the reflection to the
     first referral; ``seconds_to_advice`` from the first referral to the first
@@ -84,6 +102,11 @@ class ComplianceRecord:
     unresolved_acknowledged: int
     outcome_class: OutcomeClass
     decision_changed: bool
+    opened_by: str
+    reflected_by: str
+    escalated_by: tuple[str, ...]
+    handed_over_by: tuple[str, ...]
+    holders: tuple[str, ...]
     first_escalated_at: dt.datetime | None = None
     first_advice_at: dt.datetime | None = None
     seconds_to_escalate: int | None = None
@@ -93,6 +116,18 @@ class ComplianceRecord:
     later_outcome_on: dt.date | None = None
     extensions: Mapping[str, Scalar] = attrs.field(factory=FrozenDict, converter=_scalars)
     """Fields added by plugins, by name."""
+
+    def parts(self, staff_id: str) -> frozenset[Part]:
+        """The parts *staff_id* took in the review (none, if they took no part)."""
+        taken = {
+            Part.OPENED: self.opened_by == staff_id,
+            Part.REFLECTED: self.reflected_by == staff_id,
+            Part.ESCALATED: staff_id in self.escalated_by,
+            Part.DECIDED: self.staff_id == staff_id,
+            Part.HANDED_OVER: staff_id in self.handed_over_by,
+            Part.RECEIVED: staff_id in self.holders[1:],
+        }
+        return frozenset(part for part, took in taken.items() if took)
 
 
 def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
@@ -106,7 +141,15 @@ def build_record(review: Review) -> ComplianceRecord:
 
     :raises ValueError: if the review is not closed.
     """
-    if review.finalised is None or review.closed_at is None or review.reflected_at is None:
+    decider = review.finalised_by
+    reflected_by = review.reflected_by
+    if (
+        review.finalised is None
+        or decider is None
+        or review.closed_at is None
+        or review.reflected_at is None
+        or reflected_by is None
+    ):
         raise ValueError(f"review {review.review_id!r} is not closed; only closed reviews have a record")
     outcome_class = review.outcome_class
     changed = review.decision_changed
@@ -134,9 +177,9 @@ def build_record(review: Review) -> ComplianceRecord:
     acknowledged = review.finalised.unresolved
     return ComplianceRecord(
         review_id=review.review_id,
-        staff_id=review.decision_maker.staff_id,
-        role=review.decision_maker.role,
-        team=review.decision_maker.team,
+        staff_id=decider.staff_id,
+        role=decider.role,
+        team=decider.team,
         business_area=review.business_area,
         guidance_version=review.guidance_version,
         opened_at=review.opened_at,
@@ -158,6 +201,11 @@ def build_record(review: Review) -> ComplianceRecord:
         unresolved_acknowledged=len(acknowledged.concern_ids) if acknowledged else 0,
         outcome_class=outcome_class,
         decision_changed=changed,
+        opened_by=review.opened_by.staff_id,
+        reflected_by=reflected_by,
+        escalated_by=review.escalated_by,
+        handed_over_by=review.handed_over_by,
+        holders=review.holders,
         first_escalated_at=first_escalated,
         first_advice_at=first_advice,
         seconds_to_escalate=_seconds(review.reflected_at, first_escalated),

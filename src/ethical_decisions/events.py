@@ -60,11 +60,14 @@ __all__ = [
     "LaterOutcomeRecorded",
     "Payload",
     "ReferralAcknowledged",
+    "ReferralAssigned",
+    "ReferralReleased",
     "ReferralReturned",
     "ReferralSubmitted",
     "ReferralWithdrawn",
     "ReflectionRecorded",
     "ReviewFinalised",
+    "ReviewHandedOver",
     "ReviewOpened",
 ]
 
@@ -260,6 +263,48 @@ class ReferralWithdrawn:
 
 
 @attrs.frozen
+class ReviewHandedOver:
+    """The review passed from its owner to another decision-maker (leave, a change of caseload).
+
+    From then on the new owner takes the decision-maker's steps. The event's
+    actor is whoever handed it over: the owner, or someone the deployment's
+    permission policy allows (a line manager, say).
+    """
+
+    kind: ClassVar[str] = "review_handed_over"
+    step: ClassVar[Step] = Step.HAND_OVER
+
+    handed_from: str = attrs.field(validator=validate_identifier)
+    """The staff id of the owner it was handed over from."""
+    to: DecisionMaker
+    """The decision-maker who owns the review from now on."""
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """Why it was handed over."""
+
+
+@attrs.frozen
+class ReferralAssigned:
+    """A member of the route's team was assigned a referral (or it was reassigned to them)."""
+
+    kind: ClassVar[str] = "referral_assigned"
+    step: ClassVar[Step] = Step.ASSIGN_REFERRAL
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    assignee: RouteTeamMember
+    """Who works the referral from now on."""
+
+
+@attrs.frozen
+class ReferralReleased:
+    """A referral went back to its route's unassigned queue."""
+
+    kind: ClassVar[str] = "referral_released"
+    step: ClassVar[Step] = Step.RELEASE_REFERRAL
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+
+
+@attrs.frozen
 class ReviewFinalised:
     """The decision-maker took the final decision and closed the review."""
 
@@ -309,6 +354,9 @@ Payload: TypeAlias = (
     | InformationProvided
     | AdviceGiven
     | ReferralWithdrawn
+    | ReviewHandedOver
+    | ReferralAssigned
+    | ReferralReleased
     | ReviewFinalised
     | LaterOutcomeRecorded
     | FreeTextErased
@@ -327,6 +375,9 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     InformationProvided,
     AdviceGiven,
     ReferralWithdrawn,
+    ReviewHandedOver,
+    ReferralAssigned,
+    ReferralReleased,
     ReviewFinalised,
     LaterOutcomeRecorded,
     FreeTextErased,

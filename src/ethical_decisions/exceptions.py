@@ -102,7 +102,32 @@ class StepError(EthicalDecisionsError):
 
 
 class NotPermittedError(StepError):
-    """The actor may not take this step, e.g. a route team acting on another route's referral."""
+    """The actor may not take this step, e.g. someone other than the review's owner, or another route's team.
+
+    Nothing was recorded. When the permission policy refused the step, the
+    message names the step, who tried it (their role and staff id), why not,
+    and what would allow it.
+
+    :ivar actor: who tried, e.g. ``"caseworker cw-0042"`` (``""`` if the message does not name them).
+    :ivar would_allow: what would let the step be taken (``""`` if not known).
+    """
+
+    def __init__(
+        self,
+        step: object,
+        stage: object,
+        allowed: Sequence[object],
+        problem: str,
+        *,
+        actor: str = "",
+        would_allow: str = "",
+    ) -> None:
+        super().__init__(step, stage, allowed, problem)
+        self.actor = actor
+        self.would_allow = would_allow
+        if actor:
+            to_allow = f" To take it: {would_allow}." if would_allow else ""
+            self.args = (f"Cannot {step} as {actor}: {problem}.{to_allow} Nothing was recorded.",)
 
 
 class NotFoundError(EthicalDecisionsError, LookupError):

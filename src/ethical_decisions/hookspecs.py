@@ -7,15 +7,27 @@ entry-point group of its distribution::
     [project.entry-points.ethical_decisions]
     my_route = "my_package.plugin"
 
-Every hook is called through the library's typed facade
-(:class:`ethical_decisions.plugins.Plugins`), one plugin at a time: a plugin
-that raises, returns something unusable or does not return within the hook
-timeout (``EDM_PLUGIN_TIMEOUT``, by default
-:data:`~ethical_decisions.plugins.DEFAULT_HOOK_TIMEOUT` seconds) is reported
-by name and never stops the others, and nothing a plugin does can change a
-recorded event. Each call runs in a worker thread that sees the caller's
-context variables (not its thread-locals); a call that times out runs on in
-the background and that plugin's hook is skipped until it ends.
+Every hook is called through pluggy by the library's typed facade
+(:class:`ethical_decisions.plugins.Plugins`), so pluggy's documented behaviour
+holds: ``tryfirst`` implementations first, then the last registered first,
+then ``trylast`` ones; wrappers (``hookwrapper=True`` or ``wrapper=True``)
+around them, seeing and able to change the result; ``firstresult`` hooks
+stopping at the first answer that is not ``None``.
+
+A plugin that raises, or returns something unusable, is reported by name and
+never stops the others, and nothing a plugin does can change a recorded event.
+A plugin that raises is left out and **the hook is called again without it**;
+when what the plugins returned together is unusable, each is asked again on its
+own to find whose part it is. So the hooks other than
+:func:`ethical_decisions_event_stored` may be called more than once for one
+question, and must be free of side effects: answer from what you are given.
+
+Only observers (:func:`ethical_decisions_event_stored`) are called in a worker
+thread (which sees the caller's context variables, not its thread-locals), and
+waited for at most ``EDM_PLUGIN_TIMEOUT`` seconds (by default
+:data:`~ethical_decisions.plugins.DEFAULT_HOOK_TIMEOUT`). The other hooks are
+called in the caller's thread, with no time limit, while a step waits for
+their answer: keep them quick.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ if TYPE_CHECKING:
     from .compliance import ComplianceRecord, Scalar
     from .events import Event
     from .model import ConcernCategory
+    from .policy import Permission, PermissionRequest
     from .review import Review
     from .routes import DiscretionGuidance, RouteRegistrar
 
@@ -37,6 +50,7 @@ __all__ = [
     "ethical_decisions_compliance_record",
     "ethical_decisions_discretion_guidance",
     "ethical_decisions_event_stored",
+    "ethical_decisions_permission",
     "ethical_decisions_register_routes",
     "hookimpl",
     "hookspec",
@@ -59,8 +73,10 @@ def ethical_decisions_register_routes(register: RouteRegistrar) -> None:
     Call ``register(route)`` once per :class:`~ethical_decisions.routes.Route`.
     The library owns route ids: registering an id that another plugin already
     registered raises :class:`~ethical_decisions.DuplicateRouteError`, naming
-    both plugins. Called once, the first time routes are needed. A plugin whose
-    hook raises or does not return within the hook timeout registers none of
+    both plugins. Called once, the first time routes are needed (and again,
+    without it, if a plugin raises: do nothing but register). ``register``
+    works only while the hook runs, from the hook itself. A plugin whose hook
+    raises, or that registers something that is not a ``Route``, adds none of
     its routes.
     """
 
@@ -74,8 +90,10 @@ def ethical_decisions_discretion_guidance(
     Return what a decision-maker in that area might consider inside the
     Immigration Rules and, where applicable, outside them; or ``None`` when the
     plugin has nothing for that area or category. The guidance of every plugin
-    is shown together. It prompts thought and never decides. Guidance from a
-    plugin that does not answer within the hook timeout is left out.
+    is shown together, in pluggy's call order, after the model's own prompts
+    (which the library offers, through this hook, for every area). It prompts
+    thought and never decides. Guidance from a plugin that raises or returns
+    something unusable is left out.
     """
 
 
@@ -85,13 +103,17 @@ def ethical_decisions_event_stored(event: Event, review: Review) -> None:
 
     For logging, metrics and notifications. Called after the event is
     committed, so an observer that fails cannot lose or corrupt the trail; its
-    failure is logged with the plugin's name and the next observer still runs.
-    So is an observer that does not return within the hook timeout: the step
-    has been recorded and returns without waiting longer, and the observer is
-    skipped until its call ends. Send slow work (a network call) to a queue.
-    The observer receives copies: changing them changes nothing the library
-    holds. The event and review hold free text and applicant details: an
-    observer must not send them anywhere that the applicant's data may not go.
+    failure is logged with the plugin's name, and the observers pluggy had not
+    yet called are still told, once. So is an observer that does not return
+    within ``EDM_PLUGIN_TIMEOUT`` seconds: the step has been recorded and
+    returns without waiting longer, and the observer is skipped until its call
+    ends. (When it does end, pluggy goes on to the observers after it in that
+    call, which hear of that event a second time: to act once per event, key
+    on the event's ``review_id`` and ``sequence``.) Send slow work (a network
+    call) to a queue. The event and review are frozen: changing them raises and
+    changes nothing the library holds. They hold free text and applicant
+    details: an observer must not send them anywhere that the applicant's data
+    may not go.
     """
 
 
@@ -105,6 +127,24 @@ def ethical_decisions_compliance_record(record: ComplianceRecord) -> Mapping[str
     name that another plugin already added, a value that is not a scalar, a
     number that is not finite, or text longer than 200 characters is refused
     and reported with the plugin's name. Called before the closing step is
-    stored, so a plugin that does not return within the hook timeout is
-    reported and the step is stored without its fields.
+    stored, in the step's thread: a plugin that raises is reported and the step
+    is stored without its fields (the hook is called again without it, so
+    return fields and do nothing else).
+    """
+
+
+@hookspec(firstresult=True)
+def ethical_decisions_permission(request: PermissionRequest) -> Permission | None:
+    """Say whether ``request.actor`` may take ``request.step`` on ``request.review``.
+
+    Return :meth:`Permission.allow() <ethical_decisions.policy.Permission.allow>`,
+    :meth:`Permission.refuse(reason, would_allow) <ethical_decisions.policy.Permission.refuse>`,
+    or ``None`` to leave the question to the next plugin. The first answer
+    wins (pluggy's ``firstresult``); the library's own default policy
+    (:func:`~ethical_decisions.policy.default_policy`) answers last, so a
+    plugin answering for some steps and ``None`` for the rest changes only
+    those. Asked before every step, before the model's rules; a refusal
+    records nothing and raises :class:`~ethical_decisions.NotPermittedError`
+    with the reason and what would allow the step. The reason must hold ids
+    and roles only, never free text: it reaches logs and screens.
     """

@@ -36,6 +36,7 @@ class LogEvent(enum.StrEnum):
     EVENT_STORED = "ethical_decisions.event_stored"
     STEP_REFUSED = "ethical_decisions.step_refused"
     APPEND_CONFLICT = "ethical_decisions.append_conflict"
+    PERMISSION_REFUSED = "ethical_decisions.permission_refused"
     PLUGIN_LOADED = "ethical_decisions.plugin_loaded"
     PLUGIN_LOAD_FAILED = "ethical_decisions.plugin_load_failed"
     PLUGIN_BLOCKED = "ethical_decisions.plugin_blocked"
@@ -73,6 +74,7 @@ ALLOWED_FIELDS = frozenset(
         "referral_id",
         "review_id",
         "reviews",
+        "role",
         "route_id",
         "schema_version",
         "sequence",

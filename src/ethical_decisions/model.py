@@ -113,8 +113,44 @@ class Step(enum.StrEnum):
     GIVE_ADVICE = "give advice"
     WITHDRAW_REFERRAL = "withdraw the referral"
     FINALISE = "finalise the decision"
+    HAND_OVER = "hand the review over"
+    ASSIGN_REFERRAL = "assign the referral"
+    RELEASE_REFERRAL = "release the referral"
     RECORD_LATER_OUTCOME = "record a later outcome"
     ERASE_FREE_TEXT = "erase free text"
+
+    @property
+    def by_route_team(self) -> bool:
+        """Whether the step is a route team's: acknowledging, returning, advising on, assigning a referral."""
+        return self in _ROUTE_TEAM_STEPS
+
+    @property
+    def by_decision_maker(self) -> bool:
+        """Whether the step is the review's decision-maker's (the owner's) to take."""
+        return self in _DECISION_MAKER_STEPS
+
+
+_ROUTE_TEAM_STEPS = frozenset(
+    {
+        Step.ACKNOWLEDGE_REFERRAL,
+        Step.RETURN_REFERRAL,
+        Step.GIVE_ADVICE,
+        Step.ASSIGN_REFERRAL,
+        Step.RELEASE_REFERRAL,
+    }
+)
+_DECISION_MAKER_STEPS = frozenset(
+    {
+        Step.RECORD_REFLECTION,
+        Step.RAISE_CONCERN,
+        Step.CONSIDER_DISCRETION,
+        Step.RECORD_DISCUSSION,
+        Step.ESCALATE,
+        Step.PROVIDE_INFORMATION,
+        Step.WITHDRAW_REFERRAL,
+        Step.FINALISE,
+    }
+)
 
 
 class Stage(enum.StrEnum):

@@ -40,6 +40,7 @@ from typing import Any
 
 import attrs
 
+from .clock import Clock, read_clock, system_clock
 from .events import InformationProvided, ReferralWithdrawn
 from .exceptions import (
     DeliveryError,
@@ -52,7 +53,7 @@ from .exceptions import (
 )
 from .log import LogEvent, emit
 from .review import Review
-from .service import Clock, EthicalDecisions, read_clock, system_clock
+from .service import EthicalDecisions
 from .store import OutboxMessage, OutboxRow, OutboxStatus
 from .transports import ReferralMessage
 

@@ -26,11 +26,14 @@ from .events import (
     InformationProvided,
     LaterOutcomeRecorded,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
 from .exceptions import IntegrityError, NotFoundError
@@ -46,7 +49,9 @@ from .model import (
     OutcomeClass,
     ProposedDecision,
     RoutePolicy,
+    RouteTeamMember,
     Stage,
+    Step,
 )
 
 __all__ = [
@@ -56,6 +61,7 @@ __all__ = [
     "ReferralStatus",
     "Resolution",
     "Review",
+    "StepTaken",
     "evolve",
     "referral_id_for",
     "replay",
@@ -99,7 +105,20 @@ class ReferralStatus(enum.StrEnum):
         """Whether the referral is still open at the route (it blocks finalising)."""
         return self in _AWAITING
 
+    @property
+    def label(self) -> str:
+        """The status in words, e.g. ``"advice given"``."""
+        return _REFERRAL_LABELS[self]
 
+
+_REFERRAL_LABELS = {
+    ReferralStatus.SUBMITTED: "submitted",
+    ReferralStatus.ACKNOWLEDGED: "acknowledged",
+    ReferralStatus.RETURNED: "returned for more information",
+    ReferralStatus.ADVICE_GIVEN: "advice given",
+    ReferralStatus.CLOSED: "closed",
+    ReferralStatus.WITHDRAWN: "withdrawn",
+}
 _AWAITING = frozenset({ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED, ReferralStatus.RETURNED})
 
 
@@ -168,6 +187,8 @@ class Referral:
     advice_at: dt.datetime | None = None
     advised_by: str | None = None
     closed_at: dt.datetime | None = None
+    assignee: RouteTeamMember | None = None
+    """The member of the route's team working the referral, or ``None`` while it is unassigned."""
     history: tuple[Event, ...] = attrs.field(default=(), repr=False)
 
     @property
@@ -176,9 +197,33 @@ class Referral:
         return self.route.route_id
 
     @property
+    def updated_at(self) -> dt.datetime:
+        """When the referral last changed: its last event, or when it was closed or submitted."""
+        times = [self.submitted_at, *(event.occurred_at for event in self.history[-1:])]
+        if self.closed_at is not None:
+            times.append(self.closed_at)
+        return max(times)
+
+    @property
     def due_by(self) -> dt.datetime:
         """When advice is due under the route's response target."""
         return self.submitted_at + dt.timedelta(days=self.route.response_target_days)
+
+
+@attrs.frozen
+class StepTaken:
+    """Who took one step of a review, and who held the review when they took it.
+
+    :param by: the staff id of whoever took the step (the event's actor).
+    :param holder: the staff id of the review's owner just before the step
+        (for a handover, the owner who handed it over).
+    """
+
+    sequence: int
+    step: Step
+    by: str
+    holder: str
+    at: dt.datetime
 
 
 def _routes(value: Mapping[str, RoutePolicy]) -> FrozenDict[str, RoutePolicy]:
@@ -195,7 +240,10 @@ class Review:
     opened_at: dt.datetime
     updated_at: dt.datetime
     case: CaseReference = attrs.field(repr=False)
-    decision_maker: DecisionMaker
+    opened_by: DecisionMaker
+    """The decision-maker who opened the review (its business area is the review's)."""
+    owner: DecisionMaker
+    """The decision-maker who holds the review now and takes its decision-maker's steps."""
     proposed: ProposedDecision = attrs.field(repr=False)
     guidance_version: str
     reflection: ReflectionRecorded | None = attrs.field(default=None, repr=False)
@@ -205,14 +253,45 @@ class Review:
     routes: Mapping[str, RoutePolicy] = attrs.field(factory=FrozenDict, converter=_routes, repr=False)
     """The route policies frozen for this review, by route id."""
     finalised: ReviewFinalised | None = attrs.field(default=None, repr=False)
+    finalised_by: DecisionMaker | None = None
+    """The decision-maker who took the final decision, once taken."""
     closed_at: dt.datetime | None = None
     later_outcomes: tuple[Event, ...] = attrs.field(default=(), repr=False)
     erased_at: dt.datetime | None = None
+    steps_taken: tuple[StepTaken, ...] = attrs.field(default=(), repr=False)
+    """Every step after the opening, in order: who took it and who held the review."""
+    holders: tuple[str, ...] = ()
+    """The staff ids of everyone who has owned the review, in order, from the one who opened it."""
 
     @property
     def business_area(self) -> str:
-        """The business area the review belongs to (its decision-maker's)."""
-        return self.decision_maker.business_area
+        """The business area the review belongs to (that of the decision-maker who opened it)."""
+        return self.opened_by.business_area
+
+    @property
+    def decision_maker(self) -> DecisionMaker:
+        """The decision-maker who takes the review's decision-maker's steps now: its owner."""
+        return self.owner
+
+    @property
+    def reflected_by(self) -> str | None:
+        """The staff id of whoever recorded the reflection, once recorded."""
+        return next((s.by for s in self.steps_taken if s.step is Step.RECORD_REFLECTION), None)
+
+    @property
+    def escalated_by(self) -> tuple[str, ...]:
+        """The staff ids of everyone who escalated a concern, in the order they first did."""
+        return tuple(dict.fromkeys(s.by for s in self.steps_taken if s.step is Step.ESCALATE))
+
+    @property
+    def decided_by(self) -> str | None:
+        """The staff id of whoever took the final decision, once taken."""
+        return self.finalised_by.staff_id if self.finalised_by is not None else None
+
+    @property
+    def handed_over_by(self) -> tuple[str, ...]:
+        """The staff ids of everyone who handed the review over, in order (owners, or their managers)."""
+        return tuple(dict.fromkeys(s.by for s in self.steps_taken if s.step is Step.HAND_OVER))
 
     @property
     def is_closed(self) -> bool:
@@ -331,9 +410,11 @@ def evolve(review: Review | None, event: Event) -> Review:
             opened_at=event.occurred_at,
             updated_at=event.occurred_at,
             case=event.payload.case,
-            decision_maker=event.actor,
+            opened_by=event.actor,
+            owner=event.actor,
             proposed=event.payload.proposed,
             guidance_version=event.payload.guidance_version,
+            holders=(event.actor.staff_id,),
         )
     if event.review_id != review.review_id or event.sequence != review.version + 1:
         raise _broken(event, f"does not follow event {review.version} of the same review")
@@ -341,7 +422,20 @@ def evolve(review: Review | None, event: Event) -> Review:
     if apply is None:
         raise _broken(event, "opens a review that is already open")
     changes = apply(review, event)
-    return _evolve(review, **changes, version=event.sequence, updated_at=event.occurred_at)
+    taken = StepTaken(
+        sequence=event.sequence,
+        step=event.payload.step,
+        by=event.actor.staff_id,
+        holder=review.owner.staff_id,
+        at=event.occurred_at,
+    )
+    return _evolve(
+        review,
+        **changes,
+        version=event.sequence,
+        updated_at=event.occurred_at,
+        steps_taken=(*review.steps_taken, taken),
+    )
 
 
 _Record = TypeVar("_Record", "Review", "ConcernRecord", "Referral")
@@ -581,12 +675,40 @@ def _finalised(review: Review, event: Event) -> _Changes:
         status=ReferralStatus.CLOSED,
         closed_at=event.occurred_at,
     )
+    if not isinstance(event.actor, DecisionMaker):
+        raise _broken(event, "takes the final decision, but not by a decision-maker")
     return {
         "finalised": payload,
+        "finalised_by": event.actor,
         "closed_at": event.occurred_at,
         "concerns": concerns,
         "referrals": referrals,
     }
+
+
+def _handed_over(review: Review, event: Event) -> _Changes:
+    payload = event.payload
+    assert isinstance(payload, ReviewHandedOver)
+    if payload.handed_from != review.owner.staff_id:
+        raise _broken(event, "hands the review over from someone who did not hold it")
+    if payload.to.business_area != review.business_area:
+        raise _broken(event, "hands the review over to another business area")
+    return {"owner": payload.to, "holders": (*review.holders, payload.to.staff_id)}
+
+
+def _assigned(review: Review, event: Event) -> _Changes:
+    payload = event.payload
+    assert isinstance(payload, ReferralAssigned)
+    referral = _referral(review, event, payload.referral_id)
+    if payload.assignee.route_id != referral.route_id:
+        raise _broken(event, "assigns a referral to a member of another route's team")
+    return {"referrals": _updated_referrals(review, event, referral.referral_id, assignee=payload.assignee)}
+
+
+def _released(review: Review, event: Event) -> _Changes:
+    payload = event.payload
+    assert isinstance(payload, ReferralReleased)
+    return {"referrals": _updated_referrals(review, event, payload.referral_id, assignee=None)}
 
 
 def _later_outcome(review: Review, event: Event) -> _Changes:
@@ -608,6 +730,9 @@ _APPLY: Mapping[type, Callable[[Review, Event], _Changes]] = {
     InformationProvided: _information,
     AdviceGiven: _advice,
     ReferralWithdrawn: _withdrawn,
+    ReviewHandedOver: _handed_over,
+    ReferralAssigned: _assigned,
+    ReferralReleased: _released,
     ReviewFinalised: _finalised,
     LaterOutcomeRecorded: _later_outcome,
     FreeTextErased: _erased,

@@ -15,9 +15,11 @@ distribution's entry point::
     my_route = "my_package:plugin"
 
 It registers one :class:`~ethical_decisions.Route`, whose version is the
-distribution's installed version, and offers the shared
-:data:`~ethical_decisions.prompts.DISCRETION_PROMPTS`, followed by its own
-guidance, for concerns in its business area.
+distribution's installed version, and offers its own guidance, if it has any,
+for concerns in its business area. The model's own prompts
+(:data:`~ethical_decisions.prompts.DISCRETION_PROMPTS`) are not a route's to
+offer: the library offers them once, for every business area, before any
+plugin's.
 
 Deployment settings, read from the environment when the routes are first
 needed (``<ID>`` is the route id in capitals, e.g. ``SAFETY_VALVE_MECHANISM``):
@@ -46,7 +48,6 @@ from .exceptions import PluginError, ValidationError
 from .guidance import GUIDANCE
 from .hookspecs import hookimpl
 from .model import KNOWN_BUSINESS_AREAS, ConcernCategory, EscalationRequirements, RoutePolicy, StaffRole
-from .prompts import DISCRETION_PROMPTS
 from .routes import DiscretionGuidance, Route, RouteRegistrar
 from .transports import QueueTransport, Transport, WebhookTransport
 
@@ -134,7 +135,8 @@ class RoutePlugin:
     :param eligible_roles: who may refer; by default everyone.
     :param requirements_by_role: exceptions to the default requirements (discretion considered and a
         discussion held) for particular roles.
-    :param guidance: the route's own prompts, offered for every concern category after the shared ones.
+    :param guidance: the route's own prompts, offered for every concern category in its business area
+        (after the model's own prompts, which the library offers).
     :param version: the route's version; by default the distribution's installed version (set it only
         in tests).
     """
@@ -186,8 +188,8 @@ class RoutePlugin:
         )
 
     def discretion_guidance(self, category: ConcernCategory) -> tuple[DiscretionGuidance, ...]:
-        """The shared prompts for *category*, then the route's own."""
-        return (*DISCRETION_PROMPTS[category], *self.guidance)
+        """The route's own prompts for a concern of *category*: the same for every category."""
+        return tuple(self.guidance)
 
     def _installed_version(self) -> str:
         try:
@@ -208,5 +210,7 @@ class RoutePlugin:
     def ethical_decisions_discretion_guidance(
         self, business_area: str, category: ConcernCategory
     ) -> Sequence[DiscretionGuidance] | None:
-        """The prompts for *category*, for concerns in this route's business area only."""
-        return self.discretion_guidance(category) if business_area == self.business_area else None
+        """The route's own prompts, for concerns in its business area only; ``None`` if it has none."""
+        if business_area != self.business_area or not self.guidance:
+            return None
+        return self.discretion_guidance(category)

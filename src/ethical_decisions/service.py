@@ -3,11 +3,15 @@
 :class:`EthicalDecisions` is what a casework system calls. Each step loads the
 review's events from the store, asks the pure rules (:mod:`ethical_decisions.steps`)
 for the event to record, and appends it in one transaction with its audit link,
-the projections it changes (review summary, referral queue, outbox, compliance
-record). Only then are the observer plugins told. A step the model does not
-allow raises :class:`~ethical_decisions.StepError` and records nothing; a
-concurrent change raises :class:`~ethical_decisions.ConflictError` and records
-nothing.
+the projections it changes (review summary, referral queue, outbox: see
+:mod:`ethical_decisions.projections`) and the compliance record. Only then are
+the observer plugins told. Before that, the permission policy (the
+``ethical_decisions_permission`` hook, see :mod:`ethical_decisions.policy`)
+says whether this actor may take the step at all, and then the model's rules
+whether the review allows it now. A step the policy refuses raises
+:class:`~ethical_decisions.NotPermittedError`, one the model does not allow
+now raises :class:`~ethical_decisions.StepError`, and a concurrent change
+raises :class:`~ethical_decisions.ConflictError`; each records nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
 from .audit import ChainHead, ChainRecord, VerificationReport, seal, verify
+from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
     Actor,
@@ -32,14 +37,17 @@ from .events import (
     LaterOutcomeRecorded,
     Payload,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
-from .exceptions import ConflictError, NotFoundError, StepError, ValidationError
+from .exceptions import ConflictError, NotFoundError, NotPermittedError, StepError
 from .log import LogEvent, emit
 from .model import (
     CaseReference,
@@ -56,40 +64,21 @@ from .model import (
     ProposedDecision,
     RecordsOfficer,
     RouteTeamMember,
+    Stage,
     Step,
     UnresolvedAcknowledgement,
 )
 from .plugins import Plugins, make_plugins
-from .review import Referral, ReferralStatus, Review, evolve, referral_id_for, review_id_of_referral
+from .policy import PermissionRequest, describe_actor, request_for
+from .projections import changed_referrals, outbox_messages, review_record
+from .review import Referral, ReferralStatus, Review, evolve, review_id_of_referral
 from .routes import DiscretionGuidance, RouteRegistry
 from .steps import allowed_steps, decide, open_review
-from .store import AppendBatch, OutboxMessage, ReferralRecord, ReviewRecord, Store
+from .store import AppendBatch, ReferralRecord, Store
 
-__all__ = ["Clock", "EthicalDecisions", "new_review_id", "read_clock", "system_clock"]
+__all__ = ["EthicalDecisions", "new_review_id"]
 
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware."""
-
-_OUTBOX_KINDS = frozenset({ReferralSubmitted.kind, InformationProvided.kind, ReferralWithdrawn.kind})
 _CACHE_SIZE = 1024
-
-
-def read_clock(clock: Clock, what: str) -> dt.datetime:
-    """The time *clock* gives, in UTC.
-
-    :raises ValidationError: naming *what*, if it is not a time or has no timezone.
-    """
-    now = clock()
-    if not isinstance(now, dt.datetime):
-        raise ValidationError(what, ["$: the clock returned something other than a time"])
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValidationError(what, ["$: the clock returned a time without a timezone"])
-    return now.astimezone(dt.UTC)
-
-
-def system_clock() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def new_review_id() -> str:
@@ -227,6 +216,7 @@ class EthicalDecisions:
         :raises StepError: if a review with that id exists.
         """
         review_id = review_id if review_id is not None else self._new_id()
+        self._check_permission(None, PermissionRequest(by, Step.OPEN_REVIEW), review_id)
         event = open_review(review_id, ReviewOpened(case=case, proposed=proposed), actor=by, now=self._now())
         review = evolve(None, event)
         try:
@@ -237,7 +227,7 @@ class EthicalDecisions:
                 Step.OPEN_REVIEW,
                 existing.stage,
                 allowed_steps(existing),
-                f"a review with id {review_id!r} is already open; choose another id",
+                f"a review with id {review_id!r} already exists; choose another id",
             ) from None
         return review
 
@@ -252,7 +242,7 @@ class EthicalDecisions:
     ) -> Review:
         """Record the reflection on the proposed decision: no concerns, or one or more.
 
-        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.Guidance.question`).
+        The model's question is ``GUIDANCE.question`` (:attr:`ethical_decisions.guidance.Guidance.question`).
         """
         return self.record(
             review_id,
@@ -374,6 +364,36 @@ class EthicalDecisions:
         payload = ReviewFinalised(decision=decision, unresolved=unresolved)
         return self.record(review_id, payload, by=by, expected_version=expected_version)
 
+    # -- people ------------------------------------------------------------------------------
+
+    def hand_over(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        to: DecisionMaker,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Hand an open review over to another decision-maker in its business area, saying why.
+
+        From then on *to* holds the review and takes its decision-maker's steps.
+        By default the review's owner may hand it over, and so may a line manager
+        or team leader of the business area (see :mod:`ethical_decisions.policy`).
+        """
+        review = self.review(review_id)
+        payload = ReviewHandedOver(handed_from=review.owner.staff_id, to=to, reason=reason)
+        return self.record(review_id, payload, by=by, expected_version=expected_version)
+
+    def assign_referral(self, referral_id: str, *, by: RouteTeamMember, to: RouteTeamMember) -> Review:
+        """Assign a referral to a member of its route's team (yourself, or a colleague), or reassign it."""
+        payload = ReferralAssigned(referral_id=referral_id, assignee=to)
+        return self.record(review_id_of_referral(referral_id), payload, by=by)
+
+    def release_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
+        """Put an assigned referral back in its route's unassigned queue."""
+        return self.record(review_id_of_referral(referral_id), ReferralReleased(referral_id), by=by)
+
     # -- the route team's steps --------------------------------------------------------------
 
     def acknowledge_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
@@ -423,6 +443,7 @@ class EthicalDecisions:
         :param expected_version: the review's version when the caller last
             showed it to the person acting; if it has changed since, nothing
             is recorded and :class:`~ethical_decisions.ConflictError` is raised.
+        :raises NotPermittedError: if the permission policy does not let *by* take the step.
         :raises StepError: if the model does not allow the step now.
         :raises ConflictError: if the review changed meanwhile.
         :raises NotFoundError: if there is no such review.
@@ -437,6 +458,9 @@ class EthicalDecisions:
                 actual_version=review.version,
             )
             raise ConflictError(review_id, expected_version, review.version)
+        request = request_for(review, payload, by)
+        if request is not None:
+            self._check_permission(review, request, review_id)
         try:
             event = decide(review, payload, actor=by, now=self._now())
         except StepError as exc:
@@ -447,6 +471,29 @@ class EthicalDecisions:
         if isinstance(payload, FreeTextErased):
             return self.review(review_id)  # the words are gone from the store: show what it now holds
         return updated
+
+    def _check_permission(self, review: Review | None, request: PermissionRequest, review_id: str) -> None:
+        """Ask the permission policy; raise :class:`NotPermittedError` (and log it) if it refuses."""
+        permission = self.plugins.permission(request)
+        if permission.allowed:
+            return
+        actor = request.actor
+        emit(
+            LogEvent.PERMISSION_REFUSED,
+            review_id=review_id,
+            step=str(request.step),
+            actor_kind=type(actor).__name__,
+            role=str(actor.role) if isinstance(actor, DecisionMaker) else None,
+            staff_id=actor.staff_id,
+        )
+        raise NotPermittedError(
+            request.step,
+            review.stage if review is not None else Stage.NOT_OPENED,
+            allowed_steps(review),
+            permission.reason,
+            actor=describe_actor(actor),
+            would_allow=permission.would_allow,
+        )
 
     def _now(self) -> dt.datetime:
         return read_clock(self._clock, "The clock's time")
@@ -477,9 +524,9 @@ class EthicalDecisions:
             review_id=after.review_id,
             expected_version=before.version if before else 0,
             events=sealed,
-            review=_review_record(after),
-            referrals=_changed_referrals(before, after),
-            outbox=tuple(_outbox_messages(after, events)),
+            review=review_record(after),
+            referrals=changed_referrals(before, after),
+            outbox=tuple(outbox_messages(after, events)),
             compliance=compliance,
             erase_texts=erasing,
         )
@@ -502,70 +549,3 @@ class EthicalDecisions:
         for event in events:
             self.plugins.event_stored(event, after)
         return written
-
-
-def _review_record(review: Review) -> ReviewRecord:
-    return ReviewRecord(
-        review_id=review.review_id,
-        business_area=review.business_area,
-        staff_id=review.decision_maker.staff_id,
-        stage=review.stage,
-        version=review.version,
-        opened_at=review.opened_at,
-        updated_at=review.updated_at,
-        closed_at=review.closed_at,
-        outcome_class=review.outcome_class,
-    )
-
-
-def _referral_record(review: Review, referral: Referral) -> ReferralRecord:
-    return ReferralRecord(
-        referral_id=referral.referral_id,
-        review_id=review.review_id,
-        route_id=referral.route_id,
-        route_version=referral.route.version,
-        business_area=review.business_area,
-        status=referral.status,
-        referred_by_role=referral.referred_by.role,
-        concern_categories=tuple(
-            sorted(c.category for c in review.concerns if c.concern_id in referral.concern_ids)
-        ),
-        submitted_at=referral.submitted_at,
-        due_by=referral.due_by,
-        updated_at=review.updated_at,
-        acknowledged_at=referral.acknowledged_at,
-        advice_at=referral.advice_at,
-        closed_at=referral.closed_at,
-    )
-
-
-def _changed_referrals(before: Review | None, after: Review) -> tuple[ReferralRecord, ...]:
-    # The fold rebuilds a referral only when an event changes it, and keeps the same object
-    # otherwise: identity says which changed, without comparing their histories field by field.
-    kept = {id(r) for r in before.referrals} if before else set()
-    return tuple(_referral_record(after, r) for r in after.referrals if id(r) not in kept)
-
-
-def _outbox_messages(review: Review, events: Iterable[Event]) -> Iterable[OutboxMessage]:
-    for event in events:
-        if event.kind not in _OUTBOX_KINDS:
-            continue
-        message_id = f"{event.review_id}#{event.sequence}"
-        if isinstance(event.payload, ReferralSubmitted):
-            referral_id = referral_id_for(event.review_id, event.sequence)
-            key = referral_id
-        else:
-            assert isinstance(event.payload, InformationProvided | ReferralWithdrawn)
-            referral_id = event.payload.referral_id
-            key = message_id
-        referral = review.referral(referral_id)
-        assert referral is not None
-        yield OutboxMessage(
-            message_id=message_id,
-            referral_id=referral_id,
-            review_id=event.review_id,
-            route_id=referral.route_id,
-            kind=event.kind,
-            idempotency_key=key,
-            created_at=event.occurred_at,
-        )

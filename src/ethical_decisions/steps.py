@@ -12,6 +12,12 @@ escalation meets the route's requirements; every concern ends resolved or
 acknowledged as unresolved with a rationale; advice pending blocks the final
 decision unless the referral is withdrawn with a reason; after closing only
 later facts are added, and nothing is ever edited.
+
+Who may take a step (the review's owner, a member of the referral's route
+team, a records officer) is not decided here but by the permission policy
+(:mod:`ethical_decisions.policy`); these rules check only that an actor is of
+the kind a step's event records (a decision-maker escalates, a route team
+member advises).
 """
 
 from __future__ import annotations
@@ -32,11 +38,14 @@ from .events import (
     LaterOutcomeRecorded,
     Payload,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralSubmitted,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
     ReviewOpened,
 )
 from .exceptions import NotPermittedError, StepError
@@ -96,6 +105,7 @@ def allowed_steps(review: Review | None) -> tuple[Step, ...]:
     if review.reflection is None:
         return (Step.RECORD_REFLECTION,)
     statuses = {r.status for r in review.referrals}
+    awaiting = review.referrals_awaiting_advice
     possible = {
         Step.RAISE_CONCERN: True,
         Step.CONSIDER_DISCRETION: bool(review.open_concerns),
@@ -105,8 +115,11 @@ def allowed_steps(review: Review | None) -> tuple[Step, ...]:
         Step.RETURN_REFERRAL: bool(statuses & {ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED}),
         Step.PROVIDE_INFORMATION: ReferralStatus.RETURNED in statuses,
         Step.GIVE_ADVICE: ReferralStatus.ACKNOWLEDGED in statuses,
-        Step.WITHDRAW_REFERRAL: bool(review.referrals_awaiting_advice),
-        Step.FINALISE: not review.referrals_awaiting_advice,
+        Step.WITHDRAW_REFERRAL: bool(awaiting),
+        Step.HAND_OVER: True,
+        Step.ASSIGN_REFERRAL: bool(awaiting),
+        Step.RELEASE_REFERRAL: any(r.assignee is not None for r in awaiting),
+        Step.FINALISE: not awaiting,
     }
     return tuple(step for step, ok in possible.items() if ok)
 
@@ -141,26 +154,12 @@ def _require_reflection(review: Review, step: Step) -> None:
 def _require_decision_maker(review: Review, step: Step, actor: Actor) -> DecisionMaker:
     if not isinstance(actor, DecisionMaker):
         _forbid(review, step, "only a decision-maker can take this step")
-    if actor.business_area != review.business_area:
-        _forbid(
-            review,
-            step,
-            f"the review belongs to business area {review.business_area!r}, "
-            f"and the decision-maker is in {actor.business_area!r}",
-        )
     return actor
 
 
 def _require_route_team(review: Review, step: Step, actor: Actor, referral: Referral) -> None:
     if not isinstance(actor, RouteTeamMember):
         _forbid(review, step, f"only the team of route {referral.route_id!r} can take this step")
-    if actor.route_id != referral.route_id:
-        _forbid(
-            review,
-            step,
-            f"referral {referral.referral_id!r} was made to route {referral.route_id!r}; "
-            f"a member of route {actor.route_id!r} cannot act on it",
-        )
 
 
 def _open_concern(review: Review, step: Step, concern_id: str) -> ConcernRecord:
@@ -193,11 +192,11 @@ def _require_status(review: Review, step: Step, referral: Referral, *allowed: Re
             ReferralStatus.SUBMITTED: "acknowledge it first",
             ReferralStatus.RETURNED: "it is waiting for the decision-maker's answer",
             ReferralStatus.ADVICE_GIVEN: "advice has already been given",
-            ReferralStatus.CLOSED: "it is closed",
-            ReferralStatus.WITHDRAWN: "it was withdrawn",
+            ReferralStatus.CLOSED: "its review has been finalised",
+            ReferralStatus.WITHDRAWN: "the decision-maker took it back, with a reason",
             ReferralStatus.ACKNOWLEDGED: "it is with the route's team",
         }[referral.status]
-        _refuse(review, step, f"referral {referral.referral_id!r} is {referral.status}: {hint}")
+        _refuse(review, step, f"referral {referral.referral_id!r} is {referral.status.label}: {hint}")
 
 
 # -- one check per payload ---------------------------------------------------------------
@@ -330,6 +329,67 @@ def _check_withdraw(review: Review, payload: Payload, actor: Actor, now: dt.date
     )
 
 
+def _check_handover(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
+    assert isinstance(payload, ReviewHandedOver)
+    step = Step.HAND_OVER
+    _require_open(review, step)
+    _require_decision_maker(review, step, actor)
+    owner = review.owner.staff_id
+    if payload.handed_from != owner:
+        _refuse(
+            review,
+            step,
+            f"the review is held by {owner!r}, not {payload.handed_from!r}: it was handed over "
+            "meanwhile; reload it",
+        )
+    if payload.to.staff_id == owner:
+        _refuse(review, step, f"{owner!r} already holds the review")
+    if payload.to.business_area != review.business_area:
+        _refuse(
+            review,
+            step,
+            f"the review belongs to business area {review.business_area!r}; it can be handed over only "
+            "to a decision-maker in that business area",
+        )
+
+
+def _awaiting_referral(review: Review, step: Step, referral_id: str) -> Referral:
+    referral = _referral(review, step, referral_id)
+    if not referral.status.awaiting_advice:
+        _refuse(
+            review,
+            step,
+            f"referral {referral_id!r} is {referral.status.label}: only a referral still with its route "
+            "is assigned or released",
+        )
+    return referral
+
+
+def _check_assign(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
+    assert isinstance(payload, ReferralAssigned)
+    step = Step.ASSIGN_REFERRAL
+    referral = _awaiting_referral(review, step, payload.referral_id)
+    _require_route_team(review, step, actor, referral)
+    if payload.assignee.route_id != referral.route_id:
+        _refuse(
+            review,
+            step,
+            f"referral {referral.referral_id!r} was made to route {referral.route_id!r}; it can be "
+            "assigned only to a member of that route's team",
+        )
+    if referral.assignee is not None and referral.assignee.staff_id == payload.assignee.staff_id:
+        _refuse(review, step, f"referral {referral.referral_id!r} is already assigned to them")
+
+
+def _check_release(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
+    assert isinstance(payload, ReferralReleased)
+    step = Step.RELEASE_REFERRAL
+    referral = _awaiting_referral(review, step, payload.referral_id)
+    _require_route_team(review, step, actor, referral)
+    if referral.assignee is None:
+        _refuse(review, step, f"referral {referral.referral_id!r} is not assigned to anyone")
+
+
 def _check_finalise(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
     assert isinstance(payload, ReviewFinalised)
     step = Step.FINALISE
@@ -381,8 +441,6 @@ def _check_erasure(review: Review, payload: Payload, actor: Actor, now: dt.datet
         _refuse(review, step, "free text is erased only after the review is closed")
     if review.erased_at is not None:
         _refuse(review, step, "the review's free text is already erased")
-    if not isinstance(actor, RecordsOfficer):
-        _forbid(review, step, "only a records officer can erase free text")
 
 
 _Check = Callable[[Review, Payload, Actor, dt.datetime], None]
@@ -398,6 +456,9 @@ _CHECKS: Mapping[type, _Check] = {
     InformationProvided: _check_information,
     AdviceGiven: _check_advice,
     ReferralWithdrawn: _check_withdraw,
+    ReviewHandedOver: _check_handover,
+    ReferralAssigned: _check_assign,
+    ReferralReleased: _check_release,
     ReviewFinalised: _check_finalise,
     LaterOutcomeRecorded: _check_later_outcome,
     FreeTextErased: _check_erasure,

@@ -18,10 +18,11 @@ from collections.abc import Callable
 
 import attrs
 
+from .clock import Clock
 from .model import DecisionMaker, RoutePolicy, RouteTeamMember, StaffRole
 from .plugins import Plugins, make_plugins
 from .routes import Route
-from .service import Clock, EthicalDecisions
+from .service import EthicalDecisions
 from .store import MemoryStore, Store
 
 __all__ = [

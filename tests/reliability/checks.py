@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ethical_decisions import LaterOutcomeRecorded, ReviewFinalised, verify
+from ethical_decisions import verify
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, build_record
+from ethical_decisions.events import LaterOutcomeRecorded, ReviewFinalised
+from ethical_decisions.projections import changed_referrals, outbox_messages, review_record
 from ethical_decisions.review import Review, evolve
-from ethical_decisions.service import _changed_referrals, _outbox_messages, _review_record
 from ethical_decisions.store import OutboxMessage, ReferralRecord, ReviewRecord, Store
 
 
@@ -39,14 +40,14 @@ def expected(records: Iterable[ChainRecord]) -> tuple[Review, Expected]:
     for record in records:
         event = record.event()
         after = evolve(review, event)
-        for row in _changed_referrals(review, after):
+        for row in changed_referrals(review, after):
             referrals[row.referral_id] = row
-        outbox.update(_outbox_messages(after, [event]))
+        outbox.update(outbox_messages(after, [event]))
         if after.is_closed and isinstance(event.payload, ReviewFinalised | LaterOutcomeRecorded):
             compliance = build_record(after)
         review = after
     assert review is not None, "a stored review has at least its opening event"
-    return review, Expected(_review_record(review), referrals, frozenset(outbox), compliance)
+    return review, Expected(review_record(review), referrals, frozenset(outbox), compliance)
 
 
 class Snapshot:

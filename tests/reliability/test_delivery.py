@@ -14,16 +14,10 @@ from typing import Any
 import attrs
 import pytest
 
-from ethical_decisions import (
-    DeliveryError,
-    EthicalDecisions,
-    ReferralMessage,
-    Route,
-    testing,
-)
+from ethical_decisions import DeliveryError, EthicalDecisions, Route, testing
 from ethical_decisions.relay import Relay, RetryPolicy
 from ethical_decisions.store import MemoryStore, OutboxStatus, SQLiteStore, Store
-from ethical_decisions.transports import WebhookTransport
+from ethical_decisions.transports import ReferralMessage, WebhookTransport
 from tests import scenarios
 from tests.conftest import RoutesPlugin
 from tests.fakes import Crash, CrashingStore

@@ -23,9 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ethical_decisions import (
-    PAYLOAD_TYPES,
     EthicalDecisionsError,
-    Event,
     FinalDecision,
     IntegrityError,
     RecordsOfficer,
@@ -34,6 +32,7 @@ from ethical_decisions import (
     testing,
     verify,
 )
+from ethical_decisions.events import PAYLOAD_TYPES, Event
 from ethical_decisions.relay import Relay
 from ethical_decisions.serialization import dumps_event, dumps_trail, loads_event, loads_trail, parse, unparse
 from ethical_decisions.store import SQLiteStore
@@ -343,6 +342,9 @@ COMMANDS = [
     ["referrals", "acknowledge"],
     ["referrals", "return"],
     ["referrals", "advise"],
+    ["referrals", "assign"],
+    ["referrals", "release"],
+    ["handover"],
     ["outbox", "list"],
     ["outbox", "redrive"],
     ["relay", "--once"],
@@ -356,6 +358,14 @@ OPTIONS = [
     "--staff",
     "--question",
     "--advice",
+    "--reason",
+    "--to",
+    "--role",
+    "--to-role",
+    "--team",
+    "--to-team",
+    "--unassigned",
+    "--mine",
     "--review",
     "--head",
     "--from",
@@ -370,7 +380,7 @@ OPTIONS = [
     "--output",
     "--help",
 ]
-FREE_TEXT_OPTIONS = {"--question", "--advice"}
+FREE_TEXT_OPTIONS = {"--question", "--advice", "--reason"}
 
 
 @pytest.fixture(name="cli_store", scope="module")
@@ -401,9 +411,9 @@ def test_the_command_line_takes_any_arguments(
     """``ethical-decisions`` with random commands, options and values, over a real SQLite store.
 
     It exits 0, 1 (the library refused, saying why) or 2 (the command line was not understood);
-    nothing else escapes. Free text given with --question or --advice (or on standard input) is never
-    repeated in anything it prints, whether it succeeded or failed (unless the same text was also given
-    as an id or another value, which the command may name back).
+    nothing else escapes. Free text given with --question, --advice or --reason (or on standard input)
+    is never repeated in anything it prints, whether it succeeded or failed (unless the same text was
+    also given as an id or another value, which the command may name back).
     """
     from ethical_decisions.cli import main
 
@@ -439,10 +449,13 @@ def test_the_command_line_takes_any_arguments(
     if command[:1] in (["referrals"], ["outbox"]) and command[1:] and command[1] not in ("list",):
         named.append(data.draw(st.sampled_from([referral, "rv-none-R1", f"{template[1][1]}#5"]) | texts))
         argv.append(named[-1])
+    if command == ["handover"]:
+        named.append(data.draw(st.sampled_from([template[1][0], template[1][1], "rv-none"]) | texts))
+        argv.append(named[-1])
     secrets: list[str] = []
     for option in data.draw(st.lists(st.sampled_from(OPTIONS), max_size=5)):
         argv.append(option)
-        if option in ("--all", "--help"):
+        if option in ("--all", "--help", "--unassigned", "--mine"):
             continue
         if option == "--output":
             argv.append(str(cli_store.parent / "out" / "report.txt"))

@@ -1,4 +1,8 @@
-"""Plugins that raise, hang, change what they are given or return garbage never corrupt the trail or block."""
+"""Plugins that raise, hang, change what they are given or return garbage never corrupt the trail or block.
+
+Only observers are waited for with a time limit (the other hooks answer while a step waits for them, in
+the caller's thread, as pluggy calls them), so only observers are tried hanging here.
+"""
 
 from __future__ import annotations
 
@@ -23,18 +27,18 @@ from ethical_decisions import (
     DiscretionGuidance,
     DiscretionScope,
     EthicalDecisions,
-    Event,
     FinalDecision,
     Review,
     RouteRegistrar,
     ValidationError,
     hookimpl,
     make_plugins,
-    replay,
     testing,
 )
 from ethical_decisions.compliance import Scalar
+from ethical_decisions.events import Event
 from ethical_decisions.plugins import HOOK_TIMEOUT_VARIABLE, TIMED_OUT, Plugins
+from ethical_decisions.review import replay
 from ethical_decisions.serialization import canonical_json
 from ethical_decisions.store import SQLiteStore
 from tests import scenarios
@@ -51,44 +55,23 @@ ROUTE = testing.route("fault_route")
 
 
 class Hanging:
-    """A plugin whose every hook blocks until the test ends (as a plugin waiting on a dead server)."""
+    """An observer that blocks until released (as one waiting on a dead server); it says when it returns."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
-        self.calls: collections.Counter[str] = collections.Counter()
-
-    def _hang(self, hook: str) -> None:
-        self.calls[hook] += 1
-        self.release.wait(60)
+        self.returned = threading.Event()
+        self.calls = 0
 
     @hookimpl
     def ethical_decisions_event_stored(self, event: Event, review: Review) -> None:
-        """Hang."""
-        self._hang("ethical_decisions_event_stored")
-
-    @hookimpl
-    def ethical_decisions_compliance_record(self, record: ComplianceRecord) -> Mapping[str, Scalar] | None:
-        """Hang, then offer a field that must not arrive."""
-        self._hang("ethical_decisions_compliance_record")
-        return {"from_the_hung_plugin": True}
-
-    @hookimpl
-    def ethical_decisions_discretion_guidance(
-        self, business_area: str, category: ConcernCategory
-    ) -> Sequence[DiscretionGuidance] | None:
-        """Hang."""
-        self._hang("ethical_decisions_discretion_guidance")
-        return None
-
-    @hookimpl
-    def ethical_decisions_register_routes(self, register: RouteRegistrar) -> None:
-        """Register a route, then hang: the route must not count."""
-        register(testing.route("hung_route", business_area="border_force"))
-        self._hang("ethical_decisions_register_routes")
+        """Hang until released."""
+        self.calls += 1
+        self.release.wait(60)
+        self.returned.set()
 
 
 class Raising:
-    """An observer and enricher that raise."""
+    """A plugin whose every hook raises."""
 
     @hookimpl
     def ethical_decisions_event_stored(self, event: Event, review: Review) -> None:
@@ -99,6 +82,19 @@ class Raising:
     def ethical_decisions_compliance_record(self, record: ComplianceRecord) -> Mapping[str, Scalar] | None:
         """Fail."""
         raise KeyError("MARKER-PLUGIN-MESSAGE")
+
+    @hookimpl
+    def ethical_decisions_discretion_guidance(
+        self, business_area: str, category: ConcernCategory
+    ) -> Sequence[DiscretionGuidance] | None:
+        """Fail."""
+        raise ValueError("MARKER-PLUGIN-MESSAGE")
+
+    @hookimpl
+    def ethical_decisions_register_routes(self, register: RouteRegistrar) -> None:
+        """Register a route, then fail: the route must not count."""
+        register(testing.route("broken_route", business_area="border_force"))
+        raise OSError("MARKER-PLUGIN-MESSAGE")
 
 
 class Meddling:
@@ -122,7 +118,7 @@ class Meddling:
 
 
 class Recording:
-    """A well-behaved observer and enricher, registered after the others."""
+    """A well-behaved observer, enricher and adviser."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, int]] = []
@@ -149,7 +145,7 @@ class Recording:
 def _hanging() -> Iterator[Hanging]:
     hanging = Hanging()
     yield hanging
-    hanging.release.set()  # let the stuck threads end
+    hanging.release.set()  # let the stuck thread end
 
 
 def _service(store: Any, *plugins: object) -> EthicalDecisions:
@@ -177,25 +173,34 @@ def _walk(edm: EthicalDecisions) -> str:
 def test_observers_that_raise_hang_or_meddle_never_corrupt_the_trail_or_block_others(
     sqlite_path: Path, hanging: Hanging, figures: Figures
 ) -> None:
-    """Observers that raise, hang for good, or change what they are given, among one that behaves.
+    """Observers that raise, hang for good, or change what they are given, between two that behave.
 
-    Every step is recorded and returns promptly (the hanging observer costs one timeout, then is
-    skipped while its call is stuck); the well-behaved observer, registered last, sees every event; the
-    trail verifies and every projection matches it; what the service holds (and so what it decides
-    next, such as the route rules frozen for the review) is untouched by the meddling observer, whose
-    attempts are refused; and each failure is logged as ``hook_failed`` with the plugin's name and the
-    kind of failure, never the plugin's own message.
+    pluggy calls the plugin registered last first, so one well-behaved observer is told before the
+    others and one after them. Every step is recorded and returns promptly (the hanging observer costs
+    one timeout, then is skipped while its call is stuck); each well-behaved observer sees every event
+    exactly once; the trail verifies and every projection matches it; what the service holds (and so
+    what it decides next, such as the route rules frozen for the review) is untouched by the meddling
+    observer, whose attempts are refused; and each failure is logged as ``hook_failed`` with the
+    plugin's name and the kind of failure, never the plugin's own message.
     """
-    recording = Recording()
+    told_last, told_first = Recording(), Recording()
     store = SQLiteStore(sqlite_path)
-    edm = _service(store, ("raising", Raising()), ("hanging", hanging), ("meddling", Meddling()), recording)
+    edm = _service(
+        store,
+        ("told_last", told_last),
+        ("raising", Raising()),
+        ("hanging", hanging),
+        ("meddling", Meddling()),
+        ("told_first", told_first),
+    )
     started = time.monotonic()
     with capture_logs() as logs:
         rid = _walk(edm)
     elapsed = time.monotonic() - started
     try:
         stored = [(r.review_id, r.sequence) for r in store.chain()]
-        assert recording.seen == stored
+        assert told_first.seen == stored
+        assert told_last.seen == stored
         assert checks.whole(store) == []
         assert edm.review(rid) == replay(edm.trail(rid))
         assert edm.review(rid).case.personal_details == {"full_name": "A. Applicant"}
@@ -209,18 +214,45 @@ def test_observers_that_raise_hang_or_meddle_never_corrupt_the_trail_or_block_ot
     assert ("hanging", HOOKS, TIMED_OUT) in kinds
     assert ("meddling", HOOKS, "TypeError") in kinds
     assert "MARKER" not in repr(logs)
-    problems = [str(p) for p in edm.plugins.problems()]
-    assert (
-        "hanging in ethical_decisions_event_stored: did not return within 0.2 s; carried on without it"
-        in (problems)
+    problems = [str(p) for p in edm.plugins.problems() if p.plugin == "hanging"]
+    skipped = (
+        "hanging in ethical_decisions_event_stored: skipped: an earlier call that timed out is still running"
     )
-    assert hanging.calls[HOOKS] == 1, "a stuck observer is not called again until its call ends"
+    assert problems == [
+        "hanging in ethical_decisions_event_stored: did not return within 0.2 s; carried on without it",
+        *[skipped] * (len(stored) - 1),
+    ]
+    assert hanging.calls == 1, "a stuck observer is not called again until its call ends"
     figures.record(
         events=len(stored),
         observer_failures_logged=len([e for e in failed if e["hook"] == HOOKS]),
         hook_timeout_seconds=TIMEOUT,
         seconds_for_the_review=round(elapsed, 2),
     )
+
+
+def test_a_stuck_observer_is_called_again_once_its_call_ends(hanging: Hanging) -> None:
+    """The observer that timed out is skipped while its call is stuck, and called again once it returns.
+
+    The observer pluggy calls after it is told of every event while it is stuck. When the stuck
+    observer at last returns, pluggy goes on, in the call that was given up, to the observers after
+    it: they hear of that one event a second time (the documented limit of a call made in one loop).
+    """
+    told = Recording()
+    edm = _service(testing.MemoryStore(), ("told", told), ("hanging", hanging))
+    dm = testing.decision_maker()
+    review = scenarios.open_with_concern(edm, dm)  # two events: the first times out, the second skips
+    assert (hanging.calls, told.seen) == (1, [(review.review_id, 1), (review.review_id, 2)])
+
+    hanging.release.set()
+    assert hanging.returned.wait(10)
+    deadline = time.monotonic() + 10
+    while hanging.calls == 1 and time.monotonic() < deadline:  # its call ends just after it returns
+        scenarios.open_with_concern(edm, dm)
+    assert hanging.calls > 1
+    told_of = collections.Counter(told.seen)
+    stored = [(r.review_id, r.sequence) for r in edm.store.chain()]
+    assert told_of == dict.fromkeys(stored, 1) | {(review.review_id, 1): 2}
 
 
 class Garbage:
@@ -272,12 +304,12 @@ ENRICHMENT_GARBAGE: dict[str, object] = {
 }
 
 
-def test_enrichment_that_raises_hangs_meddles_or_returns_garbage_never_blocks_closing(
-    sqlite_path: Path, hanging: Hanging, figures: Figures
+def test_enrichment_that_raises_meddles_or_returns_garbage_never_blocks_closing(
+    sqlite_path: Path, figures: Figures
 ) -> None:
     """Enrichment runs before a closing step is stored; a plugin that fails there cannot stop the close.
 
-    With enrichers that raise, hang, write into the record they are given, or return each kind of
+    With enrichers that raise, write into the record they are given, or return each kind of
     garbage (not a mapping, nested values, NaN, infinity, unpaired surrogates, prose, bad names, a
     mapping that fails when read, an object pretending to be text), the review still closes in the
     SQLite store; its compliance record holds exactly the well-behaved plugin's field; and each bad
@@ -285,7 +317,7 @@ def test_enrichment_that_raises_hangs_meddles_or_returns_garbage_never_blocks_cl
     """
     garbage = [(f"garbage_{n}", Garbage(value)) for n, value in enumerate(ENRICHMENT_GARBAGE.values())]
     store = SQLiteStore(sqlite_path)
-    plugins = [("raising", Raising()), ("hanging", hanging), ("meddling", Meddling()), *garbage, Recording()]
+    plugins = [("raising", Raising()), ("meddling", Meddling()), *garbage, Recording()]
     edm = _service(store, *plugins)
     try:
         with capture_logs():
@@ -297,47 +329,26 @@ def test_enrichment_that_raises_hangs_meddles_or_returns_garbage_never_blocks_cl
     finally:
         store.close()
     reported = {p.plugin for p in edm.plugins.problems() if p.hook == ENRICH}
-    assert reported == {"raising", "hanging", "meddling", *(name for name, _ in garbage)}
+    assert reported == {"raising", "meddling", *(name for name, _ in garbage)}
     assert all("MARKER" not in str(p) for p in edm.plugins.problems())
-    figures.record(enrichment_faults=len(plugins) - 2, kinds_of_garbage=len(ENRICHMENT_GARBAGE))
+    figures.record(enrichment_faults=len(plugins) - 1, kinds_of_garbage=len(ENRICHMENT_GARBAGE))
 
 
-def test_route_and_guidance_plugins_that_hang_are_skipped(hanging: Hanging) -> None:
-    """A plugin hanging while registering routes adds none of them; one hanging offering guidance is left out.
+def test_route_and_guidance_plugins_that_raise_are_left_out() -> None:
+    """A plugin raising while registering routes adds none of them; one raising offering guidance is left out.
 
-    The other plugins' routes and guidance are there, and the time taken is bounded by the timeout.
+    The other plugins' routes and guidance are there, and each failure is reported by plugin name.
     """
-    edm = _service(testing.MemoryStore(), ("hanging", hanging), Recording())
-    started = time.monotonic()
+    edm = _service(testing.MemoryStore(), ("raising", Raising()), Recording())
     routes = edm.routes()
     guidance = edm.plugins.discretion_guidance("customer_services_group", ConcernCategory.OTHER)
-    assert time.monotonic() - started < 10 * TIMEOUT
     assert [r.route_id for r in routes] == [ROUTE.route_id]
-    assert [g.title for g in guidance] == ["Think again"]
-    assert {(p.plugin, p.error_type) for p in edm.plugins.problems()} == {("hanging", TIMED_OUT)}
-
-
-def test_a_route_plugin_slow_once_is_asked_again() -> None:
-    """A route plugin that times out on a cold start is asked again later, and its route then appears."""
-    slow_route = testing.route("slow_route")
-
-    class SlowOnce:
-        def __init__(self) -> None:
-            self.calls = 0
-
-        @hookimpl
-        def ethical_decisions_register_routes(self, register: RouteRegistrar) -> None:
-            """Take longer than the timeout the first time only."""
-            self.calls += 1
-            if self.calls == 1:
-                time.sleep(3 * TIMEOUT)
-            register(slow_route)
-
-    edm = _service(testing.MemoryStore(), SlowOnce())
-    assert [r.route_id for r in edm.routes()] == [ROUTE.route_id]
-    time.sleep(3 * TIMEOUT)  # the first call ends
-
-    assert sorted(r.route_id for r in edm.routes()) == sorted([ROUTE.route_id, slow_route.route_id])
+    assert [g.title for g in guidance][-1] == "Think again"
+    assert {(p.plugin, p.hook, p.error_type) for p in edm.plugins.problems()} == {
+        ("raising", "ethical_decisions_register_routes", "OSError"),
+        ("raising", "ethical_decisions_discretion_guidance", "ValueError"),
+    }
+    assert all("MARKER" not in str(p) for p in edm.plugins.problems())
 
 
 def test_observers_run_with_the_callers_context() -> None:

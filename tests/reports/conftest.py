@@ -33,7 +33,7 @@ from ethical_decisions import (
     UnresolvedAcknowledgement,
     testing,
 )
-from ethical_decisions.reports.figures import Period
+from ethical_decisions.figures import Period
 from ethical_decisions.store import Store
 from tests.conftest import RoutesPlugin
 from tests.store.conftest import _postgres_url, _sql_backend

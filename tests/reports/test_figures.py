@@ -17,10 +17,11 @@ from ethical_decisions import (
     StoreError,
     ValidationError,
 )
+from ethical_decisions.compliance import Part
 from ethical_decisions.reports import DepartmentFigures, PdrFigures, Period
-from ethical_decisions.reports import sql as report_sql
 from ethical_decisions.store import SQLiteStore, Store
-from ethical_decisions.store._rows import SQLITE
+from ethical_decisions.store import _report_sql as report_sql
+from ethical_decisions.store._dialect import SQLITE
 
 from .conftest import AS_OF, CCU, QUARTER, SVM, quarter
 
@@ -70,6 +71,7 @@ DM_QUARTER = PdrFigures(
     advice_recorded=5,
     later_outcomes={R.UPHELD: 1, R.OVERTURNED: 1},
     open_at_end=2,  # I, and K which closed after the quarter
+    parts={Part.OPENED: 7, Part.REFLECTED: 7, Part.DECIDED: 7, Part.ESCALATED: 3},  # dm-0001 did all alone
 )
 
 DEPARTMENT_QUARTER = DepartmentFigures(
@@ -252,16 +254,21 @@ def _plans(sql_quarter: Store, ask: Any) -> list[str]:
 
 
 def test_pdr_statements_use_the_staff_index(sql_quarter: Store) -> None:
-    """Every PDR statement on SQLite finds the person's rows through an index on staff, never a scan."""
+    """Every PDR statement on SQLite finds the person's rows through an index, never a scan.
+
+    Their decisions by staff id, their open reviews by owner, the parts they took through the
+    credits' index on (item, value), and the sample's records by review id.
+    """
     plans = _plans(sql_quarter, lambda c: report_sql.pdr_figures(c, SQLITE, "dm-0001", QUARTER))
     plans += _plans(
         sql_quarter, lambda c: report_sql.pdr_sample(c, SQLITE, "dm-0001", QUARTER, size=3, seed=1)
     )
 
-    assert len(plans) == 4
+    assert len(plans) == 5
     assert all("SCAN" not in p for p in plans), plans
     assert all(
-        re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((staff_id|review_id)=", p) for p in plans
+        re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((staff_id|owner_id|item|review_id)=", p)
+        for p in plans
     ), plans
 
 

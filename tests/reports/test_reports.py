@@ -12,6 +12,8 @@ import re
 import pytest
 
 from ethical_decisions import ValidationError
+from ethical_decisions.compliance import Part
+from ethical_decisions.figures import PdrFigures
 from ethical_decisions.reports import (
     FORMATS,
     DepartmentReport,
@@ -96,14 +98,15 @@ def test_pdr_shares_only_for_recording_measures(pdr: PdrReport) -> None:
     assert expected == shares
 
 
-def test_pdr_sample_shows_ids_dates_categories_steps_and_outcome(pdr: PdrReport) -> None:
-    """The sampled reviews are listed by id with closing date, categories, steps and how each ended."""
+def test_pdr_sample_shows_ids_dates_parts_categories_steps_and_outcome(pdr: PdrReport) -> None:
+    """The sampled reviews are listed by id: closing date, the person's part, categories, steps, ending."""
     (sample,) = [t for t in pdr.tables if t.key == "sample"]
 
     assert 3 == len(sample.rows)
     assert all(r.label.startswith("rv-test-") for r in sample.rows)
     assert (
         "Closed on",
+        "Your part",
         "Concern categories",
         "Steps used",
         "How it ended",
@@ -255,3 +258,41 @@ def test_report_time_needs_a_timezone(memory_quarter: Store) -> None:
     """A report time without a timezone is refused, saying what to give."""
     with pytest.raises(ValidationError, match="as_of: give a time with a timezone"):
         department_report(memory_quarter, QUARTER, as_of=dt.datetime(2026, 4, 1))
+
+
+def test_pdr_shows_their_part_in_every_format_as_plain_counts() -> None:
+    """The table of the person's part lists each part with its reviews, in every format, with no share.
+
+    A person who opened two reviews, reflected on both and handed one over: each part is a count of
+    reviews, in the order a review takes them; none is a percentage.
+    """
+    parts = {Part.OPENED: 2, Part.REFLECTED: 2, Part.HANDED_OVER: 1}
+    report = PdrReport.from_figures(PdrFigures("cw-0002", QUARTER, parts=parts), [], made_at=AS_OF)
+    (table,) = [t for t in report.tables if t.key == "parts"]
+
+    assert "Your part in reviews closed in the period" == table.title
+    assert [
+        ("Opened", "2"),
+        ("Reflected on", "2"),
+        ("Escalated", "0"),
+        ("Decided", "0"),
+        ("Handed over", "1"),
+        ("Received by handover", "0"),
+    ] == [(row.label, cell.shown) for row in table.rows for cell in row.cells if cell is not None]
+    assert re.search(r"\nHanded over +1\n", render(report, "text"))
+    (section,) = [s for s in json.loads(render(report, "json"))["sections"] if s["key"] == "parts"]
+    handed_over = {"measure": "reviews", "dimensions": {"part": "handed_over"}, "value": 1, "shown": "1"}
+    assert handed_over.items() <= section["figures"][4].items()
+    rows = [r for r in csv.DictReader(io.StringIO(render(report, "csv"))) if r["section"] == "parts"]
+    assert [
+        ("opened", "2"),
+        ("reflected", "2"),
+        ("escalated", "0"),
+        ("decided", "0"),
+        ("handed_over", "1"),
+        ("received", "0"),
+    ] == [(r["part"], r["value"]) for r in rows]
+    page = render(report, "html")
+    assert "Your part in reviews closed in the period" in page
+    assert "Received by handover" in page
+    assert not any("%" in cell.shown for cell in table.cells())

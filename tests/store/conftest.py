@@ -24,18 +24,17 @@ import pytest
 from ethical_decisions import (
     CaseReference,
     DecisionMaker,
-    Payload,
     ProposedDecision,
     ReferralStatus,
-    ReflectionRecorded,
     Review,
-    ReviewOpened,
     StaffRole,
     testing,
 )
 from ethical_decisions.audit import seal
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.events import Payload, ReflectionRecorded, ReviewOpened
 from ethical_decisions.model import ConcernCategory, OutcomeClass
+from ethical_decisions.projections import review_record
 from ethical_decisions.review import evolve
 from ethical_decisions.steps import decide, open_review
 from ethical_decisions.store import (
@@ -239,17 +238,7 @@ class Make:
 
     def review_record(self, review: Review) -> ReviewRecord:
         """The summary row of *review*."""
-        return ReviewRecord(
-            review_id=review.review_id,
-            business_area=review.business_area,
-            staff_id=review.decision_maker.staff_id,
-            stage=review.stage,
-            version=review.version,
-            opened_at=review.opened_at,
-            updated_at=review.updated_at,
-            closed_at=review.closed_at,
-            outcome_class=review.outcome_class,
-        )
+        return review_record(review)
 
     def referral(self, review_id: str, number: int = 1, **overrides: Any) -> ReferralRecord:
         """A referral queue row of *review_id*."""
@@ -260,6 +249,7 @@ class Make:
             "route_version": "1.0",
             "business_area": CSG,
             "status": ReferralStatus.SUBMITTED,
+            "referred_by": "dm-0001",
             "referred_by_role": StaffRole.CASEWORKER,
             "concern_categories": (ConcernCategory.VULNERABILITY, ConcernCategory.OTHER),
             "submitted_at": NOW,
@@ -306,6 +296,11 @@ class Make:
             "unresolved_acknowledged": 0,
             "outcome_class": OutcomeClass.RESOLVED_AFTER_ESCALATION,
             "decision_changed": True,
+            "opened_by": "dm-0001",
+            "reflected_by": "dm-0001",
+            "escalated_by": ("dm-0001",),
+            "handed_over_by": (),
+            "holders": ("dm-0001",),
         }
         return ComplianceRecord(**{**fields, **overrides})
 

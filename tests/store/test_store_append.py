@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from ethical_decisions import ConflictError, NotFoundError, ReviewOpened, StoreError, verify
+from ethical_decisions import ConflictError, NotFoundError, StoreError, verify
 from ethical_decisions.audit import GENESIS, ChainHead, chain_hash
+from ethical_decisions.events import ReviewOpened
 from ethical_decisions.store import Store
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from ethical_decisions import (
     LaterOutcomeResult,
     NotFoundError,
     ReferralStatus,
-    ReviewFinalised,
     StaffRole,
     Stage,
 )
 from ethical_decisions.compliance import ComplianceRecord
+from ethical_decisions.events import ReviewFinalised
 from ethical_decisions.store import Store
 
 if TYPE_CHECKING:

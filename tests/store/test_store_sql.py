@@ -21,8 +21,8 @@ from ethical_decisions import (
     StoreError,
     verify,
 )
+from ethical_decisions.figures import Period
 from ethical_decisions.log import ALLOWED_FIELDS, LogEvent
-from ethical_decisions.reports.figures import Period
 from ethical_decisions.store import Store
 from ethical_decisions.store._schema import SCHEMA_VERSION
 
@@ -43,7 +43,10 @@ def test_first_open_migrates(sql_backend: Backend) -> None:
         sql_backend.open()
 
     expected = [
-        {"event": LogEvent.STORE_MIGRATED.value, "store": "sqlite", "schema_version": 1},
+        *(
+            {"event": LogEvent.STORE_MIGRATED.value, "store": "sqlite", "schema_version": v}
+            for v in range(1, SCHEMA_VERSION + 1)
+        ),
         {"event": LogEvent.STORE_OPENED.value, "store": "sqlite", "schema_version": SCHEMA_VERSION},
     ]
     kind = "postgresql" if sql_backend.kind == "postgres" else "sqlite"

@@ -22,7 +22,6 @@ from ethical_decisions import (
     LaterOutcomeResult,
     ProposedDecision,
     RecordsOfficer,
-    ReviewOpened,
     RouteRegistrar,
     StaffRole,
     UnresolvedAcknowledgement,
@@ -31,6 +30,7 @@ from ethical_decisions import (
     verify,
 )
 from ethical_decisions.audit import ERASED
+from ethical_decisions.events import ReviewOpened
 from ethical_decisions.store import MemoryStore, OutboxStatus, Store
 
 CSG = "customer_services_group"

@@ -14,7 +14,6 @@ from ethical_decisions import (
     DiscretionGuidance,
     DiscretionScope,
     EscalationRequirements,
-    Event,
     Review,
     Route,
     RoutePolicy,
@@ -23,6 +22,7 @@ from ethical_decisions import (
     hookimpl,
 )
 from ethical_decisions.compliance import Scalar
+from ethical_decisions.events import Event
 
 ROUTE = Route(
     policy=RoutePolicy(

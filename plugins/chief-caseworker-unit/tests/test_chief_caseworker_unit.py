@@ -8,6 +8,7 @@ import pytest
 from edm_chief_caseworker_unit import plugin
 
 from ethical_decisions import ConcernCategory, EthicalDecisions, testing
+from ethical_decisions.prompts import DISCRETION_PROMPTS
 
 
 @pytest.fixture(name="edm")
@@ -24,8 +25,13 @@ def test_route_serves_customer_services_group(edm: EthicalDecisions) -> None:
     assert "considering the person not just the application" in route.description
 
 
-def test_offers_its_own_prompt_after_the_shared_ones(edm: EthicalDecisions) -> None:
-    """For every category its own prompt, the person and not just the application, comes last."""
-    titles = [plugin.discretion_guidance(category)[-1].title for category in ConcernCategory]
+def test_offers_its_own_prompt_once_after_the_models(edm: EthicalDecisions) -> None:
+    """For every category its own prompt, the person and not just the application, comes after the model's.
 
-    assert {"The person, not just the application"} == set(titles)
+    The model's own prompts come from the library, once; the plugin offers only its own prompt.
+    """
+    for category in ConcernCategory:
+        offered = edm.plugins.discretion_guidance("customer_services_group", category)
+
+        assert (*DISCRETION_PROMPTS[category], *plugin.guidance) == offered
+    assert [g.title for g in plugin.guidance] == ["The person, not just the application"]

@@ -10,7 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ethical_decisions.exceptions import ValidationError
+from ethical_decisions._fields import is_identifier
+from ethical_decisions.exceptions import NotFoundError, ValidationError
+from ethical_decisions.plugins import make_plugins
+from ethical_decisions.policy import People
+from ethical_decisions.review import Referral, Review
 from ethical_decisions.service import EthicalDecisions
 from ethical_decisions.store import open_store
 
@@ -21,6 +25,8 @@ __all__ = [
     "positive_number",
     "positive_seconds",
     "read_text",
+    "referral_on_route",
+    "staff_id",
     "whole_number",
     "write_output",
 ]
@@ -28,12 +34,24 @@ __all__ = [
 
 @contextlib.contextmanager
 def connect(
-    args: argparse.Namespace, *, clock: Callable[[], dt.datetime] | None = None
+    args: argparse.Namespace,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    people: People | None = None,
 ) -> Iterator[EthicalDecisions]:
-    """The service over the store the command line names (with *clock*, if given), closed afterwards."""
+    """The service over the store the command line names, closed afterwards.
+
+    :param clock: the service's clock, if not the system's.
+    :param people: what the permission policy knows of people, if not the people file's.
+    """
     store = open_store(args.db)
+    plugins = make_plugins(people=people)
     try:
-        yield EthicalDecisions(store, clock=clock) if clock is not None else EthicalDecisions(store)
+        yield (
+            EthicalDecisions(store, plugins=plugins, clock=clock)
+            if clock
+            else EthicalDecisions(store, plugins=plugins)
+        )
     finally:
         store.close()
 
@@ -63,6 +81,16 @@ def positive_seconds(value: str) -> float:
     return seconds
 
 
+def staff_id(value: str) -> str:
+    """An argparse type: a staff id (checked here, so that a mistyped one is never repeated back)."""
+    if not is_identifier(value):
+        raise argparse.ArgumentTypeError(
+            "expected a staff id of 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter "
+            "or digit"
+        )
+    return value
+
+
 def parse_date(value: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
     try:
@@ -77,6 +105,18 @@ def read_text(value: str, option: str) -> str:
     if not text.strip():
         raise ValidationError(f"The {option} option", [f"{option}: must not be empty or only whitespace"])
     return text
+
+
+def referral_on_route(edm: EthicalDecisions, referral_id: str, route_id: str) -> tuple[Review, Referral]:
+    """The referral and its review, if the referral was made to *route_id*.
+
+    :raises NotFoundError: if there is no such referral, or it was made to another
+        route (whose referrals are neither shown nor confirmed to exist).
+    """
+    referral = edm.referral(referral_id)
+    if referral.route_id != route_id:
+        raise NotFoundError(f"referral to route {route_id!r}", referral_id)
+    return edm.review(referral.review_id), referral
 
 
 @contextlib.contextmanager

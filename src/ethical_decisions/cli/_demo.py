@@ -1,4 +1,8 @@
-"""``demo``: six months of synthetic cases in the four business areas, through the model, into the store."""
+"""``demo``: six months of synthetic cases in the four business areas, through the model, into the store.
+
+The demo's people are made up, so it ignores the deployment's people file
+(``EDM_PEOPLE_FILE``): the default permission policy applies with nobody in particular.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from ethical_decisions.model import (
     RecordsOfficer,
     StaffRole,
 )
+from ethical_decisions.policy import People
 from ethical_decisions.relay import Relay
 from ethical_decisions.reports import Period
 from ethical_decisions.reports.labels import OUTCOME
@@ -25,6 +30,7 @@ from ethical_decisions.service import EthicalDecisions
 
 from ._common import connect, positive_number
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
+from ._demo_people import HandoverPlanner, TeamPlan, pdr_subject, people_summary
 from ._progress import Progress
 from ._report import write_reports
 from ._table import table
@@ -43,10 +49,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "demo",
         help="load six months of synthetic cases through the whole model, then report on them",
         description="Walk six months of synthetic cases in the four business areas through the model "
-        "(reflection, concerns, discretion, discussion, escalation to each area's route, advice, final "
-        "decisions, later appeal outcomes) into the store, deliver the referrals, verify the audit chain, "
-        "and write a department report and a PDR report as HTML. No case or person is real, so the demo "
-        "loads only into an empty store, unless --add is given.",
+        "(reflection, concerns, discretion, discussion, handovers, route teams taking and answering "
+        "referrals, final decisions, later appeal outcomes) into the store, deliver the referrals, verify "
+        "the audit chain, and write a department report and a PDR report as HTML. No case or person is "
+        "real, so the demo loads only into an empty store, unless --add is given, and ignores the people "
+        "file named by EDM_PEOPLE_FILE.",
     )
     demo.add_argument(
         "--reviews", type=positive_number, default=600, metavar="N", help="how many cases (default 600)"
@@ -118,7 +125,9 @@ def _demo(args: argparse.Namespace) -> int:
     today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     clock = DemoClock(today)
     staff = _staff(rng)
-    with connect(args, clock=clock) as edm:
+    handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
+    teams = TeamPlan()
+    with connect(args, clock=clock, people=People()) as edm:
         head = edm.head()
         if head is not None and not args.add:
             raise StoreError(
@@ -139,12 +148,15 @@ def _demo(args: argparse.Namespace) -> int:
                 recent = waiting is not None or rng.random() < 0.06
                 age = rng.uniform(1, 12) if recent else rng.uniform(14, _DAYS)
                 opened = today - dt.timedelta(days=age, minutes=rng.randint(0, 480))
-                walk = Walk(edm, clock, Case(number, maker, opened, rng))
                 path = (
                     awaiting_advice
                     if waiting
                     else pick_path(maker.business_area, maker.role, rng, recent=recent)
                 )
+                closes = path is not awaiting_advice
+                handover = handovers.plan(number, maker, closes=closes)
+                taken = not closes and teams.take_waiting(waiting)
+                walk = Walk(edm, clock, Case(number, maker, opened, rng, handover, taken), teams)
                 path(walk)
                 assert walk.review is not None
                 reviews.append(walk.review)
@@ -154,7 +166,8 @@ def _demo(args: argparse.Namespace) -> int:
         delivered = Relay(edm).run_once(limit=10 * args.reviews)
         report = edm.verify()
         period = Period.from_dates(today.date() - dt.timedelta(days=_DAYS), today.date())
-        written = write_reports(edm, period, args.reports, staff_id=_busiest(reviews))
+        subject = pdr_subject(reviews)
+        written = write_reports(edm, period, args.reports, staff_id=subject)
     _summary(
         reviews,
         appeals=appeals,
@@ -162,17 +175,9 @@ def _demo(args: argparse.Namespace) -> int:
         verified=str(report),
         written=written,
         db=args.db,
+        pdr=(subject, period),
     )
     return 0
-
-
-def _busiest(reviews: list[Review]) -> str:
-    """The decision-maker who closed most reviews with concerns (or most reviews): the PDR example."""
-    with_concerns = collections.Counter(
-        r.decision_maker.staff_id for r in reviews if r.concerns and r.is_closed
-    )
-    counts = with_concerns or collections.Counter(r.decision_maker.staff_id for r in reviews)
-    return counts.most_common(1)[0][0]
 
 
 def _summary(
@@ -183,6 +188,7 @@ def _summary(
     verified: str,
     written: dict[str, Path],
     db: str | None,
+    pdr: tuple[str, Period],
 ) -> None:
     by_area: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for review in reviews:
@@ -202,6 +208,7 @@ def _summary(
         f"{delivered} referral messages delivered; "
         f"{appeals} later appeal or tribunal outcomes."
     )
+    print(people_summary(reviews))
     print(f"Audit chain: {verified}")
     print("\nReports written:")
     for name, path in written.items():
@@ -210,6 +217,10 @@ def _summary(
     print("\nWhere to look next:")
     print(f"  open {written['department'].resolve()} in a browser")
     print(f"  ethical-decisions {db}referrals list --route chief_caseworker_unit")
+    print(f"  ethical-decisions {db}referrals list --unassigned")
+    subject, period = pdr
+    days = f"--from {period.first_day} --to {period.last_day}"
+    print(f"  ethical-decisions {db}report pdr --staff {subject} {days}")
     print(f"  ethical-decisions {db}routes")
     print(f"  ethical-decisions {db}verify")
     print(f"  ethical-decisions {db}report --help")

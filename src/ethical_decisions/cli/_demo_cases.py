@@ -4,6 +4,8 @@ No case is real and no person is: applicants are "Demo applicant NNNN" and
 every text is written for the demo. Each path walks one review the way a
 decision-maker in that business area might, with the time moving on between
 steps, so that reports over the demo have months, routes and timings to show.
+Who holds each review, and who on a route's team takes each referral, is
+planned in :mod:`._demo_people`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from ethical_decisions.model import (
 )
 from ethical_decisions.review import Review
 from ethical_decisions.service import EthicalDecisions
+
+from ._demo_people import Handover, TeamPlan, team_member
 
 __all__ = ["AREAS", "Case", "DemoClock", "Walk", "awaiting_advice", "pick_path"]
 
@@ -67,15 +71,25 @@ class Case:
     maker: DecisionMaker
     opened_at: dt.datetime
     rng: random.Random
+    handover: Handover | None = None
+    """The handover to make once the reflection is recorded, if any."""
+    taken: bool = False
+    """For a case left awaiting advice: whether a member of the route's team takes the referral."""
 
 
 @attrs.define
 class Walk:
-    """Walks one review through the service, moving the clock on between steps."""
+    """Walks one review through the service, moving the clock on between steps.
+
+    The decision-maker's steps are taken by whoever holds the review (the one
+    who opened it, until it is handed over); *teams* says how route teams take
+    referrals, across all the cases walked.
+    """
 
     edm: EthicalDecisions
     clock: DemoClock
     case: Case
+    teams: TeamPlan
     review: Review | None = None
 
     def later(self, *, minutes: float = 0, hours: float = 0, days: float = 0) -> None:
@@ -87,6 +101,11 @@ class Walk:
         """The review's id."""
         assert self.review is not None
         return self.review.review_id
+
+    @property
+    def holder(self) -> DecisionMaker:
+        """The decision-maker who holds the review now."""
+        return self.review.owner if self.review is not None else self.case.maker
 
     def open(self, outcome: str, summary: str) -> None:
         """Open the review with a proposed decision."""
@@ -102,8 +121,14 @@ class Walk:
         """Record the reflection."""
         self.later(minutes=self.case.rng.randint(5, 40))
         self.review = self.edm.record_reflection(
-            self.id, by=self.case.maker, concerns=[Concern(c, s) for c, s in concerns], note=note
+            self.id, by=self.holder, concerns=[Concern(c, s) for c, s in concerns], note=note
         )
+        handover = self.case.handover
+        if handover is not None:
+            self.later(hours=18)
+            self.review = self.edm.hand_over(
+                self.id, by=handover.by or self.holder, to=handover.to, reason=handover.reason
+            )
 
     def discretion(
         self,
@@ -117,7 +142,7 @@ class Walk:
         self.later(hours=self.case.rng.uniform(0.5, 6))
         self.review = self.edm.consider_discretion(
             self.id,
-            by=self.case.maker,
+            by=self.holder,
             concern_id=concern,
             scope=scope,
             guidance=guidance,
@@ -132,7 +157,7 @@ class Walk:
         self.later(hours=self.case.rng.uniform(2, 48))
         self.review = self.edm.record_discussion(
             self.id,
-            by=self.case.maker,
+            by=self.holder,
             concern_id=concern,
             consulted_role=role,
             consulted=who,
@@ -144,7 +169,7 @@ class Walk:
         """Escalate; return the referral id."""
         self.later(hours=self.case.rng.uniform(1, 8))
         self.review = self.edm.escalate(
-            self.id, by=self.case.maker, concern_ids=concerns or ("C1",), question=question
+            self.id, by=self.holder, concern_ids=concerns or ("C1",), question=question
         )
         return self.review.referrals[-1].referral_id
 
@@ -155,18 +180,39 @@ class Walk:
             staff_id=f"{route_id[:4]}-{self.case.rng.randint(1, 4):03d}", route_id=route_id
         )
 
+    def take(self, referral_id: str, member: RouteTeamMember) -> None:
+        """A member of the route's team assigns the referral to themselves."""
+        self.review = self.edm.assign_referral(referral_id, by=member, to=member)
+
     def route_answers(
         self, referral_id: str, advice: str, *, ask: str | None = None, answer: str | None = None
     ) -> None:
-        """The route team acknowledges, maybe asks for more, then advises."""
+        """A route team member takes the referral, acknowledges it, maybe asks for more, then advises.
+
+        The first referral answered is taken, released and taken by a colleague; the second is taken
+        over half way by a colleague (see :class:`TeamPlan`).
+        """
         team, rng = self.team(), self.case.rng
+        plan = self.teams.answering()
+        colleague = team_member(team.route_id, int(team.staff_id[-3:]) + 1)
         self.later(days=rng.uniform(0.2, 2.5))
+        if plan == "release":
+            self.take(referral_id, colleague)
+            self.later(hours=3)
+            self.review = self.edm.release_referral(referral_id, by=colleague)
+            self.later(hours=1)
+        self.take(referral_id, team)
+        self.later(minutes=10)
         self.review = self.edm.acknowledge_referral(referral_id, by=team)
         if ask and answer:
             self.later(days=rng.uniform(0.5, 3))
             self.review = self.edm.return_referral(referral_id, by=team, question=ask)
             self.later(days=rng.uniform(0.5, 2))
-            self.review = self.edm.provide_information(referral_id, by=self.case.maker, response=answer)
+            self.review = self.edm.provide_information(referral_id, by=self.holder, response=answer)
+        if plan == "reassign":
+            self.later(hours=4)
+            self.take(referral_id, colleague)
+            team = colleague
         self.later(days=rng.uniform(1, 11))
         self.review = self.edm.give_advice(referral_id, by=team, advice=advice)
 
@@ -177,7 +223,7 @@ class Walk:
         open_ids = tuple(c.concern_id for c in self.review.open_concerns)
         self.review = self.edm.finalise(
             self.id,
-            by=self.case.maker,
+            by=self.holder,
             decision=FinalDecision(outcome, summary, rationale),
             unresolved=UnresolvedAcknowledgement(open_ids, unresolved) if open_ids and unresolved else None,
         )
@@ -485,7 +531,13 @@ def awaiting_advice(walk: Walk) -> None:
             "Escalate.",
             DiscussionResult.NOT_RESOLVED,
         )
-    walk.escalate("Can the decision wait until the treatment ends?")
+    referral = walk.escalate("Can the decision wait until the treatment ends?")
+    if walk.case.taken:
+        member = team_member(AREAS[area][1], walk.case.number)
+        walk.later(hours=2)
+        walk.take(referral, member)
+        walk.later(minutes=10)
+        walk.review = walk.edm.acknowledge_referral(referral, by=member)
 
 
 Path = Callable[[Walk], None]

@@ -1,4 +1,8 @@
-"""``referrals``: a route team's queue: list, show, acknowledge, return for information, advise."""
+"""``referrals``: a route team's queue: list, show, acknowledge, return for information, advise.
+
+Assigning and releasing referrals are in :mod:`._assign`. Statuses are printed in
+words (``advice given``); ``--format json`` keeps the codes (``advice_given``).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ import json
 import sys
 import textwrap
 
-from ethical_decisions.exceptions import NotFoundError
+from ethical_decisions.events import ReferralAssigned
 from ethical_decisions.guidance import concern_category_label, consulted_role_label, discretion_scope_label
 from ethical_decisions.model import RouteTeamMember
-from ethical_decisions.review import Referral, Review
+from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import unparse
-from ethical_decisions.service import EthicalDecisions
 
-from ._common import connect, read_text
+from . import _assign
+from ._common import connect, read_text, referral_on_route, staff_id
 from ._table import table
 
 __all__ = ["add_commands"]
@@ -35,15 +39,21 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing = actions.add_parser(
         "list",
         help="list referrals awaiting advice",
-        description="List referrals, oldest first: by default those awaiting advice.",
+        description="List referrals, oldest first: by default those awaiting advice. --unassigned lists "
+        "the ones nobody on the route's team has taken yet; --mine --staff STAFF_ID those assigned to you.",
     )
     listing.add_argument("--route", metavar="ROUTE_ID", help="only this route's referrals")
     listing.add_argument("--all", action="store_true", help="include referrals advised, closed or withdrawn")
+    queue = listing.add_mutually_exclusive_group()
+    queue.add_argument("--unassigned", action="store_true", help="only referrals nobody is assigned")
+    queue.add_argument("--mine", action="store_true", help="only referrals assigned to you (needs --staff)")
+    listing.add_argument("--staff", type=staff_id, metavar="STAFF_ID", help="your staff id, for --mine")
     listing.add_argument("--format", choices=("text", "json"), default="text")
-    listing.set_defaults(run=_list)
+    listing.set_defaults(run=_list, check=lambda args: _check_list(listing, args))
 
-    def action(name: str, help: str, run: object) -> argparse.ArgumentParser:
-        parser = actions.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+    def action(name: str, help: str, run: object, description: str = "") -> argparse.ArgumentParser:
+        about = help[0].upper() + help[1:] + "." + (f" {description}" if description else "")
+        parser = actions.add_parser(name, help=help, description=about)
         parser.add_argument("referral_id", metavar="REFERRAL_ID")
         parser.add_argument("--route", required=True, metavar="ROUTE_ID", help="your route")
         parser.set_defaults(run=run)
@@ -63,33 +73,57 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "your advice (or - to read it from standard input)",
         ),
     ):
-        parser.add_argument("--staff", required=True, metavar="STAFF_ID", help="your staff id")
+        parser.add_argument("--staff", required=True, type=staff_id, metavar="STAFF_ID", help="your staff id")
         if text_option:
             parser.add_argument(text_option, required=True, metavar="TEXT", help=help_text)
+    _assign.add_actions(action)
 
 
 def _date(when: dt.datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else "-"
 
 
+def _check_list(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.mine and args.staff is None:
+        parser.error("--mine needs --staff STAFF_ID: the staff id whose referrals to list")
+    if args.staff is not None and not args.mine:
+        parser.error("--staff is used only with --mine")
+
+
 def _list(args: argparse.Namespace) -> int:
+    statuses = None if args.all else {s for s in ReferralStatus if s.awaiting_advice}
     with connect(args) as edm:
-        rows = edm.referrals(args.route, open_only=not args.all)
+        rows = edm.store.referrals(
+            route_id=args.route,
+            statuses=statuses,
+            assignee_id=args.staff if args.mine else None,
+            unassigned=args.unassigned,
+        )
         if args.format == "json":
             print(json.dumps([unparse(r) for r in rows], indent=2))
             return 0
         now = dt.datetime.now(dt.UTC)
         print(
             table(
-                ("referral", "route", "status", "submitted", "due by", "referred by", "concerns"),
+                (
+                    "referral",
+                    "route",
+                    "status",
+                    "submitted",
+                    "due by",
+                    "referred by",
+                    "assigned to",
+                    "concerns",
+                ),
                 [
                     (
                         r.referral_id,
                         r.route_id,
-                        r.status,
+                        r.status.label,
                         _date(r.submitted_at),
                         _date(r.due_by) + (" OVERDUE" if r.status.awaiting_advice and r.due_by < now else ""),
-                        r.referred_by_role,
+                        r.referred_by_role.replace("_", " "),
+                        r.assignee_id or "-",
                         ", ".join(r.concern_categories),
                     )
                     for r in rows
@@ -105,28 +139,22 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _referral(edm: EthicalDecisions, args: argparse.Namespace) -> tuple[Review, Referral]:
-    referral = edm.referral(args.referral_id)
-    if referral.route_id != args.route:
-        # Another route's referral is not shown, nor its existence confirmed.
-        raise NotFoundError(f"referral to route {args.route!r}", args.referral_id)
-    return edm.review(referral.review_id), referral
-
-
 def _indent(text: str, by: int = 4) -> str:
     return textwrap.indent(textwrap.fill(text, width=100 - by), " " * by)
 
 
 def _show(args: argparse.Namespace) -> int:
     with connect(args) as edm:
-        review, referral = _referral(edm, args)
+        review, referral = referral_on_route(edm, args.referral_id, args.route)
     maker = referral.referred_by
+    assignee = referral.assignee.staff_id if referral.assignee else "nobody (it is in the unassigned queue)"
     print(f"Referral {referral.referral_id} to {referral.route_id} (rules version {referral.route.version})")
     print(
-        f"  status: {referral.status}   submitted: {_date(referral.submitted_at)}   "
+        f"  status: {referral.status.label}   submitted: {_date(referral.submitted_at)}   "
         f"due by: {_date(referral.due_by)}"
     )
-    print(f"  referred by: {maker.staff_id} ({maker.role}, {maker.team}, {maker.business_area})")
+    print(f"  assigned to: {assignee}")
+    print(f"  referred by: {maker.staff_id} ({_words(maker.role)}, {maker.team}, {maker.business_area})")
     print(f"  case: {review.case.reference}")
     print(f"  proposed decision: {review.proposed.outcome}")
     print(_indent(review.proposed.summary))
@@ -139,18 +167,23 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  {concern_id} ({concern_category_label(concern.category)})")
         print(_indent(concern.concern.statement, 6))
         for d in concern.discretion:
-            print(f"      discretion {discretion_scope_label(d.scope).lower()}: {d.result}")
+            print(f"      discretion {discretion_scope_label(d.scope).lower()}: {_words(d.result)}")
             print(_indent(d.reason, 8))
         for talk in concern.discussions:
             print(
                 f"      discussed with {consulted_role_label(talk.consulted_role).lower()} "
-                f"{talk.consulted}: {talk.result}"
+                f"{talk.consulted}: {_words(talk.result)}"
             )
             print(_indent(talk.advice, 8))
     if referral.history:
         print("\nHistory")
         for event in referral.history:
-            print(f"  {_date(event.occurred_at)} {event.kind.replace('_', ' ')} by {event.actor.staff_id}")
+            by = event.actor.staff_id
+            what = f"{_date(event.occurred_at)} {_words(event.kind)} by {by}"
+            if isinstance(event.payload, ReferralAssigned):
+                to = event.payload.assignee.staff_id
+                what += " to themselves" if to == by else f" to {to}"
+            print(f"  {what}")
             text = (
                 getattr(event.payload, "question", None)
                 or getattr(event.payload, "response", None)
@@ -161,13 +194,18 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _words(code: str) -> str:
+    """A code in words: ``not_resolved`` as ``not resolved``."""
+    return code.replace("_", " ")
+
+
 def _act(args: argparse.Namespace, verb: str) -> int:
     member = RouteTeamMember(staff_id=args.staff, route_id=args.route)
     # Read any text first: a mistake in it is reported before the store is touched.
     question = read_text(args.question, "--question") if verb == "return" else ""
     advice = read_text(args.advice, "--advice") if verb == "advise" else ""
     with connect(args) as edm:
-        _referral(edm, args)
+        referral_on_route(edm, args.referral_id, args.route)
         if verb == "acknowledge":
             review = edm.acknowledge_referral(args.referral_id, by=member)
         elif verb == "return":
@@ -176,7 +214,7 @@ def _act(args: argparse.Namespace, verb: str) -> int:
             review = edm.give_advice(args.referral_id, by=member, advice=advice)
     referral = review.referral(args.referral_id)
     assert referral is not None
-    print(f"Referral {args.referral_id} is now {referral.status}.")
+    print(f"Referral {args.referral_id}: {referral.status.label}.")
     return 0
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .figures import DepartmentFigures, PdrFigures, Period
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 if TYPE_CHECKING:
     from .api import FORMATS, department_report, pdr_report, render
@@ -43,7 +43,7 @@ _LAZY = {
     "DEFAULT_THRESHOLD": "suppression",
     "Mark": "suppression",
 }
-"""Loaded on first use: the stores need only the figures, and ``import ethical_decisions`` stays quick."""
+"""Loaded on first use: code that needs only the figures' types does not load the builders and renderers."""
 
 
 def __getattr__(name: str) -> Any:

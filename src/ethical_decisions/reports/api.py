@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ethical_decisions.exceptions import ValidationError
+from ethical_decisions.figures import Period
 
 from .department import DepartmentReport
 from .document import Report
-from .figures import Period
 from .html import render_html
 from .pdr import PdrReport
 from .suppression import DEFAULT_THRESHOLD

@@ -21,8 +21,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from ethical_decisions.figures import DepartmentFigures
+
 from .document import Report, in_words
-from .figures import DepartmentFigures
 from .sections import department_tables
 from .suppression import DEFAULT_THRESHOLD, check_threshold
 

@@ -14,7 +14,8 @@ from typing import ClassVar
 
 import attrs
 
-from .figures import Period
+from ethical_decisions.figures import Period
+
 from .suppression import Mark
 
 __all__ = [

@@ -1,15 +1,15 @@
-"""Words for the codes in the figures: concern categories, steps, outcome classes, months, routes."""
+"""Words for the codes in the figures: concern categories, steps, parts, outcome classes, months, routes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 
-from ethical_decisions.compliance import StepUsed
+from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.guidance import concern_category_label
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
 
-__all__ = ["CATEGORY", "OUTCOME", "RESULT", "STEP", "month_label", "route_label"]
+__all__ = ["CATEGORY", "OUTCOME", "PART", "RESULT", "STEP", "month_label", "route_label"]
 
 CATEGORY: Mapping[ConcernCategory, str] = {c: concern_category_label(c) for c in ConcernCategory}
 """Each concern category in words, as every user interface names it."""
@@ -23,6 +23,16 @@ STEP: Mapping[StepUsed, str] = {
     StepUsed.REFERRAL_WITHDRAWN: "Referral withdrawn, with a reason",
 }
 """Each step of the model in words."""
+
+PART: Mapping[Part, str] = {
+    Part.OPENED: "Opened",
+    Part.REFLECTED: "Reflected on",
+    Part.ESCALATED: "Escalated",
+    Part.DECIDED: "Decided",
+    Part.HANDED_OVER: "Handed over",
+    Part.RECEIVED: "Received by handover",
+}
+"""Each part someone may take in a review, in words."""
 
 OUTCOME: Mapping[OutcomeClass, str] = {
     OutcomeClass.NO_CONCERNS: "No concerns",

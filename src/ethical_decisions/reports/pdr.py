@@ -7,6 +7,11 @@ reflection and a rationale were recorded on every closed review, concerns put
 into words, advice recorded, escalations followed through; and a few reviews
 picked at random to talk about.
 
+Each step is credited to whoever took it: most figures count the reviews the
+person took the final decision on, and a table of their part counts every
+review closed in the period that they opened, reflected on, escalated,
+decided, handed over or received by handover.
+
 It never ranks or sets one person against another, and sets no number of
 concerns or escalations to reach: raising a concern never counts against
 anyone (the model exists "to enable staff to articulate and raise concerns").
@@ -30,12 +35,12 @@ from typing import TypeVar
 
 import attrs
 
-from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.compliance import ComplianceRecord, Part, StepUsed
+from ethical_decisions.figures import PdrFigures
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
 
 from . import labels
 from .document import ALL, Cell, Chart, Report, Row, Table, count_cell, share_cell, text_cell
-from .figures import PdrFigures
 
 __all__ = ["PdrReport"]
 
@@ -48,8 +53,12 @@ _SUPPRESSION = (
 def _how_to_read(staff_id: str, period: str) -> tuple[str, ...]:
     return (
         f"This is evidence for a Performance Development Review conversation about how {staff_id} used "
-        f"the Ethical Decision-Making Model on the reviews they closed from {period}. It counts what was "
+        f"the Ethical Decision-Making Model on reviews closed from {period}. It counts what was "
         "recorded; it does not judge whether any decision was right.",
+        "Each step of a review is credited to whoever took it. A review may pass through more than one "
+        "pair of hands (opened by one person, handed over, decided by another), so the figures count the "
+        f"reviews {staff_id} took the final decision on, and the table of their part counts every review "
+        "in which they took one.",
         "Raising a concern never counts against anyone. The model exists \u201cto enable staff to "
         "articulate and raise concerns\u201d, and there is no right number of concerns or escalations.",
         "Signs the model was used well: a reflection and a rationale recorded on every closed review; "
@@ -92,7 +101,8 @@ def _summary(f: PdrFigures) -> Table:
     return Table(
         "use",
         "How the model was used",
-        "Counts over the reviews closed in the period. Where a line has a share, it is of the reviews that "
+        "Counts over the reviews closed in the period that they took the final decision on. Where a line "
+        "has a share, it is of the reviews that "
         "line applies to: every closed review needs a reflection and a rationale; every discussion and "
         "referral needs its advice recorded; every escalation needs advice, or withdrawing with a reason.",
         "Closed reviews",
@@ -101,7 +111,21 @@ def _summary(f: PdrFigures) -> Table:
     )
 
 
-_Code = TypeVar("_Code", ConcernCategory, StepUsed, OutcomeClass, LaterOutcomeResult)
+def _parts(f: PdrFigures) -> Table:
+    return Table(
+        "parts",
+        "Your part in reviews closed in the period",
+        "Every review closed in the period in which they took a part, whoever took the final decision: "
+        "opening it, recording the reflection, escalating a concern, taking the final decision, handing "
+        "it over (before leave, say, or as a manager), or holding it after it was handed over to them. A "
+        "review counts once in each part taken in it, so the lines do not add up to a number of reviews.",
+        "Part",
+        ("Reviews",),
+        _breakdown("reviews", "part", f.parts, labels.PART, total=False),
+    )
+
+
+_Code = TypeVar("_Code", ConcernCategory, StepUsed, OutcomeClass, LaterOutcomeResult, Part)
 
 
 def _breakdown(
@@ -116,12 +140,15 @@ def _breakdown(
     return tuple(rows)
 
 
-def _sampled(record: ComplianceRecord) -> Row:
+def _sampled(record: ComplianceRecord, staff_id: str) -> Row:
     dims = (("review_id", record.review_id),)
+    parts = record.parts(staff_id)
+    taken = "; ".join(words for part, words in labels.PART.items() if part in parts) or "None"
     categories = "; ".join(labels.CATEGORY[c] for c in record.concern_categories) or "None"
     steps = "; ".join(labels.STEP[s] for s in record.steps_used) or "None"
     cells: tuple[Cell, ...] = (
         text_cell("closed_on", dims, record.closed_at.date().isoformat()),
+        text_cell("parts", dims, taken),
         text_cell("concern_categories", dims, categories),
         text_cell("steps_used", dims, steps),
         text_cell("outcome_class", dims, labels.OUTCOME[record.outcome_class]),
@@ -135,7 +162,7 @@ class PdrReport(Report):
     """The PDR report of one decision-maker for a period. Build it with :meth:`from_figures`."""
 
     kind = "pdr"
-    dimensions = ("category", "step", "outcome_class", "result", "review_id")
+    dimensions = ("part", "category", "step", "outcome_class", "result", "review_id")
 
     staff_id: str
 
@@ -148,6 +175,7 @@ class PdrReport(Report):
         period = f.period.describe()
         tables = (
             _summary(f),
+            _parts(f),
             Table(
                 "concerns",
                 "What the concerns were about",
@@ -190,12 +218,19 @@ class PdrReport(Report):
             Table(
                 "sample",
                 "Reviews to talk about",
-                f"{len(sample)} of the reviews closed in the period, picked at random. Records hold no "
-                "applicant details and no free text: open each review in the casework system to see "
-                "what was written.",
+                f"{len(sample)} of the reviews closed in the period in which they took a part, picked at "
+                "random. Records hold no applicant details and no free text: open each review in the "
+                "casework system to see what was written.",
                 "Review",
-                ("Closed on", "Concern categories", "Steps used", "How it ended", "Decision changed"),
-                tuple(_sampled(r) for r in sample),
+                (
+                    "Closed on",
+                    "Your part",
+                    "Concern categories",
+                    "Steps used",
+                    "How it ended",
+                    "Decision changed",
+                ),
+                tuple(_sampled(r, f.staff_id) for r in sample),
             ),
         )
         return cls(

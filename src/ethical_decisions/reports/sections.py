@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ethical_decisions.figures import DepartmentFigures, tally
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
 
 from . import labels
 from .document import ALL, Chart, Row, Table, days_cell, share_cell
-from .figures import DepartmentFigures, tally
 from .ledger import Ledger, Matrix
 
 __all__ = ["department_tables"]

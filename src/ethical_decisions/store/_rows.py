@@ -38,6 +38,7 @@ from ethical_decisions.model import (
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
 
+from ._dialect import Dialect, utc
 from .base import OutboxMessage, OutboxRow, OutboxStatus
 
 __all__ = [
@@ -46,30 +47,14 @@ __all__ = [
     "COMPLIANCE_ITEMS",
     "EVENTS",
     "OUTBOX",
-    "POSTGRES",
     "REFERRALS",
     "REVIEWS",
-    "SQLITE",
-    "Dialect",
     "Table",
     "compliance_items",
     "event_values",
     "outbox_row",
     "outbox_values",
-    "utc",
 ]
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """*value* in UTC.
-
-    :raises StoreError: if *value* has no timezone: the store cannot tell when it was.
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise StoreError(
-            "The store was given a time without a timezone; pass timezone-aware times, e.g. in UTC."
-        )
-    return value.astimezone(dt.UTC)
 
 
 def _month(value: dt.datetime) -> str:
@@ -88,106 +73,6 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("not text")
     return value
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a time without a timezone")
-    return value.astimezone(dt.UTC)
-
-
-def _sqlite_read_time(value: Any) -> dt.datetime:
-    if not isinstance(value, str):
-        raise TypeError("not text")
-    found = dt.datetime.fromisoformat(value)
-    if found.tzinfo is dt.UTC:  # as the store writes them
-        return found
-    return _aware(found)
-
-
-def _sqlite_read_date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(_text(value))
-
-
-def _postgres_read_time(value: Any) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        raise TypeError("not a time")
-    return _aware(value)
-
-
-def _postgres_read_date(value: Any) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise TypeError("not a date")
-    return value
-
-
-@attrs.frozen
-class Dialect:
-    """What differs between the SQL databases: column types, locking clauses, and how values are kept.
-
-    :param types: fills the type placeholders of the schema's statements.
-    :param lock: appended to a ``SELECT`` that must lock the rows it reads.
-    :param claim: appended to the relay's ``SELECT`` of due outbox rows.
-    :param read_time: a time column's value as an aware UTC datetime; raises
-        ``ValueError`` or ``TypeError`` for anything else (see :meth:`Table.values`).
-    :param read_date: likewise for a date column.
-    """
-
-    name: str
-    types: Mapping[str, str]
-    lock: str
-    claim: str
-    time: Callable[[dt.datetime], object]
-    read_time: Callable[[Any], dt.datetime]
-    date: Callable[[dt.date], object]
-    read_date: Callable[[Any], dt.date]
-    flag: Callable[[bool], object]
-
-
-def _sqlite_time(value: dt.datetime) -> str:
-    # Fixed width, always with microseconds and "Z", so that text order is time order.
-    moment = utc(value)
-    if moment.year >= 1000:  # isoformat is several times faster than strftime and, from year 1000, the same
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-SQLITE = Dialect(
-    name="sqlite",
-    types={"id": "TEXT", "bigint": "INTEGER", "time": "TEXT", "date": "TEXT", "flag": "INTEGER"},
-    lock="",
-    claim="",
-    time=_sqlite_time,
-    read_time=_sqlite_read_time,
-    date=dt.date.isoformat,
-    read_date=_sqlite_read_date,
-    flag=int,
-)
-"""SQLite: times as ISO 8601 UTC text, dates as ISO text, flags as 0 and 1; one writer at a time."""
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-POSTGRES = Dialect(
-    name="postgresql",
-    types={
-        "id": 'TEXT COLLATE "C"',
-        "bigint": "BIGINT",
-        "time": "TIMESTAMPTZ",
-        "date": "DATE",
-        "flag": "BOOLEAN",
-    },
-    lock=" FOR UPDATE",
-    claim=" FOR UPDATE SKIP LOCKED",
-    time=utc,
-    read_time=_postgres_read_time,
-    date=_identity,
-    read_date=_postgres_read_date,
-    flag=bool,
-)
-"""PostgreSQL: native times, dates and booleans; ids in the "C" collation so they sort as in Python."""
 
 
 @attrs.frozen
@@ -431,6 +316,7 @@ REVIEWS = Table(
         ("review_id", _TEXT),
         ("business_area", _TEXT),
         ("staff_id", _TEXT),
+        ("owner_id", _TEXT),
         ("stage", _enum(Stage)),
         ("version", _INT),
         ("opened_at", _TIME),
@@ -451,6 +337,7 @@ REFERRALS = Table(
         ("route_version", _TEXT),
         ("business_area", _TEXT),
         ("status", _enum(ReferralStatus)),
+        ("referred_by", _TEXT),
         ("referred_by_role", _enum(StaffRole)),
         ("concern_categories", _json_tuple(_member(ConcernCategory))),
         ("submitted_at", _TIME),
@@ -459,6 +346,7 @@ REFERRALS = Table(
         ("acknowledged_at", _TIME_OPT),
         ("advice_at", _TIME_OPT),
         ("closed_at", _TIME_OPT),
+        ("assignee_id", _optional(_TEXT)),
     ),
     derived=(("submitted_month", lambda v: _month(v["submitted_at"])),),
 )
@@ -511,6 +399,11 @@ COMPLIANCE = Table(
         ("unresolved_acknowledged", _INT),
         ("outcome_class", _enum(OutcomeClass)),
         ("decision_changed", _FLAG),
+        ("opened_by", _TEXT),
+        ("reflected_by", _TEXT),
+        ("escalated_by", _json_tuple(_text)),
+        ("handed_over_by", _json_tuple(_text)),
+        ("holders", _json_tuple(_text)),
         ("first_escalated_at", _TIME_OPT),
         ("first_advice_at", _TIME_OPT),
         ("seconds_to_escalate", _optional(_INT)),
@@ -534,13 +427,26 @@ COMPLIANCE_ITEMS = Table(
 _ITEMS = (("concern_category", "concern_categories"), ("step_used", "steps_used"), ("route_id", "route_ids"))
 
 
-def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
-    """The :data:`COMPLIANCE_ITEMS` values of *record*."""
+def _credits(record: ComplianceRecord) -> list[tuple[str, str]]:
+    """Who took which part in the review, as ``(part, staff id)`` items, for finding a person's records."""
+    people = (record.opened_by, record.reflected_by, record.staff_id, *record.escalated_by)
     return [
-        {"review_id": record.review_id, "item": item, "ordinal": ordinal, "value": str(value)}
-        for item, field in _ITEMS
-        for ordinal, value in enumerate(getattr(record, field))
+        (f"part:{part.value}", staff_id)
+        for staff_id in dict.fromkeys((*people, *record.handed_over_by, *record.holders))
+        for part in sorted(record.parts(staff_id))
     ]
+
+
+def compliance_items(record: ComplianceRecord) -> list[dict[str, Any]]:
+    """The :data:`COMPLIANCE_ITEMS` values of *record*: its tuples, and who took each part (``part:…``)."""
+    items = [(item, str(value)) for item, field in _ITEMS for value in getattr(record, field)]
+    items += _credits(record)
+    places: dict[str, int] = {}
+    found = []
+    for item, value in items:
+        ordinal = places[item] = places.get(item, -1) + 1
+        found.append({"review_id": record.review_id, "item": item, "ordinal": ordinal, "value": value})
+    return found
 
 
 def event_values(record: ChainRecord) -> dict[str, Any]:

@@ -20,9 +20,10 @@ The tables, for report writers:
 ``chain_head``
     one row (``id = 1``): the last link. Appends lock it, so the chain stays one chain.
 ``reviews``
-    a summary row per review.
+    a summary row per review; ``staff_id`` opened it, ``owner_id`` holds it now.
 ``referrals``
-    the route teams' queue; ``submitted_month`` is ``YYYY-MM`` (UTC) for monthly counts.
+    the route teams' queue; ``submitted_month`` is ``YYYY-MM`` (UTC) for monthly counts;
+    ``referred_by`` made the referral and ``assignee_id`` works it (``NULL`` while unassigned).
 ``outbox``
     the relay's messages and their delivery state.
 ``compliance``
@@ -31,8 +32,9 @@ The tables, for report writers:
     ``closed_month`` is ``YYYY-MM`` (UTC).
 ``compliance_items``
     the compliance tuples again, one row per element, for aggregating with plain
-    SQL: ``item`` is ``concern_category``, ``step_used`` or ``route_id``;
-    ``ordinal`` keeps the element's place; join on ``review_id``.
+    SQL: ``item`` is ``concern_category``, ``step_used`` or ``route_id``, or
+    ``part:<part>`` with a staff id who took that part (``part:opened``,
+    ``part:decided``…); ``ordinal`` keeps the element's place; join on ``review_id``.
 """
 
 from __future__ import annotations
@@ -45,19 +47,25 @@ import attrs
 from ethical_decisions.exceptions import SchemaVersionError
 
 if TYPE_CHECKING:
-    from ._rows import Dialect
-    from ._sql import Cursor
+    from ._dialect import Cursor, Dialect
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate"]
 
 
 @attrs.frozen
 class Migration:
-    """One numbered step of the schema."""
+    """One numbered step of the schema.
+
+    :param rebuilds: after its statements, the store rebuilds its projections
+        (reviews, referrals, compliance records) from the events, in the same
+        transaction: for a step that adds what the events know and the old
+        rows did not.
+    """
 
     version: int
     description: str
     statements: tuple[str, ...]
+    rebuilds: bool = False
 
 
 _BOOTSTRAP = (
@@ -174,8 +182,23 @@ _V1 = (
     "CREATE INDEX compliance_items_value ON compliance_items (item, value)",
 )
 
+_V2 = (
+    "ALTER TABLE reviews ADD COLUMN owner_id {id} NOT NULL DEFAULT ''",
+    "CREATE INDEX reviews_owner ON reviews (owner_id, opened_at)",
+    "ALTER TABLE referrals ADD COLUMN referred_by {id} NOT NULL DEFAULT ''",
+    "ALTER TABLE referrals ADD COLUMN assignee_id {id}",
+    "CREATE INDEX referrals_route_assignee ON referrals (route_id, assignee_id)",
+    "ALTER TABLE compliance ADD COLUMN opened_by TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE compliance ADD COLUMN reflected_by TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE compliance ADD COLUMN escalated_by TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE compliance ADD COLUMN handed_over_by TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE compliance ADD COLUMN holders TEXT NOT NULL DEFAULT '[]'",
+)
+"""People: who holds each review, who made and who works each referral, who took each part."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
+    Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 
@@ -183,8 +206,8 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 """The newest schema this version of the library reads and writes."""
 
 
-def migrate(cursor: Cursor, dialect: Dialect, what: str) -> list[int]:
-    """Apply the steps the store lacks, inside the caller's transaction; the versions applied.
+def migrate(cursor: Cursor, dialect: Dialect, what: str) -> list[Migration]:
+    """Apply the steps the store lacks, inside the caller's transaction; the steps applied.
 
     :param what: names the store in an error, e.g. ``"The store at sqlite:////srv/edm.db"``.
     :raises SchemaVersionError: if a newer version of the library wrote the store.
@@ -204,5 +227,5 @@ def migrate(cursor: Cursor, dialect: Dialect, what: str) -> list[int]:
             "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
             (migration.version, migration.description, now),
         )
-        applied.append(migration.version)
+        applied.append(migration)
     return applied

@@ -2,8 +2,10 @@
 
 A subclass provides connections and transactions (:meth:`SQLStore._write`,
 :meth:`SQLStore._read`), its driver's error classes and the messages for them
-(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._rows.Dialect`. Statements use ``?``
-placeholders; the PostgreSQL store turns them into ``%s``.
+(:meth:`SQLStore._failure`), and a :class:`~ethical_decisions.store._dialect.Dialect`.
+Statements use ``?`` placeholders; the PostgreSQL store turns them into ``%s``.
+The report figures are counted by the statements in
+:mod:`ethical_decisions.store._report_sql`.
 
 Appends lock the one ``chain_head`` row first (SQLite's ``BEGIN IMMEDIATE``
 already makes a writer the only one), so every append sees the head left by
@@ -17,50 +19,35 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 from typing_extensions import override
 
+from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
-from ethical_decisions.compliance import ComplianceRecord
+from ethical_decisions.compliance import ComplianceRecord, build_record
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.log import LogEvent, emit
-from ethical_decisions.review import ReferralStatus
+from ethical_decisions.projections import ReferralRecord, ReviewRecord, referral_record, review_record
+from ethical_decisions.review import ReferralStatus, replay
 from ethical_decisions.serialization import canonical_json
 
+from . import _report_sql as report_sql
 from . import _rows as rows
+from ._dialect import Cursor, Dialect
 from ._records import link, pending
 from ._schema import SCHEMA_VERSION, migrate
-from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
+from .base import AppendBatch, OutboxRow, OutboxStatus, Store
 
-__all__ = ["Cursor", "SQLStore"]
+__all__ = ["SQLStore"]
 
 _PAGE = 1000
 """Rows read at a time by the methods that stream (chain, compliance records)."""
-
-
-class Cursor(Protocol):
-    """The part of a DB-API cursor the SQL stores use."""
-
-    @property
-    def rowcount(self) -> int:
-        """Rows changed by the last statement."""
-
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> object:
-        """Run one statement."""
-
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> object:
-        """Run one statement once per row of *params*."""
-
-    def fetchone(self) -> Any:
-        """The next row, or ``None``."""
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
 
 
 def _where(clauses: Sequence[str]) -> str:
@@ -76,7 +63,7 @@ def _equal(**columns: object) -> tuple[list[str], list[object]]:
 class SQLStore(Store):
     """A store kept in an SQL database: the shared implementation of SQLite and PostgreSQL."""
 
-    _dialect: rows.Dialect
+    _dialect: Dialect
     _integrity_errors: tuple[type[Exception], ...]
     """The driver's errors for a broken constraint: they may mean a lost race (see :meth:`append`)."""
     _driver_errors: tuple[type[Exception], ...]
@@ -123,8 +110,10 @@ class SQLStore(Store):
         with self._write() as cursor:
             self._before_migrating(cursor)
             applied = migrate(cursor, self._dialect, f"The store at {self.url}")
-        for version in applied:
-            emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=version)
+            if any(migration.rebuilds for migration in applied):
+                self._rebuild(cursor)
+        for migration in applied:
+            emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=migration.version)
         emit(LogEvent.STORE_OPENED, store=self._dialect.name, schema_version=SCHEMA_VERSION)
 
     # -- appending -------------------------------------------------------------------------
@@ -219,24 +208,34 @@ class SQLStore(Store):
             texts = rows.EVENTS.value(self._dialect, "texts", stored, key=position)
             if not isinstance(texts, dict):
                 raise rows.EVENTS.unreadable("texts", key=position)
-            erased.append((canonical_json(dict.fromkeys(texts)), position))
+            erased.append((canonical_json(freetext.erased(texts)), position))
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
 
     def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
         d = self._dialect
-        cursor.execute(rows.REVIEWS.insert(upsert=True), rows.REVIEWS.row(d, field_values(batch.review)))
-        if batch.referrals:
-            cursor.executemany(
-                rows.REFERRALS.insert(upsert=True),
-                [rows.REFERRALS.row(d, field_values(r)) for r in batch.referrals],
-            )
+        self._write_rows(cursor, batch.review, batch.referrals, batch.compliance)
         if batch.outbox:
             cursor.executemany(
                 rows.OUTBOX.insert(),
                 [rows.OUTBOX.row(d, rows.outbox_values(pending(m))) for m in batch.outbox],
             )
-        record = batch.compliance
+
+    def _write_rows(
+        self,
+        cursor: Cursor,
+        review: ReviewRecord,
+        referrals: Sequence[ReferralRecord],
+        record: ComplianceRecord | None,
+    ) -> None:
+        """Upsert a review's summary, referral rows and compliance record (with its items)."""
+        d = self._dialect
+        cursor.execute(rows.REVIEWS.insert(upsert=True), rows.REVIEWS.row(d, field_values(review)))
+        if referrals:
+            cursor.executemany(
+                rows.REFERRALS.insert(upsert=True),
+                [rows.REFERRALS.row(d, field_values(r)) for r in referrals],
+            )
         if record is not None:
             cursor.execute(
                 rows.COMPLIANCE.insert(upsert=True),
@@ -248,6 +247,43 @@ class SQLStore(Store):
                 cursor.executemany(
                     rows.COMPLIANCE_ITEMS.insert(), [rows.COMPLIANCE_ITEMS.row(d, i) for i in items]
                 )
+
+    def _rebuild(self, cursor: Cursor) -> None:
+        """Rewrite every review's summary, referral rows and compliance record from its events.
+
+        Review by review, in pages of review ids. The fields plugins added to a
+        compliance record are kept: they cannot be asked for again.
+        """
+        after = ""
+        while True:
+            cursor.execute(
+                "SELECT DISTINCT review_id FROM events WHERE review_id > ? ORDER BY review_id LIMIT ?",
+                (after, _PAGE),
+            )
+            review_ids = [
+                rows.EVENTS.value(self._dialect, "review_id", found) for (found,) in cursor.fetchall()
+            ]
+            for review_id in review_ids:
+                self._rebuild_review(cursor, review_id)
+            if len(review_ids) < _PAGE:
+                return
+            after = review_ids[-1]
+
+    def _rebuild_review(self, cursor: Cursor, review_id: str) -> None:
+        cursor.execute(
+            f"SELECT {rows.EVENTS.names} FROM events WHERE review_id = ? ORDER BY sequence", (review_id,)
+        )
+        review = replay(self._event(row).event() for row in cursor.fetchall())
+        record = None
+        if review.is_closed:
+            cursor.execute("SELECT extensions FROM compliance WHERE review_id = ?", (review_id,))
+            found = cursor.fetchone()
+            extensions = (
+                rows.COMPLIANCE.value(self._dialect, "extensions", found[0], key=review_id) if found else {}
+            )
+            record = attrs.evolve(build_record(review), extensions=extensions)
+        referrals = [referral_record(review, referral) for referral in review.referrals]
+        self._write_rows(cursor, review_record(review), referrals, record)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -293,9 +329,14 @@ class SQLStore(Store):
 
     @override
     def reviews(
-        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+        self,
+        *,
+        business_area: str | None = None,
+        staff_id: str | None = None,
+        owner_id: str | None = None,
+        open_only: bool = False,
     ) -> list[ReviewRecord]:
-        clauses, params = _equal(business_area=business_area, staff_id=staff_id)
+        clauses, params = _equal(business_area=business_area, staff_id=staff_id, owner_id=owner_id)
         if open_only:
             clauses.append("closed_at IS NULL")
         table = rows.REVIEWS
@@ -320,9 +361,16 @@ class SQLStore(Store):
 
     @override
     def referrals(
-        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+        self,
+        *,
+        route_id: str | None = None,
+        statuses: Collection[ReferralStatus] | None = None,
+        assignee_id: str | None = None,
+        unassigned: bool = False,
     ) -> list[ReferralRecord]:
-        clauses, params = _equal(route_id=route_id)
+        clauses, params = _equal(route_id=route_id, assignee_id=assignee_id)
+        if unassigned:
+            clauses.append("assignee_id IS NULL")
         if statuses is not None:
             wanted = sorted({ReferralStatus(s).value for s in statuses})
             if not wanted:
@@ -365,6 +413,25 @@ class SQLStore(Store):
             if len(page) < _PAGE:
                 return
             after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    @override
+    def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
+        with self._read() as cursor:
+            return report_sql.pdr_figures(cursor, self._dialect, staff_id, period)
+
+    @override
+    def pdr_sample(
+        self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
+    ) -> list[ComplianceRecord]:
+        with self._read() as cursor:
+            return report_sql.pdr_sample(cursor, self._dialect, staff_id, period, size=size, seed=seed)
+
+    @override
+    def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
+        with self._read() as cursor:
+            return report_sql.department_figures(cursor, self._dialect, period, as_of=as_of)
 
     # -- the outbox --------------------------------------------------------------------------
 

@@ -23,11 +23,11 @@ import attrs
 from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import StoreError
-from ethical_decisions.model import ConcernCategory, OutcomeClass, StaffRole, Stage
+from ethical_decisions.projections import OutboxMessage, ReferralRecord, ReviewRecord
 from ethical_decisions.review import ReferralStatus
 
-if TYPE_CHECKING:  # the reports are loaded when a report is asked for, not with the store
-    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+if TYPE_CHECKING:  # the figures are loaded when a report is asked for, not with the store
+    from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = [
     "AppendBatch",
@@ -40,41 +40,6 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class ReviewRecord:
-    """A review's summary row: for listing and finding reviews without replaying them."""
-
-    review_id: str
-    business_area: str
-    staff_id: str
-    stage: Stage
-    version: int
-    opened_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None = None
-    outcome_class: OutcomeClass | None = None
-
-
-@attrs.frozen
-class ReferralRecord:
-    """A referral as its route's team sees it in their queue. Holds no free text."""
-
-    referral_id: str
-    review_id: str
-    route_id: str
-    route_version: str
-    business_area: str
-    status: ReferralStatus
-    referred_by_role: StaffRole
-    concern_categories: tuple[ConcernCategory, ...]
-    submitted_at: dt.datetime
-    due_by: dt.datetime
-    updated_at: dt.datetime
-    acknowledged_at: dt.datetime | None = None
-    advice_at: dt.datetime | None = None
-    closed_at: dt.datetime | None = None
-
-
 class OutboxStatus(enum.StrEnum):
     """Where an outbox message stands."""
 
@@ -82,23 +47,6 @@ class OutboxStatus(enum.StrEnum):
     DELIVERED = "delivered"
     DEAD = "dead"
     """Every retry failed. Kept, counted and re-drivable; never deleted."""
-
-
-@attrs.frozen
-class OutboxMessage:
-    """A message to a route's team, written in the same transaction as its event.
-
-    :param message_id: ``"<review id>#<sequence>"`` of the event it reports.
-    :param idempotency_key: the referral id for a submission, else the message id.
-    """
-
-    message_id: str
-    referral_id: str
-    review_id: str
-    route_id: str
-    kind: str
-    idempotency_key: str
-    created_at: dt.datetime
 
 
 @attrs.frozen
@@ -180,9 +128,18 @@ class Store(Protocol):
         """The chain's last link, or ``None`` for an empty store."""
 
     def reviews(
-        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+        self,
+        *,
+        business_area: str | None = None,
+        staff_id: str | None = None,
+        owner_id: str | None = None,
+        open_only: bool = False,
     ) -> list[ReviewRecord]:
-        """Review summaries, oldest first, optionally filtered."""
+        """Review summaries, oldest first, optionally filtered.
+
+        :param staff_id: only reviews this decision-maker opened.
+        :param owner_id: only reviews this decision-maker holds now.
+        """
 
     def referral(self, referral_id: str) -> ReferralRecord:
         """One referral's queue row.
@@ -191,9 +148,18 @@ class Store(Protocol):
         """
 
     def referrals(
-        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+        self,
+        *,
+        route_id: str | None = None,
+        statuses: Collection[ReferralStatus] | None = None,
+        assignee_id: str | None = None,
+        unassigned: bool = False,
     ) -> list[ReferralRecord]:
-        """Referral queue rows, oldest first, optionally for one route and some statuses."""
+        """Referral queue rows, oldest first, optionally for one route and some statuses.
+
+        :param assignee_id: only the referrals assigned to this route team member.
+        :param unassigned: only the referrals nobody is assigned.
+        """
 
     def compliance_records(
         self,
@@ -214,7 +180,7 @@ class Store(Protocol):
     def pdr_sample(
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
-        """*size* of the decision-maker's records closed in *period*, at random, by closing time.
+        """*size* of the records closed in *period* in which *staff_id* took part, at random, by closing time.
 
         Every store picks the same records for the same *seed*; without one the pick is fresh each time.
 

@@ -13,13 +13,14 @@ from typing_extensions import override
 from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.freetext import erased
 from ethical_decisions.review import ReferralStatus
 
 from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
 if TYPE_CHECKING:
-    from ethical_decisions.reports.figures import DepartmentFigures, PdrFigures, Period
+    from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 __all__ = ["MemoryStore"]
 
@@ -54,7 +55,7 @@ class MemoryStore(Store):
             if batch.erase_texts:
                 for index in indexes:
                     record = self._chain[index]
-                    self._chain[index] = attrs.evolve(record, texts=dict.fromkeys(record.texts), salt=None)
+                    self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
@@ -100,7 +101,12 @@ class MemoryStore(Store):
 
     @override
     def reviews(
-        self, *, business_area: str | None = None, staff_id: str | None = None, open_only: bool = False
+        self,
+        *,
+        business_area: str | None = None,
+        staff_id: str | None = None,
+        owner_id: str | None = None,
+        open_only: bool = False,
     ) -> list[ReviewRecord]:
         with self._lock:
             rows = list(self._reviews.values())
@@ -110,6 +116,7 @@ class MemoryStore(Store):
                 for r in rows
                 if (business_area is None or r.business_area == business_area)
                 and (staff_id is None or r.staff_id == staff_id)
+                and (owner_id is None or r.owner_id == owner_id)
                 and (not open_only or r.closed_at is None)
             ),
             key=lambda r: (r.opened_at, r.review_id),
@@ -125,7 +132,12 @@ class MemoryStore(Store):
 
     @override
     def referrals(
-        self, *, route_id: str | None = None, statuses: Collection[ReferralStatus] | None = None
+        self,
+        *,
+        route_id: str | None = None,
+        statuses: Collection[ReferralStatus] | None = None,
+        assignee_id: str | None = None,
+        unassigned: bool = False,
     ) -> list[ReferralRecord]:
         with self._lock:
             rows = list(self._referrals.values())
@@ -133,7 +145,10 @@ class MemoryStore(Store):
             (
                 r
                 for r in rows
-                if (route_id is None or r.route_id == route_id) and (statuses is None or r.status in statuses)
+                if (route_id is None or r.route_id == route_id)
+                and (statuses is None or r.status in statuses)
+                and (assignee_id is None or r.assignee_id == assignee_id)
+                and (not unassigned or r.assignee_id is None)
             ),
             key=lambda r: (r.submitted_at, r.referral_id),
         )
@@ -161,26 +176,27 @@ class MemoryStore(Store):
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         with self._lock:
             records, reviews = list(self._compliance.values()), list(self._reviews.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_figures(records, reviews, staff_id, period)
+        return _counting.pdr_figures(records, reviews, staff_id, period)
 
     @override
     def pdr_sample(
         self, staff_id: str, period: Period, *, size: int = 3, seed: int | None = None
     ) -> list[ComplianceRecord]:
-        mine = self.compliance_records(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        closed = self.compliance_records(closed_from=period.start, closed_before=period.end)
+        mine = [record for record in closed if record.parts(staff_id)]
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.pdr_sample(mine, size, seed)
+        return _counting.pdr_sample(mine, size, seed)
 
     @override
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._lock:
             records, referrals = list(self._compliance.values()), list(self._referrals.values())
-        from ethical_decisions.reports import reference  # noqa: PLC0415 - loaded with the first report
+        from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return reference.department_figures(records, referrals, period, as_of=as_of)
+        return _counting.department_figures(records, referrals, period, as_of=as_of)
 
     @override
     def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:

@@ -26,10 +26,9 @@ from typing import Any
 from typing_extensions import override
 
 from ethical_decisions.exceptions import StoreError
-from ethical_decisions.reports.sql import ReportQueries
 
-from . import _rows as rows
-from ._sql import Cursor, SQLStore
+from ._dialect import POSTGRES, Cursor
+from ._sql import SQLStore
 
 try:
     import psycopg
@@ -97,7 +96,7 @@ class _Cursor:
         return self._cursor.fetchall()
 
 
-class PostgresStore(ReportQueries, SQLStore):
+class PostgresStore(SQLStore):
     """A store in a PostgreSQL database, shared by many servers; thread-safe.
 
     The schema is created or brought up to date when the store is opened.
@@ -133,7 +132,7 @@ class PostgresStore(ReportQueries, SQLStore):
         if not 0 <= min_size <= max_size or max_size < 1:
             raise StoreError("The pool needs 0 <= min_size <= max_size and max_size >= 1; adjust them.")
         self._schema = schema
-        self._dialect = rows.POSTGRES
+        self._dialect = POSTGRES
         self._integrity_errors = (psycopg.IntegrityError,)
         self._driver_errors = (psycopg.Error, psycopg_pool.PoolTimeout)
         try:

@@ -30,10 +30,9 @@ from typing_extensions import override
 
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.exceptions import StoreError
-from ethical_decisions.reports.sql import ReportQueries
 
-from . import _rows as rows
-from ._sql import Cursor, SQLStore
+from ._dialect import SQLITE, Cursor
+from ._sql import SQLStore
 from .base import AppendBatch
 
 __all__ = ["SQLiteStore"]
@@ -49,7 +48,7 @@ def _is_busy(exc: Exception) -> bool:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES
 
 
-class SQLiteStore(ReportQueries, SQLStore):
+class SQLiteStore(SQLStore):
     """A store in one SQLite file; safe for many threads and several processes.
 
     The schema is created or brought up to date when the store is opened.
@@ -70,7 +69,7 @@ class SQLiteStore(ReportQueries, SQLStore):
             )
         self._path = Path(name).absolute()
         self._busy_timeout = busy_timeout
-        self._dialect = rows.SQLITE
+        self._dialect = SQLITE
         self._integrity_errors = (sqlite3.IntegrityError,)
         self._driver_errors = (sqlite3.Error,)
         self._lock = threading.Lock()

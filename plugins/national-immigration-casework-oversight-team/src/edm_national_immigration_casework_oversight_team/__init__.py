@@ -4,8 +4,8 @@ Installed, it registers the route ``national_immigration_casework_oversight_team
 under the ``ethical_decisions`` entry-point group. Its rules are the default: a
 concern is escalated after discretion has been considered and the case
 discussed. The Ethical Decision-Making Model names the team and nothing more
-about it, so the route offers the model's shared prompts and no guidance of
-its own.
+about it, so the route offers no guidance of its own (the library offers the
+model's own prompts in every business area).
 """
 
 from __future__ import annotations

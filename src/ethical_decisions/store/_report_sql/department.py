@@ -17,17 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, Period
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, StaffRole
-from ethical_decisions.reports.figures import DepartmentFigures, Period
-from ethical_decisions.reports.reference import CHALLENGES_AT_APPEAL
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.store._rows import COMPLIANCE
 
 from ._common import elements, months, seconds
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["department_figures"]
 

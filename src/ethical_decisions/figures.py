@@ -7,7 +7,10 @@ entries, sorted by key, so two stores that counted the same things give equal
 figures. Timings are in whole seconds, each time cut to the second before
 subtracting, so that every store rounds alike.
 
-This module imports only the model, so the store protocol can use it.
+The figures sit below both the stores and the reports: this module imports only
+the model, the compliance record and the errors. :mod:`ethical_decisions.reports`
+re-exports :class:`Period`, :class:`PdrFigures` and :class:`DepartmentFigures`,
+and documents them there.
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ethical_decisions.compliance import StepUsed
+from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.exceptions import ValidationError
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
 
-__all__ = ["DepartmentFigures", "PdrFigures", "Period", "choose_sample", "tally", "whole_seconds"]
+__all__ = [
+    "CHALLENGES_AT_APPEAL",
+    "DepartmentFigures",
+    "PdrFigures",
+    "Period",
+    "choose_sample",
+    "tally",
+    "whole_seconds",
+]
 
 _K = TypeVar("_K")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -114,9 +125,12 @@ def _count_field() -> Any:
 
 @attrs.frozen
 class PdrFigures:
-    """One decision-maker's use of the model in a period: counts over their reviews closed in it.
+    """One decision-maker's use of the model in a period: counts over the reviews they decided in it.
 
-    Only :attr:`open_at_end` looks at reviews not closed in the period.
+    :attr:`parts` credits them with every part they took in reviews closed in
+    the period, whoever decided them (opening a review and handing it over, say);
+    :attr:`open_at_end` counts the reviews they hold. Every other figure counts
+    the reviews they took the final decision on.
     """
 
     staff_id: str
@@ -148,7 +162,9 @@ class PdrFigures:
     later_outcomes: Mapping[LaterOutcomeResult, int] = _count_field()
     """The latest recorded challenge's result (administrative review, appeal or tribunal), by result."""
     open_at_end: int = 0
-    """The decision-maker's reviews opened before the period's end and not closed by then."""
+    """Reviews the decision-maker holds that were opened before the period's end and not closed by then."""
+    parts: Mapping[Part, int] = _count_field()
+    """Reviews closed in the period in which they took each part (opened, reflected, escalated, decided…)."""
 
 
 @attrs.frozen
@@ -194,6 +210,10 @@ class DepartmentFigures:
         keys: set[str] = {route for route, _ in self.escalations}
         keys.update(self.awaiting, self.advised)
         return tuple(sorted(keys))
+
+
+CHALLENGES_AT_APPEAL = frozenset({LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL})
+"""The challenges the department report's overturn rate counts (administrative reviews are not)."""
 
 
 def choose_sample(ids: Sequence[str], size: int, seed: int | None) -> list[str]:

@@ -3,7 +3,7 @@
 :class:`~ethical_decisions.store.MemoryStore` answers its report queries with
 these functions. They read every record they are given, so they suit a store in
 memory, not a department's years of records (the SQL stores count in the
-database: :mod:`ethical_decisions.reports.sql`).
+database: :mod:`ethical_decisions.store._report_sql`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
-from ethical_decisions.model import LaterOutcomeKind, StaffRole
-
-from .figures import DepartmentFigures, PdrFigures, Period, choose_sample, whole_seconds
+from ethical_decisions.figures import (
+    CHALLENGES_AT_APPEAL,
+    DepartmentFigures,
+    PdrFigures,
+    Period,
+    choose_sample,
+    whole_seconds,
+)
+from ethical_decisions.model import StaffRole
 
 if TYPE_CHECKING:
-    from ethical_decisions.store.base import ReferralRecord, ReviewRecord
+    from .base import ReferralRecord, ReviewRecord
 
-__all__ = ["CHALLENGES_AT_APPEAL", "department_figures", "pdr_figures", "pdr_sample"]
-
-CHALLENGES_AT_APPEAL = frozenset({LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL})
-"""The challenges the department report's overturn rate counts (administrative reviews are not)."""
+__all__ = ["department_figures", "pdr_figures", "pdr_sample"]
 
 
 def _month(when: dt.datetime) -> str:
@@ -35,13 +38,14 @@ def pdr_figures(
     records: Iterable[ComplianceRecord], reviews: Iterable[ReviewRecord], staff_id: str, period: Period
 ) -> PdrFigures:
     """The :class:`PdrFigures` of *staff_id*, from every record and review summary given."""
-    mine = [r for r in records if r.staff_id == staff_id and r.closed_at in period]
+    closed = [r for r in records if r.closed_at in period]
+    mine = [r for r in closed if r.staff_id == staff_id]
     escalated = [r for r in mine if r.referral_count > 0]
     sought = [r for r in mine if r.referral_count > 0 or StepUsed.DISCUSSION in r.steps_used]
     open_at_end = [
         r
         for r in reviews
-        if r.staff_id == staff_id
+        if r.owner_id == staff_id
         and r.opened_at < period.end
         and (r.closed_at is None or r.closed_at >= period.end)
     ]
@@ -65,6 +69,7 @@ def pdr_figures(
         advice_recorded=sum(r.advice_recorded for r in sought),
         later_outcomes=Counter(r.later_outcome for r in mine if r.later_outcome is not None),
         open_at_end=len(open_at_end),
+        parts=Counter(part for r in closed for part in r.parts(staff_id)),
     )
 
 

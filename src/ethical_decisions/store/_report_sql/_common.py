@@ -7,10 +7,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ethical_decisions.reports.figures import Period
+from ethical_decisions.figures import Period
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
+    from ethical_decisions.store._dialect import Dialect
 
 __all__ = ["contains", "elements", "months", "occurrences", "seconds"]
 

@@ -1,23 +1,32 @@
-"""One decision-maker's figures, counted through the ``(staff_id, closed_at)`` index."""
+"""One decision-maker's figures, and the parts they took in reviews closed in a period.
+
+The reviews they decided are counted through the ``(staff_id, closed_at)``
+index; the parts they took in any review, through the ``compliance_items`` credits.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.compliance import ComplianceRecord, Part, StepUsed
+from ethical_decisions.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
-from ethical_decisions.reports.figures import PdrFigures, Period, choose_sample
 from ethical_decisions.store import _rows as rows
 
 from ._common import contains, occurrences
 
 if TYPE_CHECKING:
-    from ethical_decisions.store._rows import Dialect
-    from ethical_decisions.store._sql import Cursor
+    from ethical_decisions.store._dialect import Cursor, Dialect
 
 __all__ = ["pdr_figures", "pdr_sample"]
 
 _MINE = "staff_id = ? AND closed_at >= ? AND closed_at < ?"
+_PARTS = ", ".join(f"'part:{part.value}'" for part in Part)
+_CREDITED = (
+    f"FROM compliance_items i JOIN compliance c ON c.review_id = i.review_id"
+    f" WHERE i.item IN ({_PARTS}) AND i.value = ? AND c.closed_at >= ? AND c.closed_at < ?"
+)
+"""The parts someone took in the reviews closed in a period: one row per review and part."""
 
 
 def _statement(dialect: Dialect) -> tuple[str, list[tuple[str, object]]]:
@@ -72,23 +81,32 @@ def pdr_figures(cursor: Cursor, dialect: Dialect, staff_id: str, period: Period)
         else:
             figures.setdefault(name, {})[key] = int(value)
     cursor.execute(
-        "SELECT count(*) FROM reviews WHERE staff_id = ? AND opened_at < ?"
+        "SELECT count(*) FROM reviews WHERE owner_id = ? AND opened_at < ?"
         " AND (closed_at IS NULL OR closed_at >= ?)",
         (staff_id, dialect.time(period.end), dialect.time(period.end)),
     )
     (open_at_end,) = cursor.fetchone()
-    return PdrFigures(staff_id=staff_id, period=period, open_at_end=int(open_at_end), **figures)
+    cursor.execute(
+        f"SELECT i.item, count(*) {_CREDITED} GROUP BY i.item",
+        (staff_id, dialect.time(period.start), dialect.time(period.end)),
+    )
+    parts = {Part(item.removeprefix("part:")): int(count) for item, count in cursor.fetchall()}
+    return PdrFigures(staff_id=staff_id, period=period, open_at_end=int(open_at_end), parts=parts, **figures)
 
 
 def pdr_sample(
     cursor: Cursor, dialect: Dialect, staff_id: str, period: Period, *, size: int, seed: int | None
 ) -> list[ComplianceRecord]:
-    """*size* of the person's records closed in *period*, at random, by closing time.
+    """*size* of the records closed in *period* in which the person took part, at random, by closing time.
 
     The same seed picks the same records as the memory store does.
     """
     mine = (staff_id, dialect.time(period.start), dialect.time(period.end))
-    cursor.execute(f"SELECT review_id FROM compliance WHERE {_MINE} ORDER BY closed_at, review_id", mine)
+    cursor.execute(
+        f"SELECT review_id FROM compliance WHERE review_id IN (SELECT c.review_id {_CREDITED})"
+        " ORDER BY closed_at, review_id",
+        mine,
+    )
     chosen = choose_sample([row[0] for row in cursor.fetchall()], size, seed)
     if not chosen:
         return []

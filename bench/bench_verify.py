@@ -1,0 +1,129 @@
+"""verify_floor and verify_memory: the audit chain's check against the physical floor, and its memory.
+
+``verify_floor``: :func:`ethical_decisions.audit.verify` over every event of a
+SQLite store (read through :meth:`Store.chain`), against the least any check of
+the chain must do: read the same rows with raw :mod:`sqlite3` (every column,
+in position order) and SHA-256 each body into the chain, comparing each link
+with the stored hash. The store is a chain of full eight-event reviews
+(:mod:`chains`). Besides the links, verify also parses each body, checks each
+review's sequence and each free text against its salted digest: that is the
+work the ratio prices.
+
+``verify_memory``: the peak resident set of a fresh process that opens the
+store and verifies a chain of 1,000,000 reviews, over the same for 10,000
+reviews (each review its opening event alone, so that a million fit in about
+1.5 GB; what verify keeps per review is the same for one event or eight). A
+streaming check stays flat: the target is 1.1. The raw read-and-hash's peak
+on the large chain is given for scale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import chains
+from harness import Figure, child_peak_mb, compare, print_peak, ratio_figure
+from library import SQLiteStore, verify
+from workload import EVENTS_PER_REVIEW, filter_logging_at_warning
+
+__all__ = ["floor", "memory", "read_and_hash"]
+
+FLOOR_TARGET = 3.0
+MEMORY_TARGET = 1.1
+
+
+def read_and_hash(connection: sqlite3.Connection) -> tuple[int, int]:
+    """Read every event row in position order and chain-hash its body; (events read, links that differ)."""
+    cursor = connection.execute("SELECT * FROM events ORDER BY position")
+    names = [column[0] for column in cursor.description]
+    body, stored = names.index("body"), names.index("hash")
+    previous, read, differ = chains.GENESIS, 0, 0
+    for row in cursor:
+        previous = hashlib.sha256(f"{previous}\n{row[body]}".encode()).hexdigest()
+        read += 1
+        differ += previous != row[stored]
+    return read, differ
+
+
+def floor(quick: bool) -> list[Figure]:
+    """The ``verify_floor`` figure."""
+    reviews, runs = (20, 1) if quick else (2000, 7)
+    events = reviews * EVENTS_PER_REVIEW
+    filter_logging_at_warning()
+    path = chains.build("full", reviews)
+    store = SQLiteStore(path)
+    connection = sqlite3.connect(path)
+    try:
+        report = verify(store.chain())
+        assert report.ok, f"the chain must verify: {report}"
+        assert report.events == events, "verify must check every event"
+        assert read_and_hash(connection) == (events, 0), "the floor must read and link every event"
+
+        def library() -> Callable[[], object]:
+            return lambda: verify(store.chain())
+
+        def baseline() -> Callable[[], object]:
+            return lambda: read_and_hash(connection)
+
+        lib, base = compare(library, baseline, runs=runs)
+    finally:
+        connection.close()
+        store.close()
+    note = (
+        f"{events:,} events of {reviews:,} full reviews in SQLite; the floor reads the same rows with "
+        "sqlite3 and SHA-256s each body into the chain, verify also parses each body and checks "
+        "sequences and free-text digests"
+    )
+    return [
+        ratio_figure(
+            "verify_floor",
+            FLOOR_TARGET,
+            lib,
+            base,
+            per=events,
+            unit="event",
+            names=("verify", "floor"),
+            note=note,
+        )
+    ]
+
+
+def memory(quick: bool) -> list[Figure]:
+    """The ``verify_memory`` figure: peak memory verifying many reviews over verifying fewer."""
+    small, large = (100, 1000) if quick else (10_000, 1_000_000)
+    small_path, large_path = chains.build("opened", small), chains.build("opened", large)
+    small_mb = child_peak_mb([__file__, "--verify", str(small_path)])
+    large_mb = child_peak_mb([__file__, "--verify", str(large_path)])
+    floor_mb = child_peak_mb([__file__, "--read-and-hash", str(large_path)])
+    detail = (
+        f"peak RSS of a fresh process verifying {large:,} reviews {large_mb:.1f} MB, {small:,} reviews "
+        f"{small_mb:.1f} MB (one event each); raw read-and-hash of the {large:,} {floor_mb:.1f} MB"
+    )
+    return [Figure("verify_memory", large_mb / small_mb, MEMORY_TARGET, detail)]
+
+
+def _child(option: str, path: str) -> None:
+    """In a fresh process: verify the store at *path* (or read and hash it), then report the peak memory."""
+    if option == "--verify":
+        filter_logging_at_warning()
+        store = SQLiteStore(Path(path))
+        try:
+            report = verify(store.chain())
+        finally:
+            store.close()
+        assert report.ok, f"the chain must verify: {report}"
+    else:
+        connection = sqlite3.connect(path)
+        try:
+            assert read_and_hash(connection)[1] == 0, "every link must hold"
+        finally:
+            connection.close()
+    print_peak()
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2])
