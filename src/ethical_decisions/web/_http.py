@@ -57,6 +57,8 @@ class Context:
 
     :param max_body_bytes: the largest request body read.
     :param secure_cookies: mark cookies ``Secure`` (served over HTTPS).
+    :param openapi: the OpenAPI document of the API (made from the API's endpoint list, so
+        given here by the app rather than imported by the API it describes).
     """
 
     edm: EthicalDecisions
@@ -64,6 +66,7 @@ class Context:
     signer: Signer
     max_body_bytes: int
     secure_cookies: bool
+    openapi: Callable[[], dict[str, Any]]
 
     def now(self) -> dt.datetime:
         """The current time in UTC."""

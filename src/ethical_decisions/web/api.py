@@ -261,9 +261,7 @@ async def verify(request: Request) -> Response:
 
 async def openapi_document(request: Request) -> Response:
     """The OpenAPI 3.1 document of this API."""
-    from .openapi import document  # noqa: PLC0415 - openapi imports this module
-
-    return _http.json_response(document())
+    return _http.json_response(_http.context(request).openapi())
 
 
 def _period(extra: tuple[Query, ...] = ()) -> tuple[Query, ...]:

@@ -67,6 +67,10 @@ def create_app(
     :param max_body_bytes: the largest request body read; larger ones get 413.
     :param https: served over HTTPS: cookies are ``Secure`` and HSTS is sent.
     """
+    # Imported here, not at the top: ``python -m ethical_decisions.web.openapi`` runs that module
+    # as __main__, and the package (which imports this one) must not have loaded it already.
+    from .openapi import document  # noqa: PLC0415
+
     owned = edm is None
     service = edm if edm is not None else EthicalDecisions(open_store(db), plugins=make_plugins())
     manager = web_manager(service.plugins, auth_plugins, entry_points=entry_points)
@@ -77,6 +81,7 @@ def create_app(
         signer=signer,
         max_body_bytes=max_body_bytes,
         secure_cookies=https,
+        openapi=document,
     )
 
     @contextlib.asynccontextmanager
