@@ -55,7 +55,7 @@ def test_a_page_for_a_step_not_allowed_shows_why(dm: TestClient) -> None:
     review_id = open_review(dm)
     page = dm.get(f"/reviews/{review_id}/final-decision")
     assert 409 == page.status_code
-    assert "Cannot finalise the decision now" in page.text
+    assert "Cannot finalise the decision: the review does not allow it at this stage" in page.text
     assert "record the reflection" in page.text
 
 

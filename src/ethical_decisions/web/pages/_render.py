@@ -12,14 +12,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ethical_decisions.guidance import GUIDANCE, concern_category_label
-from ethical_decisions.model import ConcernCategory, DecisionMaker, RouteTeamMember
+from ethical_decisions.model import ConcernCategory, DecisionMaker, RouteTeamMember, StaffRole
 from ethical_decisions.review import Review
 from ethical_decisions.web import _http
 from ethical_decisions.web.forms import CSRF_COOKIE, read_form
 from ethical_decisions.web.hookspecs import WebActor
 from ethical_decisions.web.problems import Problem
 
-__all__ = ["Pages", "optional_actor", "page_actor", "redirect", "render"]
+__all__ = ["Pages", "optional_actor", "page_actor", "redirect", "render", "role_label"]
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent.parent / "templates"),
@@ -42,6 +42,12 @@ def _concern_items(
     return items
 
 
+def role_label(role: StaffRole) -> str:
+    """A staff role in words: ``line manager``."""
+    return role.value.replace("_", " ")
+
+
+_TEMPLATES.filters["role"] = role_label
 _TEMPLATES.filters["zip_concerns"] = _concern_items
 _TEMPLATES.filters["category"] = concern_category_label
 _TEMPLATES.filters["lowerfirst"] = lambda text: text[:1].lower() + text[1:]

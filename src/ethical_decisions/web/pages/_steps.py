@@ -16,42 +16,37 @@ import attrs
 from starlette.requests import Request
 
 from ethical_decisions.model import Step
-from ethical_decisions.review import Review
-from ethical_decisions.steps import allowed_steps
+from ethical_decisions.review import Referral, Review
 from ethical_decisions.web import _http
 from ethical_decisions.web.access import check_review
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
 from ethical_decisions.web.hookspecs import WebActor
-from ethical_decisions.web.problems import HttpProblem
+from ethical_decisions.web.offers import offered, require_allowed
 from ethical_decisions.web.steps import Target, body_type, step
 
 from ._render import page_actor
 
-__all__ = ["Submission", "allowed_now", "load_review", "only_if", "submit", "submit_text", "take", "texts"]
+__all__ = ["Submission", "load_review", "offered_now", "only_if", "submit", "submit_text", "take", "texts"]
 
 
 async def load_review(request: Request, by: WebActor) -> Review:
     """The review the address names, if *by* may read it (else 404)."""
-    review = await _http.threaded(_http.context(request).edm.review, request.path_params["review_id"])
-    check_review(by, review)
+    ctx = _http.context(request)
+    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    check_review(by, review, ctx.edm.plugins.people)
     return review
 
 
-def allowed_now(review: Review) -> tuple[Step, ...]:
-    """The steps *review* allows now."""
-    return allowed_steps(review)
+def offered_now(request: Request, by: WebActor, review: Review) -> frozenset[Step]:
+    """The steps on *review* the model allows now and the policy lets *by* take."""
+    return offered(_http.context(request).edm, by, review)
 
 
-def only_if(review: Review, allowed: tuple[Step, ...], wanted: Step) -> None:
-    """Refuse (409, with the steps allowed now) a page for a step the review does not allow now."""
-    if wanted not in allowed:
-        steps = ", ".join(str(s) for s in allowed) or "none"
-        raise HttpProblem(
-            409,
-            "step-refused",
-            "This step cannot be taken now",
-            f"Cannot {wanted} now. The review is at stage '{review.stage}'; steps allowed now: {steps}.",
-        )
+def only_if(
+    request: Request, by: WebActor, review: Review, wanted: Step, *, referral: Referral | None = None
+) -> None:
+    """Refuse a page for a step *by* may not take (403, the policy's message) or not now (409)."""
+    require_allowed(_http.context(request).edm, by, wanted, review, referral=referral)
 
 
 async def take(

@@ -22,7 +22,7 @@ from ethical_decisions.web.forms import Form, FormErrors
 from ethical_decisions.web.problems import HttpProblem
 
 from ._render import Pages, page_actor, redirect, render
-from ._steps import allowed_now, load_review, only_if, submit, submit_text, texts
+from ._steps import load_review, only_if, submit, submit_text, texts
 
 __all__ = ["PAGES"]
 
@@ -41,7 +41,7 @@ async def escalation(request: Request) -> Response:
     """Step 4: escalate through the business area's route; then check the answers."""
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(review), Step.ESCALATE)
+    only_if(request, by, review, Step.ESCALATE)
     try:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
     except NoRouteError as exc:
@@ -104,7 +104,7 @@ async def final_decision(request: Request) -> Response:
     """The final decision with its rationale, acknowledging any concern left unresolved; then check."""
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(review), Step.FINALISE)
+    only_if(request, by, review, Step.FINALISE)
     unresolved = review.open_concerns
     required = [
         ("outcome", "Enter the final decision's outcome code"),
@@ -164,7 +164,7 @@ async def _referral_page(request: Request, slug: str, wanted: Step) -> Response:
     referral = review.referral(request.path_params["referral_id"])
     if referral is None:
         raise HttpProblem(404, "not-found", "Not found", "The review has no referral with that id.")
-    only_if(review, allowed_now(review), wanted)
+    only_if(request, by, review, wanted, referral=referral)
     information = slug == "information"
     field = "response" if information else "reason"
     message = (

@@ -17,6 +17,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ethical_decisions.events import ReviewHandedOver
 from ethical_decisions.exceptions import NoRouteError
 from ethical_decisions.guidance import (
     GUIDANCE,
@@ -33,14 +34,17 @@ from ethical_decisions.model import (
     DiscussionResult,
     Step,
 )
+from ethical_decisions.projections import ReviewRecord
 from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
 from ethical_decisions.web import _http
+from ethical_decisions.web.access import managed_by
 from ethical_decisions.web.bodies import OpenReviewBody
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
+from ethical_decisions.web.offers import referral_offers
 from ethical_decisions.web.problems import HttpProblem
 
-from ._render import Pages, page_actor, redirect, render
-from ._steps import allowed_now, load_review, only_if, submit, texts
+from ._render import Pages, page_actor, redirect, render, role_label
+from ._steps import load_review, offered_now, only_if, submit, texts
 
 __all__ = ["PAGES"]
 
@@ -76,12 +80,28 @@ def _concern(review: Review, concern_id: str) -> ConcernRecord:
 
 @PAGES.page("/")
 async def home(request: Request) -> Response:
-    """Your reviews, or your route's queue, or the reports."""
+    """Your reviews (those you hold, those you handed over), and your team's; or your route's queue."""
     by = page_actor(request)
     if not isinstance(by, DecisionMaker):
         return redirect("/queue" if hasattr(by, "route_id") else "/reports")
-    rows = await _http.threaded(_http.context(request).edm.store.reviews, staff_id=by.staff_id)
-    return render(request, "home.html", title="Your reviews", section="/", rows=list(reversed(rows)))
+    edm = _http.context(request).edm
+    held = await _http.threaded(edm.store.reviews, owner_id=by.staff_id)
+    opened = await _http.threaded(edm.store.reviews, staff_id=by.staff_id)
+    team: list[ReviewRecord] = []
+    managed = managed_by(by, edm.plugins.people)
+    if managed is None or managed:
+        rows = await _http.threaded(edm.store.reviews, business_area=by.business_area, open_only=True)
+        team = [r for r in rows if r.owner_id != by.staff_id and (managed is None or r.owner_id in managed)]
+    return render(
+        request,
+        "home.html",
+        title="Your reviews",
+        section="/",
+        held=list(reversed(held)),
+        handed_over=[r for r in reversed(opened) if r.owner_id != by.staff_id],
+        team=list(reversed(team)),
+        manager=managed is None or bool(managed),
+    )
 
 
 @PAGES.page("/reviews/new", methods=("GET", "POST"))
@@ -131,13 +151,15 @@ async def new_review(request: Request) -> Response:
 
 @PAGES.page("/reviews/{review_id}")
 async def overview(request: Request) -> Response:
-    """The review as it stands, and the steps it allows now."""
+    """The review as it stands: who holds it and who held it, and the steps open to you now."""
     by = page_actor(request)
     review = await load_review(request, by)
-    allowed = allowed_now(review)
+    edm = _http.context(request).edm
+    allowed = offered_now(request, by, review)
+    trail = await _http.threaded(edm.trail, review.review_id)
     route = None
     try:
-        route = _http.context(request).edm.routes().for_business_area(review.business_area)
+        route = edm.routes().for_business_area(review.business_area)
     except NoRouteError:
         route = None
     return render(
@@ -146,12 +168,14 @@ async def overview(request: Request) -> Response:
         title="Review of a proposed decision",
         review=review,
         allowed=allowed,
+        referral_offers={r.referral_id: referral_offers(edm, by, review, r) for r in review.referrals},
         steps=Step,
         route=route,
         label=concern_category_label,
         open_status=ConcernStatus.OPEN,
-        owner=isinstance(by, DecisionMaker) and by.business_area == review.business_area,
-        route_names={r.route_id: r.name for r in _http.context(request).edm.routes()},
+        handovers=[e for e in trail if isinstance(e.payload, ReviewHandedOver)],
+        route_names={r.route_id: r.name for r in edm.routes()},
+        role_label=role_label,
         section="/",
     )
 
@@ -164,7 +188,7 @@ async def reflection(request: Request) -> Response:
     """The model's question: do consequences in the proposed decision concern you."""
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(review), Step.RECORD_REFLECTION)
+    only_if(request, by, review, Step.RECORD_REFLECTION)
     if request.method == "POST" and (await read_form(request)).get("concerned") == "yes":
         return redirect(f"/reviews/{review.review_id}/reflection/concern")
     sent = await submit(
@@ -211,7 +235,7 @@ def _concern_data(form: Form) -> dict[str, Any]:
 async def _concern_page(request: Request, *, first: bool) -> Response:
     by = page_actor(request)
     review = await load_review(request, by)
-    only_if(review, allowed_now(review), Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
+    only_if(request, by, review, Step.RECORD_REFLECTION if first else Step.RAISE_CONCERN)
     if first:  # recorded with the reflection, as its first concern
         fields = {"concerns[0].statement": "statement", "concerns[0].category": "category"}
         sent = await submit(
@@ -273,7 +297,7 @@ async def concern(request: Request) -> Response:
         title=f"Concern {record.concern_id}",
         review=review,
         concern=record,
-        allowed=allowed_now(review),
+        allowed=offered_now(request, by, review),
         steps=Step,
         label=concern_category_label,
         scope_label=discretion_scope_label,
@@ -281,7 +305,6 @@ async def concern(request: Request) -> Response:
         inside=DiscretionScope.INSIDE_RULES,
         outside=DiscretionScope.OUTSIDE_RULES,
         open_status=ConcernStatus.OPEN,
-        owner=isinstance(by, DecisionMaker) and by.business_area == review.business_area,
     )
 
 
@@ -300,7 +323,7 @@ async def _concern_step(
     review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
     shown = await extra(review, record) if extra is not None else {}
-    only_if(review, allowed_now(review), wanted)
+    only_if(request, by, review, wanted)
     names = [name for name, _ in required]
     sent = await submit(
         request,

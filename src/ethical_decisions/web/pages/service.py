@@ -132,7 +132,7 @@ async def pdr_page(request: Request) -> Response:
         errors["staff_id"] = "Enter the decision-maker's staff id"
     if period is None or errors:
         return _choose_again(request, values, errors, "pdr")
-    check_pdr(by, values["staff_id"])
+    check_pdr(by, values["staff_id"], _http.context(request).edm.plugins.people)
     store = _http.context(request).edm.store
     report = await _http.threaded(reports.pdr_report, store, values["staff_id"], period, seed=1)
     return _document(reports.render(report, "html"))
