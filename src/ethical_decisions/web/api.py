@@ -24,7 +24,7 @@ from ethical_decisions.model import DecisionMaker, RouteTeamMember
 from ethical_decisions.review import Review
 from ethical_decisions.steps import allowed_steps
 
-from . import _http
+from . import _http, queues
 from .access import check_pdr, check_referral, check_review
 from .auth import DEV_COOKIE, actor_from_sign_in
 from .bodies import DevSignIn, OpenReviewBody
@@ -130,11 +130,11 @@ async def open_review(request: Request) -> Response:
 
 
 async def list_reviews(request: Request) -> Response:
-    """The signed-in decision-maker's reviews (open ones by default)."""
+    """The reviews the signed-in decision-maker holds (open ones by default)."""
     ctx = _http.context(request)
     by = _http.actor(request)
     rows = await _http.threaded(
-        ctx.edm.store.reviews, staff_id=by.staff_id, open_only=request.query_params.get("all") != "true"
+        ctx.edm.store.reviews, owner_id=by.staff_id, open_only=request.query_params.get("all") != "true"
     )
     return _http.json_response([r.review_id for r in rows])
 
@@ -144,7 +144,7 @@ async def get_review(request: Request) -> Response:
     ctx = _http.context(request)
     by = _http.actor(request)
     review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
-    check_review(by, review)
+    check_review(by, review, ctx.edm.plugins.people)
     return _review_answer(ctx, review)
 
 
@@ -173,20 +173,14 @@ def _step_handler(spec: StepSpec) -> _http.Handler:
 
 
 async def queue(request: Request) -> Response:
-    """Your route's open referrals, oldest first (route team members)."""
+    """Your route's referrals, oldest first: all open, unassigned, yours, or overdue (route team members)."""
     ctx = _http.context(request)
-    by = _http.actor(request)
-    if not isinstance(by, RouteTeamMember):
-        raise HttpProblem(
-            403, "not-route-team", "Only a route's team has a queue", "Sign in as a route team member."
-        )
-    rows = await _http.threaded(
-        ctx.edm.referrals, by.route_id, open_only=request.query_params.get("all") != "true"
-    )
+    by = queues.member(_http.actor(request), ctx.edm)
+    view = queues.view_from(request.query_params.get("view"))
     now = ctx.now()
-    return _http.json_response(
-        [queue_item(r, now) for r in rows],
-    )
+    closed = request.query_params.get("all") == "true"
+    rows = await _http.threaded(queues.queue, ctx.edm, by, view, now, closed=closed)
+    return _http.json_response([queue_item(r, now) for r in rows])
 
 
 async def get_referral(request: Request) -> Response:
@@ -195,7 +189,7 @@ async def get_referral(request: Request) -> Response:
     by = _http.actor(request)
     referral = await _http.threaded(ctx.edm.referral, request.path_params["referral_id"])
     review = await _http.threaded(ctx.edm.review, referral.review_id)
-    check_referral(by, referral, review)
+    check_referral(by, referral, review, ctx.edm.plugins.people)
     return _http.json_response(referral_view(referral, review, ctx.now()), headers=_etag(review))
 
 
@@ -230,7 +224,7 @@ async def pdr_report(request: Request) -> Response:
     chosen = _format(request)
     if not staff_id:
         raise ValidationError("The report's subject", ["staff_id: required"])
-    check_pdr(by, staff_id)
+    check_pdr(by, staff_id, ctx.edm.plugins.people)
     report = await _http.threaded(reports.pdr_report, ctx.edm.store, staff_id, period, seed=1)
     return _report_answer(report, chosen)
 
@@ -274,6 +268,13 @@ def _period(extra: tuple[Query, ...] = ()) -> tuple[Query, ...]:
     )
 
 
+_VIEW = Query(
+    "view",
+    "open (default): every referral awaiting advice; unassigned: nobody on the team has taken it; "
+    "mine: assigned to you; overdue: awaiting advice past the route's response target",
+    False,
+    (("type", "string"), ("enum", tuple(v.value for v in queues.QueueView))),
+)
 _ALL = Query("all", "true: include closed ones too", False, (("type", "string"), ("enum", ("true", "false"))))
 _STEP_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422)
 
@@ -360,11 +361,11 @@ def _endpoints() -> tuple[Endpoint, ...]:
             "/api/referrals",
             queue,
             "queue",
-            "Your route's open referrals (route team members)",
+            "Your route's referrals: all open, unassigned, assigned to you, or overdue (route team members)",
             "referrals",
             answer=list[QueueItem],
-            query=(_ALL,),
-            errors=(401, 403),
+            query=(_VIEW, _ALL),
+            errors=(401, 403, 422),
         ),
         Endpoint(
             "GET",

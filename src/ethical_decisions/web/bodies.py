@@ -1,10 +1,10 @@
 """The bodies of the HTTP API's requests, where no library type already says it.
 
 A step whose payload the client gives whole takes the library's own type as
-its body (:class:`~ethical_decisions.ReflectionRecorded`,
-:class:`~ethical_decisions.Concern`, :class:`~ethical_decisions.DiscretionConsidered`,
-:class:`~ethical_decisions.DiscussionHeld`, :class:`~ethical_decisions.ReviewFinalised`,
-:class:`~ethical_decisions.LaterOutcomeRecorded`). The classes here are the
+its body (:class:`~ethical_decisions.events.ReflectionRecorded`,
+:class:`~ethical_decisions.Concern`, :class:`~ethical_decisions.events.DiscretionConsidered`,
+:class:`~ethical_decisions.events.DiscussionHeld`, :class:`~ethical_decisions.events.ReviewFinalised`,
+:class:`~ethical_decisions.events.LaterOutcomeRecorded`). The classes here are the
 rest: what the client says when the server supplies part of the step (the
 route, the referral named in the address). All are parsed by the library's
 converter and validated by the same field validators as the library's types.
@@ -26,9 +26,11 @@ from ethical_decisions.model import CaseReference, ProposedDecision, StaffRole
 
 __all__ = [
     "AdviceBody",
+    "AssignmentBody",
     "DevSignIn",
     "ErasureBody",
     "EscalationBody",
+    "HandoverBody",
     "InformationBody",
     "OpenReviewBody",
     "ReturnBody",
@@ -119,6 +121,36 @@ class AdviceBody:
     """
 
     advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class HandoverBody:
+    """Hand an open review over to another decision-maker in its business area, saying why.
+
+    Who *to* is comes from the deployment's register of staff (the people file)
+    when it lists them; otherwise from *role*, the review's business area, and
+    *team* (by default the team of the decision-maker who holds the review).
+
+    :param to: the staff id of the decision-maker who will hold the review.
+    :param reason: why it is handed over (leave, a change of caseload); kept in the trail, erasable.
+    :param role: their role, when the register of staff does not list them.
+    :param team: their team, when the register does not list them (default: the holder's team).
+    """
+
+    to: str = attrs.field(validator=validate_identifier)
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    role: StaffRole | None = attrs.field(default=None, converter=attrs.converters.optional(_staff_role))
+    team: str | None = attrs.field(default=None, validator=_optional_label)
+
+
+@attrs.frozen
+class AssignmentBody:
+    """Assign a referral to a member of its route's team: yourself, or a colleague.
+
+    :param to: the staff id of the route team member who will work the referral.
+    """
+
+    to: str = attrs.field(validator=validate_identifier)
 
 
 @attrs.frozen

@@ -13,7 +13,8 @@ review, so that the error for an unknown id never repeats what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, cast
 
 import attrs
@@ -27,19 +28,26 @@ from ethical_decisions.events import (
     InformationProvided,
     LaterOutcomeRecorded,
     ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralReleased,
     ReferralReturned,
     ReferralWithdrawn,
     ReflectionRecorded,
     ReviewFinalised,
+    ReviewHandedOver,
 )
-from ethical_decisions.model import Concern, DecisionMaker, Step
-from ethical_decisions.review import Review
+from ethical_decisions.exceptions import EthicalDecisionsError, ValidationError
+from ethical_decisions.model import Concern, DecisionMaker, RouteTeamMember, Step
+from ethical_decisions.policy import PEOPLE_FILE_VARIABLE
+from ethical_decisions.review import Review, review_id_of_referral
 from ethical_decisions.service import EthicalDecisions
 
 from .bodies import (
     AdviceBody,
+    AssignmentBody,
     ErasureBody,
     EscalationBody,
+    HandoverBody,
     InformationBody,
     ReturnBody,
     WithdrawalBody,
@@ -139,6 +147,72 @@ def _on_referral(payload_of: Callable[[str, Any], Any]) -> Take:
     return take
 
 
+GIVEN = "the staff id given"
+"""Said instead of a staff id the client sent, wherever a message would repeat it."""
+
+
+@contextlib.contextmanager
+def _unsaid(value: str) -> Iterator[None]:
+    """Let no message of the library's raised within repeat *value* (a staff id the client sent)."""
+    try:
+        yield
+    except EthicalDecisionsError as exc:
+        exc.args = tuple(a.replace(value, GIVEN) if isinstance(a, str) else a for a in exc.args)
+        if isinstance(exc, ValidationError):
+            exc.problems = tuple(p.replace(value, GIVEN) for p in exc.problems)
+        raise
+
+
+def handover_target(edm: EthicalDecisions, review: Review, body: HandoverBody) -> DecisionMaker:
+    """The decision-maker *body* hands *review* to, as the deployment's people file says.
+
+    :raises ValidationError: naming the field at fault, never its value.
+    """
+    people = edm.plugins.people
+    listed = people.staff.get(body.to)
+    if listed is not None:
+        differs = [
+            f"{name}: the register of staff says otherwise; leave it out"
+            for name, given, known in (("role", body.role, listed.role), ("team", body.team, listed.team))
+            if given is not None and given != known
+        ]
+        if differs:
+            raise ValidationError("The handover", differs)
+        return listed
+    if people.staff:
+        raise ValidationError(
+            "The handover",
+            [f"to: not in the register of staff (the file named by {PEOPLE_FILE_VARIABLE}); check the id"],
+        )
+    if body.role is None:
+        raise ValidationError(
+            "The handover", ["role: required when no register of staff lists the decision-maker named in to"]
+        )
+    return DecisionMaker(body.to, body.role, review.business_area, body.team or review.owner.team)
+
+
+def _hand_over(
+    edm: EthicalDecisions, review_id: str, by: WebActor, body: HandoverBody, version: int | None
+) -> Review:
+    review = edm.review(review_id)
+    with _unsaid(body.to):
+        to = handover_target(edm, review, body)
+        payload = ReviewHandedOver(handed_from=review.owner.staff_id, to=to, reason=body.reason)
+        return edm.record(review_id, payload, by=by, expected_version=version)
+
+
+def _assign(
+    edm: EthicalDecisions, referral_id: str, by: WebActor, body: AssignmentBody, version: int | None
+) -> Review:
+    route_id = edm.referral(referral_id).route_id
+    payload = ReferralAssigned(referral_id=referral_id, assignee=RouteTeamMember(body.to, route_id))
+    review_id = review_id_of_referral(referral_id)
+    if body.to == by.staff_id:  # taking it yourself: your own id is not something sent
+        return edm.record(review_id, payload, by=by, expected_version=version)
+    with _unsaid(body.to):
+        return edm.record(review_id, payload, by=by, expected_version=version)
+
+
 STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "reflection",
@@ -189,6 +263,14 @@ STEPS: tuple[StepSpec, ...] = (
         "Take the final decision, with its rationale, and close the review",
     ),
     StepSpec(
+        "handover",
+        Step.HAND_OVER,
+        "review",
+        HandoverBody,
+        _hand_over,
+        "Hand an open review over to another decision-maker in its business area, saying why",
+    ),
+    StepSpec(
         "later-outcomes",
         Step.RECORD_LATER_OUTCOME,
         "review",
@@ -219,6 +301,22 @@ STEPS: tuple[StepSpec, ...] = (
         WithdrawalBody,
         _on_referral(lambda rid, body: ReferralWithdrawn(referral_id=rid, reason=body.reason)),
         "Withdraw a referral awaiting advice, with a reason",
+    ),
+    StepSpec(
+        "assignment",
+        Step.ASSIGN_REFERRAL,
+        "referral",
+        AssignmentBody,
+        _assign,
+        "Assign a referral to a member of its route's team (yourself, or a colleague), or reassign it",
+    ),
+    StepSpec(
+        "release",
+        Step.RELEASE_REFERRAL,
+        "referral",
+        None,
+        _on_referral(lambda rid, body: ReferralReleased(rid)),
+        "Release an assigned referral to its route's unassigned queue",
     ),
     StepSpec(
         "acknowledgement",

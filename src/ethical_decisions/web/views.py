@@ -14,7 +14,7 @@ import datetime as dt
 import attrs
 
 from ethical_decisions.audit import VerificationReport
-from ethical_decisions.events import DiscretionConsidered, DiscussionHeld, Event
+from ethical_decisions.events import DiscretionConsidered, DiscussionHeld, Event, ReferralAssigned
 from ethical_decisions.model import (
     CaseReference,
     ConcernCategory,
@@ -29,6 +29,7 @@ from ethical_decisions.model import (
     Step,
     UnresolvedAcknowledgement,
 )
+from ethical_decisions.projections import ReferralRecord
 from ethical_decisions.review import (
     ConcernRecord,
     ConcernStatus,
@@ -36,8 +37,8 @@ from ethical_decisions.review import (
     ReferralStatus,
     Resolution,
     Review,
+    StepTaken,
 )
-from ethical_decisions.store import ReferralRecord
 
 __all__ = [
     "ActorView",
@@ -91,6 +92,7 @@ class HistoryEntry:
     :param kind: the event's kind, e.g. ``referral_acknowledged``.
     :param staff_id: who took the step.
     :param text: the question, response or advice it recorded, if any.
+    :param assignee: for an assignment, the staff id of the route team member assigned.
     """
 
     sequence: int
@@ -98,13 +100,15 @@ class HistoryEntry:
     occurred_at: dt.datetime
     staff_id: str
     text: str | None = None
+    assignee: str | None = None
 
 
 def _history(event: Event) -> HistoryEntry:
     payload = event.payload
     text = getattr(payload, "question", None) or getattr(payload, "response", None)
     text = text or getattr(payload, "advice", None) or getattr(payload, "reason", None)
-    return HistoryEntry(event.sequence, event.kind, event.occurred_at, event.actor.staff_id, text)
+    assignee = payload.assignee.staff_id if isinstance(payload, ReferralAssigned) else None
+    return HistoryEntry(event.sequence, event.kind, event.occurred_at, event.actor.staff_id, text, assignee)
 
 
 @attrs.frozen
@@ -153,6 +157,7 @@ class ReferralView:
     :param due_by: when advice is due under the route's response target.
     :param overdue: still awaiting advice after it was due.
     :param referred_by: who escalated.
+    :param assignee: the member of the route's team working it, or ``None`` while it is unassigned.
     :param history: the referral's events after submission.
     :param review_version: the review's version, for ``If-Match``.
     """
@@ -173,6 +178,7 @@ class ReferralView:
     advice_at: dt.datetime | None
     advised_by: str | None
     closed_at: dt.datetime | None
+    assignee: RouteTeamMember | None
     history: tuple[HistoryEntry, ...]
     review_version: int
 
@@ -196,6 +202,7 @@ def referral_view(referral: Referral, review: Review, now: dt.datetime) -> Refer
         referral.advice_at,
         referral.advised_by,
         referral.closed_at,
+        referral.assignee,
         tuple(_history(e) for e in referral.history),
         review.version,
     )
@@ -206,6 +213,11 @@ class ReviewView:
     """A review as it stands, with the steps it allows now.
 
     :param version: the sequence number of its last event: the ``ETag``.
+    :param decision_maker: who takes its decision-maker's steps now: its owner.
+    :param owner: who holds it now (the one who opened it, until it is handed over).
+    :param opened_by: who opened it.
+    :param holders: the staff ids of everyone who has held it, in order.
+    :param steps_taken: every step after the opening: who took it, and who held the review then.
     :param stage: where the review is.
     :param reflected: whether the reflection is recorded.
     :param reflection_note: the note recorded with a reflection of no concerns.
@@ -220,6 +232,10 @@ class ReviewView:
     stage: Stage
     business_area: str
     decision_maker: DecisionMaker
+    owner: DecisionMaker
+    opened_by: DecisionMaker
+    holders: tuple[str, ...]
+    steps_taken: tuple[StepTaken, ...]
     case: CaseReference
     proposed: ProposedDecision
     guidance_version: str
@@ -245,6 +261,10 @@ def review_view(review: Review, allowed: tuple[Step, ...], now: dt.datetime) -> 
         review.stage,
         review.business_area,
         review.decision_maker,
+        review.owner,
+        review.opened_by,
+        review.holders,
+        review.steps_taken,
         review.case,
         review.proposed,
         review.guidance_version,
@@ -270,12 +290,14 @@ class QueueItem:
     :param referred_by_role: the job of who referred (a frontline officer may refer directly).
     :param concern_categories: the kinds of concern referred.
     :param overdue: still awaiting advice after it was due.
+    :param assignee_id: the staff id of the member of the route's team working it, or ``None``.
     """
 
     referral_id: str
     review_id: str
     route_id: str
     status: ReferralStatus
+    assignee_id: str | None
     referred_by_role: StaffRole
     concern_categories: tuple[ConcernCategory, ...]
     submitted_at: dt.datetime
@@ -291,6 +313,7 @@ def queue_item(record: ReferralRecord, now: dt.datetime) -> QueueItem:
         record.review_id,
         record.route_id,
         record.status,
+        record.assignee_id,
         record.referred_by_role,
         record.concern_categories,
         record.submitted_at,

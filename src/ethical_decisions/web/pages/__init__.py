@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import decision, referrals, review, service
+from . import decision, handover, referrals, review, service
 
 __all__ = ["routes"]
 
 
 def routes() -> list[BaseRoute]:
     """Every page's route."""
-    return [route for module in (review, decision, referrals, service) for route in module.PAGES.routes()]
+    return [
+        route
+        for module in (review, decision, handover, referrals, service)
+        for route in module.PAGES.routes()
+    ]

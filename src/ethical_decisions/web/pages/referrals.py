@@ -1,9 +1,11 @@
-"""A route team's queue and a referral's page: acknowledge, return for information, advise.
+"""A route team's queue and a referral's page: assign, release, acknowledge, return for information, advise.
 
-The queue lists the open referrals to the signed-in member's route, oldest
-first, with the overdue ones flagged; it holds no free text. A referral's page
-shows what the team needs to advise: the question, the proposed decision, each
-concern with its category and what was done about it, and the history.
+The queue lists the signed-in member's route's referrals, oldest first, in four
+views (all open, unassigned, assigned to you, overdue); it holds no free text.
+A referral's page shows what the team needs to advise: who is working it, the
+question, the proposed decision, each concern with what was done about it, and
+the history (who assigned, acknowledged, returned, advised). It offers only the
+steps the model allows now and the policy lets the member take.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from starlette.responses import Response
 
 from ethical_decisions.guidance import concern_category_label, consulted_role_label, discretion_scope_label
 from ethical_decisions.model import RouteTeamMember, Step
-from ethical_decisions.review import Referral, ReferralStatus, Review
-from ethical_decisions.steps import allowed_steps
-from ethical_decisions.web import _http
+from ethical_decisions.review import Referral, Review
+from ethical_decisions.web import _http, queues
 from ethical_decisions.web.access import check_referral
-from ethical_decisions.web.forms import read_form
-from ethical_decisions.web.problems import HttpProblem
+from ethical_decisions.web.forms import FormErrors, parse_form, read_form
+from ethical_decisions.web.offers import permission, referral_offers, require_allowed
+from ethical_decisions.web.steps import body_type
 from ethical_decisions.web.views import queue_item
 
 from ._render import Pages, page_actor, redirect, render
@@ -28,33 +30,44 @@ __all__ = ["PAGES"]
 
 PAGES = Pages()
 
+_KINDS = {
+    "referral_acknowledged": "Acknowledged",
+    "referral_assigned": "Assigned",
+    "referral_released": "Released to the unassigned queue",
+    "referral_returned": "Returned for more information",
+    "information_provided": "Information provided",
+    "advice_given": "Advice given",
+    "referral_withdrawn": "Withdrawn",
+}
+"""Each event in a referral's history, in words."""
+
 
 def _member(request: Request) -> RouteTeamMember:
-    by = page_actor(request)
-    if not isinstance(by, RouteTeamMember):
-        raise HttpProblem(
-            403, "not-route-team", "Only a route's team has a queue", "Sign in as a route team member."
-        )
-    return by
+    return queues.member(page_actor(request), _http.context(request).edm)
 
 
-async def _referral(request: Request) -> tuple[Referral, Review]:
+async def _referral(request: Request) -> tuple[RouteTeamMember, Referral, Review]:
     by = _member(request)
     edm = _http.context(request).edm
     referral = await _http.threaded(edm.referral, request.path_params["referral_id"])
     review = await _http.threaded(edm.review, referral.review_id)
-    check_referral(by, referral, review)
-    return referral, review
+    check_referral(by, referral, review, edm.plugins.people)
+    return by, referral, review
 
 
 @PAGES.page("/queue")
 async def queue(request: Request) -> Response:
-    """Your route's open referrals, oldest first; the overdue ones flagged."""
+    """Your route's referrals, oldest first: all open, unassigned, yours, or overdue."""
     by = _member(request)
     ctx = _http.context(request)
-    rows = await _http.threaded(ctx.edm.referrals, by.route_id)
+    view = queues.view_from(request.query_params.get("view"))
     now = ctx.now()
+    rows = await _http.threaded(queues.queue, ctx.edm, by, view, now)
     items = [queue_item(r, now) for r in rows]
+    counts = {
+        v: len(await _http.threaded(queues.queue, ctx.edm, by, v, now)) if v is not view else len(items)
+        for v in queues.QueueView
+    }
     name = next((r.name for r in ctx.edm.routes() if r.route_id == by.route_id), by.route_id)
     return render(
         request,
@@ -62,26 +75,33 @@ async def queue(request: Request) -> Response:
         title=f"Referrals to the {name}",
         section="/queue",
         items=items,
+        view=view,
+        views=list(queues.QueueView),
+        counts=counts,
         label=concern_category_label,
-        overdue=sum(i.overdue for i in items),
     )
 
 
-def _actions(referral: Referral, allowed: tuple[Step, ...]) -> dict[str, bool]:
-    status = referral.status
-    return {
-        "acknowledge": Step.ACKNOWLEDGE_REFERRAL in allowed and status is ReferralStatus.SUBMITTED,
-        "return": Step.RETURN_REFERRAL in allowed
-        and status in (ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED),
-        "advise": Step.GIVE_ADVICE in allowed and status is ReferralStatus.ACKNOWLEDGED,
-    }
+def _route_name(request: Request, route_id: str) -> str:
+    return next((r.name for r in _http.context(request).edm.routes() if r.route_id == route_id), route_id)
+
+
+def _offers(request: Request, by: RouteTeamMember, found: Referral, review: Review) -> set[str]:
+    """What the referral's page offers *by* now: the steps, and ``take`` (assign it to yourself)."""
+    edm = _http.context(request).edm
+    offers = {str(step) for step in referral_offers(edm, by, review, found)}
+    mine = found.assignee is not None and found.assignee.staff_id == by.staff_id
+    if not mine and str(Step.ASSIGN_REFERRAL) in offers:
+        yourself = permission(edm, by, Step.ASSIGN_REFERRAL, review, referral=found, target=by)
+        if yourself.allowed:
+            offers.add("take")
+    return offers
 
 
 @PAGES.page("/referrals/{referral_id}")
 async def referral(request: Request) -> Response:
-    """A referral with the concerns, the history, and the actions open to the team now."""
-    found, review = await _referral(request)
-    allowed = allowed_steps(review)
+    """A referral: who is working it, the concerns, the history, and the actions open to you now."""
+    by, found, review = await _referral(request)
     concerns = [c for c in review.concerns if c.concern_id in found.concern_ids]
     return render(
         request,
@@ -91,30 +111,92 @@ async def referral(request: Request) -> Response:
         referral=found,
         review=review,
         concerns=concerns,
-        actions=_actions(found, allowed),
+        offers=_offers(request, by, found, review),
+        steps=Step,
+        kinds=_KINDS,
         label=concern_category_label,
         scope_label=discretion_scope_label,
         consulted_label=consulted_role_label,
         now=_http.context(request).now(),
-        route_name=next(
-            (r.name for r in _http.context(request).edm.routes() if r.route_id == found.route_id),
-            found.route_id,
-        ),
+        route_name=_route_name(request, found.route_id),
     )
+
+
+@PAGES.page("/referrals/{referral_id}/assignment", methods=("GET", "POST"))
+async def assignment(request: Request) -> Response:
+    """Assign the referral: to yourself (a button on its page), or to a colleague on the route's team."""
+    by, found, review = await _referral(request)
+    edm = _http.context(request).edm
+    require_allowed(edm, by, Step.ASSIGN_REFERRAL, review, referral=found)
+    members = edm.plugins.people.route_teams.get(found.route_id)
+    colleagues = sorted(m for m in members or () if m != by.staff_id)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {"to": form.get("to")}
+        try:
+            body = parse_form(
+                body_type("referral", "assignment"),
+                {"to": values["to"] or None},
+                {"to": "to"},
+                [("to", "Select who to assign the referral to" if colleagues else "Enter their staff id")],
+            )
+        except FormErrors as exc:
+            errors = exc.errors
+        else:
+            await take(
+                request, "assignment", found.referral_id, body, target="referral", version=form.version()
+            )
+            return redirect(f"/referrals/{found.referral_id}")
+    return render(
+        request,
+        "assignment.html",
+        title="Who are you assigning the referral to?",
+        section="/queue",
+        referral=found,
+        review=review,
+        colleagues=[(m, m, "") for m in colleagues],
+        route_name=_route_name(request, found.route_id),
+        values=values,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+@PAGES.page("/referrals/{referral_id}/release", methods=("POST",))
+async def release(request: Request) -> Response:
+    """Release the referral to the route's unassigned queue."""
+    found, version = await _posted(request)
+    await take(request, "release", found.referral_id, None, target="referral", version=version)
+    return redirect(f"/referrals/{found.referral_id}")
+
+
+async def _posted(request: Request) -> tuple[Referral, int | None]:
+    """The referral a button's form acts on, and the version its page showed."""
+    _, found, _ = await _referral(request)
+    form = await read_form(request)
+    return found, form.version()
 
 
 @PAGES.page("/referrals/{referral_id}/acknowledge", methods=("POST",))
 async def acknowledge(request: Request) -> Response:
     """Acknowledge the referral: the team has it."""
-    found, _ = await _referral(request)
-    form = await read_form(request)
-    await take(request, "acknowledgement", found.referral_id, None, target="referral", version=form.version())
+    found, version = await _posted(request)
+    await take(request, "acknowledgement", found.referral_id, None, target="referral", version=version)
     return redirect(f"/referrals/{found.referral_id}")
 
 
 async def _answer(request: Request, slug: str) -> Response:
-    found, review = await _referral(request)
+    by, found, review = await _referral(request)
     returning = slug == "return"
+    require_allowed(
+        _http.context(request).edm,
+        by,
+        Step.RETURN_REFERRAL if returning else Step.GIVE_ADVICE,
+        review,
+        referral=found,
+    )
     field = "question" if returning else "advice"
     sent = await submit_text(
         request,
