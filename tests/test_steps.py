@@ -128,11 +128,11 @@ class TestOpening:
     """A review opens with a proposed decision."""
 
     def test_review_opens_awaiting_reflection(self, opened: Review, dm: DecisionMaker) -> None:
-        """A new review holds the proposed decision and waits for the reflection, nothing else."""
+        """A new review holds the proposed decision and waits for the reflection (or a handover) only."""
         assert opened.stage == Stage.AWAITING_REFLECTION
         assert dm == opened.decision_maker
         assert GUIDANCE.version == opened.guidance_version
-        assert allowed_steps(opened) == (Step.RECORD_REFLECTION,)
+        assert allowed_steps(opened) == (Step.RECORD_REFLECTION, Step.HAND_OVER)
 
     def test_no_reflection_before_a_proposed_decision(self, edm: EthicalDecisions, dm: DecisionMaker) -> None:
         """There is nothing to reflect on until a review is opened with a proposed decision."""
@@ -166,11 +166,11 @@ class TestReflection:
         error = caught.value
         assert error.step == Step.FINALISE
         assert error.stage == Stage.AWAITING_REFLECTION
-        assert error.allowed == (Step.RECORD_REFLECTION,)
+        assert error.allowed == (Step.RECORD_REFLECTION, Step.HAND_OVER)
         assert str(error) == (
             "Cannot finalise the decision: no reflection on the proposed decision has been recorded yet; "
             "record it first, with or without concerns. The review is at stage 'awaiting reflection'; "
-            "steps allowed now: record the reflection."
+            "steps allowed now: record the reflection, hand the review over."
         )
 
     def test_no_concerns_lets_the_decision_proceed(self, edm: EthicalDecisions, opened: Review) -> None:

@@ -102,8 +102,8 @@ def allowed_steps(review: Review | None) -> tuple[Step, ...]:
         if review.erased_at is None:
             steps.append(Step.ERASE_FREE_TEXT)
         return tuple(steps)
-    if review.reflection is None:
-        return (Step.RECORD_REFLECTION,)
+    if review.reflection is None:  # a decision-maker may go on leave before reflecting
+        return (Step.RECORD_REFLECTION, Step.HAND_OVER)
     statuses = {r.status for r in review.referrals}
     awaiting = review.referrals_awaiting_advice
     possible = {

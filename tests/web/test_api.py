@@ -71,7 +71,7 @@ def test_open_review_answers_201_with_location(dm: TestClient) -> None:
     )
     assert 201 == answer.status_code
     assert f"/api/reviews/{answer.json()['review_id']}" == answer.headers["location"]
-    assert ["record the reflection"] == answer.json()["allowed_steps"]
+    assert ["record the reflection", "hand the review over"] == answer.json()["allowed_steps"]
 
 
 def test_queue_lists_the_routes_open_referrals_without_free_text(dm: TestClient, team: TestClient) -> None:
