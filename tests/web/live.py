@@ -34,6 +34,7 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        self.edm = edm
         app = create_app(edm, dev_sign_in=True, entry_points=False)
         self.config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, access_log=False, log_level="info"

@@ -24,7 +24,21 @@ from typing import Any
 import pytest
 import structlog
 
-from ethical_decisions import EthicalDecisions, MemoryStore, make_plugins, testing
+from ethical_decisions import (
+    CaseReference,
+    Concern,
+    ConcernCategory,
+    ConsultedRole,
+    DiscretionResult,
+    DiscretionScope,
+    DiscussionResult,
+    EthicalDecisions,
+    MemoryStore,
+    ProposedDecision,
+    make_plugins,
+    testing,
+)
+from ethical_decisions.policy import People
 
 from .conftest import AREA, ROUTE_ID, RoutesPlugin
 from .live import Records, Server
@@ -54,6 +68,7 @@ TYPED = {
     "route_advice": "FT-ROUTE-ADVICE yes: search them and rely on them",
     "final_summary": "FT-FINAL grant indefinite leave",
     "rationale": "FT-RATIONALE our own records establish the residence",
+    "handover": "FT-HANDOVER on leave from Monday for two weeks",
 }
 """Everything typed into the pages: none of it may reach a log."""
 
@@ -67,11 +82,19 @@ def _browser_or_skip() -> str:
     pytest.skip(reason)
 
 
+PEOPLE = People(
+    route_teams={ROUTE_ID: frozenset({"ccu-0007", "ccu-0012"})},
+    managers={"lm-0001": frozenset({"cw-0042", "cw-0077"})},
+)
+"""The people file's worth for the browser: the route's team, and whom the line manager manages."""
+
+
 @pytest.fixture(name="server")
 def _server() -> Iterator[tuple[Server, list[Any], Records]]:
     route = testing.route(ROUTE_ID, business_area=AREA, name="Chief Caseworker Unit")
     edm = EthicalDecisions(
-        MemoryStore(), plugins=make_plugins(blocked=(), entry_points=False, extra=[RoutesPlugin(route)])
+        MemoryStore(),
+        plugins=make_plugins(blocked=(), entry_points=False, extra=[RoutesPlugin(route)], people=PEOPLE),
     )
     records = Records()
     root = logging.getLogger()
@@ -169,6 +192,18 @@ def _sign_in(visitor: Visitor, kind: str, staff_id: str, extra: dict[str, str]) 
     visitor.submit("Sign in")
 
 
+def _screenshots() -> Path | None:
+    shots_env = os.environ.get("EDM_SCREENSHOTS")
+    return Path(shots_env) if shots_env else None
+
+
+def _no_free_text_logged(logs: list[Any], records: Records) -> None:
+    text = "\n".join([str(e) for e in logs] + records.lines)
+    assert any(e.get("event") == "ethical_decisions.web.request" for e in logs), "no access log captured"
+    for typed in TYPED.values():
+        assert typed not in text, "free text reached the server's logs"
+
+
 def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], Records]) -> None:
     """A decision-maker escalates, a route team member advises, the review closes; every page accessible.
 
@@ -179,8 +214,7 @@ def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], Records
     from playwright.sync_api import sync_playwright
 
     running, logs, records = server
-    shots_env = os.environ.get("EDM_SCREENSHOTS")
-    shots = Path(shots_env) if shots_env else None
+    shots = _screenshots()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_FLAGS)
         try:
@@ -269,3 +303,149 @@ def _walk(dm: Visitor, team: Visitor) -> None:
     dm.submit("Open the PDR report")
     dm.go("/verify")
     assert "The audit trail is intact" in dm.page.content()
+
+
+def _escalated(edm: EthicalDecisions, owner: str) -> tuple[str, str]:
+    """A review held by *owner* with concern C1 escalated to the route: (review id, referral id)."""
+    dm = testing.decision_maker(owner)
+    review = edm.open_review(
+        by=dm, case=CaseReference("CSG-FT-4480"), proposed=ProposedDecision("refuse", "R.")
+    )
+    rid = review.review_id
+    edm.record_reflection(rid, by=dm, concerns=[Concern(ConcernCategory.VULNERABILITY, "Statement.")])
+    edm.consider_discretion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        scope=DiscretionScope.INSIDE_RULES,
+        guidance="Guidance.",
+        reason="Reason.",
+        result=DiscretionResult.NOT_RESOLVED,
+    )
+    edm.record_discussion(
+        rid,
+        by=dm,
+        concern_id="C1",
+        consulted_role=ConsultedRole.TEAM_LEADER,
+        consulted="tl-0003",
+        advice="Escalate.",
+        result=DiscussionResult.NOT_RESOLVED,
+    )
+    review = edm.escalate(rid, by=dm, concern_ids=["C1"], question="Question?")
+    return rid, review.referrals[0].referral_id
+
+
+def _decision_maker(visitor: Visitor, staff_id: str, role: str) -> None:
+    _sign_in(
+        visitor,
+        "Decision-maker",
+        staff_id,
+        {role: "check", "Customer Services Group": "check", "Your team": "Settlement Casework"},
+    )
+
+
+def _route_member(visitor: Visitor, staff_id: str) -> None:
+    _sign_in(
+        visitor,
+        "Member of a route\N{RIGHT SINGLE QUOTATION MARK}s team",
+        staff_id,
+        {"Chief Caseworker Unit": "check"},
+    )
+
+
+def test_handover_and_assignment_in_the_browser(server: tuple[Server, list[Any], Records]) -> None:
+    """A line manager hands a review over and the new owner finishes it; a referral is taken and passed on.
+
+    The old owner's step page shows the policy's refusal; a route team member assigns a
+    referral to themselves and a colleague sees it under "Assigned to you" only once it is
+    assigned to them, and is shown the policy's refusal on its advice page meanwhile. Every
+    page passes axe-core, and nothing typed reaches the logs.
+    """
+    chromium = _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    running, logs, records = server
+    edm = running.edm
+    owner = testing.decision_maker("cw-0042")
+    held = edm.open_review(
+        by=owner, case=CaseReference("CSG-FT-4479"), proposed=ProposedDecision("grant", "G.")
+    )
+    edm.record_reflection(held.review_id, by=owner)
+    _, referral_id = _escalated(edm, "cw-0500")
+    shots = _screenshots()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_FLAGS)
+        try:
+            visitors = {
+                name: Visitor(browser.new_context(), running.url, name, shots)
+                for name in ("manager", "old-owner", "new-owner", "member", "colleague")
+            }
+            _handover(visitors, held.review_id)
+            _assignment(visitors["member"], visitors["colleague"], referral_id)
+        finally:
+            browser.close()
+    assert "cw-0077" == edm.review(held.review_id).decided_by
+    assert "ccu-0012" == edm.referral(referral_id).assignee.staff_id  # type: ignore[union-attr]
+    assert sum(v.count for v in visitors.values()) >= 25
+    _no_free_text_logged(logs, records)
+
+
+def _handover(visitors: dict[str, Visitor], review_id: str) -> None:
+    manager, old, new = visitors["manager"], visitors["old-owner"], visitors["new-owner"]
+    _decision_maker(manager, "lm-0001", "Line manager")
+    assert "Open reviews held by people you manage" in manager.page.content()
+    manager.follow(review_id)
+    manager.follow("Hand the review over")
+    manager.submit("Continue")  # empty: the error summary names the staff id and the role
+    assert manager.page.get_by_role("link", name="Select their role").is_visible()
+    manager.fill("Their staff id", "cw-0077")
+    manager.choose("Caseworker")
+    manager.submit("Continue")
+    manager.fill("Why are you handing the review over?", TYPED["handover"])
+    manager.submit("Continue")
+    assert "Check your answers before handing the review over" in manager.page.content()
+    manager.submit("Hand the review over")
+    assert "cw-0077 (caseworker, Settlement Casework)" in manager.page.content()
+    assert "Who has held the review" in manager.page.content()
+
+    _decision_maker(old, "cw-0042", "Caseworker")
+    old.go(f"/reviews/{review_id}/final-decision")
+    assert "You may not take this step" in old.page.content()
+    assert "the review is held by cw-0077" in old.page.content()
+
+    _decision_maker(new, "cw-0077", "Caseworker")
+    new.follow(review_id)
+    new.follow("Take the final decision")
+    new.fill("Outcome", "grant")
+    new.fill("The decision", TYPED["final_summary"])
+    new.fill("Why is this the right decision?", TYPED["rationale"])
+    new.submit("Continue")
+    new.submit("Take the decision")
+    assert "The review is closed" in new.page.content()
+
+
+def _assignment(member: Visitor, colleague: Visitor, referral_id: str) -> None:
+    _route_member(member, "ccu-0007")
+    _route_member(colleague, "ccu-0012")
+    member.follow("Unassigned (1)")
+    member.follow(referral_id)
+    member.submit("Assign it to me")
+    assert "Release it to the unassigned queue" in member.page.content()
+    member.follow("Back to the queue")
+    member.follow("Assigned to you (1)")
+    assert referral_id in member.page.content()
+
+    colleague.go("/queue?view=mine")
+    assert referral_id not in colleague.page.content()
+    colleague.follow("All open (1)")
+    colleague.follow(referral_id)
+    assert "Acknowledge the referral" not in colleague.page.content()
+    colleague.go(f"/referrals/{referral_id}/advice")
+    assert "is assigned to ccu-0007" in colleague.page.content()
+
+    member.go(f"/referrals/{referral_id}")
+    member.follow("Assign it to a colleague")
+    member.choose("ccu-0012")
+    member.submit("Assign the referral")
+    colleague.go("/queue?view=mine")
+    assert referral_id in colleague.page.content()

@@ -65,7 +65,7 @@ def _nav(actor: WebActor) -> list[tuple[str, str]]:
 
 def _actor_label(actor: WebActor, names: dict[str, str]) -> str:
     if isinstance(actor, DecisionMaker):
-        return f"decision-maker, {actor.team}"
+        return f"{role_label(actor.role)}, {actor.team}"
     if isinstance(actor, RouteTeamMember):
         return f"{names.get(actor.route_id, actor.route_id)} team"
     return "records officer"
