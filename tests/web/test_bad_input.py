@@ -387,6 +387,10 @@ def _form_cases(world: World) -> list[tuple[str, dict[str, str]]]:
             f"/reviews/{review}/final-decision",
             {"outcome": "grant", "summary": MARKER, "rationale": MARKER, "confirm": "yes"},
         ),
+        (
+            f"/reviews/{review}/handover",
+            {"at": "check", "to": "cw-0077", "role": "caseworker", "reason": MARKER, "confirm": "yes"},
+        ),
     ]
 
 
@@ -403,6 +407,8 @@ def test_forged_csrf_token_is_403_and_changes_nothing(world: World) -> None:
     for path in (
         f"/referrals/{world.escalated_referral}/acknowledge",
         f"/referrals/{world.escalated_referral}/advice",
+        f"/referrals/{world.escalated_referral}/assignment",
+        f"/referrals/{world.escalated_referral}/release",
     ):
         refused(world, lambda p=path: team.post(p, data={"csrf_token": "forged", "advice": MARKER}), 403)
 
@@ -476,3 +482,47 @@ def test_huge_form_is_413(world: World) -> None:
     token = csrf_token(client)
     data = {"statement": MARKER * 60_000, "category": "vulnerability", "csrf_token": token}
     refused(world, lambda: client.post(f"/reviews/{world.escalated}/concerns/new", data=data), 413)
+
+
+def test_assignment_form_without_anyone_named_is_422(world: World) -> None:
+    """The assignment form with no staff id is 422 with the error summary, and assigns nobody."""
+    team = world.clients["team"]
+    token = csrf_token(team, "/queue")
+    path = f"/referrals/{world.escalated_referral}/assignment"
+    refused(world, lambda: team.post(path, data={"to": "", "csrf_token": token}), 422)
+    assert "Enter their staff id" in team.post(path, data={"to": "", "csrf_token": token}).text
+
+
+def test_assignment_form_to_someone_the_policy_refuses_does_not_repeat_them(world: World) -> None:
+    """Assigning, in the form, the referral to the decision-maker who made it is 403, the id unsaid."""
+    team = world.clients["team"]
+    token = csrf_token(team, "/queue")
+    path = f"/referrals/{world.escalated_referral}/assignment"
+    page = refused(world, lambda: team.post(path, data={"to": "cw-0042", "csrf_token": token}), 403)
+    del page
+    answer = team.post(path, data={"to": "cw-0042", "csrf_token": token})
+    assert "the staff id given made referral" in answer.text
+    assert "cw-0042" not in answer.text.split("<main")[1]
+
+
+def test_release_form_with_a_stale_version_changes_nothing(world: World) -> None:
+    """A release posted from a page showing an older version is refused (409) and the assignee stays."""
+    team = world.clients["team"]
+    team.post(f"/api/referrals/{world.escalated_referral}/assignment", json={"to": "ccu-0007"})
+    token = csrf_token(team, "/queue")
+    path = f"/referrals/{world.escalated_referral}/release"
+    refused(world, lambda: team.post(path, data={"version": "1", "csrf_token": token}), 409)
+    assert "ccu-0007" == world.edm.referral(world.escalated_referral).assignee.staff_id  # type: ignore[union-attr]
+
+
+def test_handover_form_by_someone_the_policy_refuses(world: World) -> None:
+    """A route team member, who may read the review but not hand it over, is refused (403) with the form.
+
+    The page itself answers with the same refusal, before anything is typed.
+    """
+    colleague = world.clients["team"]
+    token = csrf_token(colleague, "/queue")
+    path = f"/reviews/{world.escalated}/handover"
+    fields = {"at": "check", "to": "cw-0077", "role": "caseworker", "reason": MARKER, "confirm": "yes"}
+    refused(world, lambda: colleague.post(path, data={**fields, "csrf_token": token}), 403)
+    assert 403 == colleague.get(path).status_code

@@ -77,7 +77,7 @@ async def handover(request: Request) -> Response:
     if request.method == "POST":
         form = await read_form(request)
         values = {name: (form.text(name) or "") if name == "reason" else form.get(name) for name in _FIELDS}
-        at = form.get("at")
+        at = form.get("at") or "who"
         try:
             if form.get("change") in ("who", "reason"):
                 page = form.get("change")
