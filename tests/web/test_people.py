@@ -62,7 +62,7 @@ def _app(people: People, days_ago: int) -> tuple[Any, EthicalDecisions]:
     return create_app(edm, dev_sign_in=True, entry_points=False, secret=b"p" * 32), edm
 
 
-class People_:  # noqa: N801 - a bag of signed-in clients, read as "the people"
+class Folk:
     """The app, its service, and a signed-in client for each person."""
 
     def __init__(self, people: People, days_ago: int = 0) -> None:
@@ -88,8 +88,8 @@ class People_:  # noqa: N801 - a bag of signed-in clients, read as "the people"
 
 
 @pytest.fixture(name="folk")
-def _folk() -> Iterator[People_]:
-    found = People_(_people())
+def _folk() -> Iterator[Folk]:
+    found = Folk(_people())
     yield found
     found.close()
 
@@ -97,7 +97,7 @@ def _folk() -> Iterator[People_]:
 # -- handover ---------------------------------------------------------------------------------------
 
 
-def test_the_owner_hands_over_and_the_new_owner_continues(folk: People_) -> None:
+def test_the_owner_hands_over_and_the_new_owner_continues(folk: Folk) -> None:
     """After a handover the new owner takes the review's steps; the old owner is refused but still reads it.
 
     The review names its owner and holders; the old owner's step gets the policy's message.
@@ -119,7 +119,7 @@ def test_the_owner_hands_over_and_the_new_owner_continues(folk: People_) -> None
     assert [] == folk.owner.get("/api/reviews").json()
 
 
-def test_a_line_manager_hands_over_a_review_of_someone_they_manage(folk: People_) -> None:
+def test_a_line_manager_hands_over_a_review_of_someone_they_manage(folk: Folk) -> None:
     """The owner's line manager may hand the review over; another manager may neither read nor hand it."""
     review_id = open_review(folk.owner)
     assert 404 == folk.other_manager.get(f"/api/reviews/{review_id}").status_code
@@ -134,7 +134,7 @@ def test_a_line_manager_hands_over_a_review_of_someone_they_manage(folk: People_
     ]
 
 
-def test_a_colleague_who_never_held_the_review_cannot_read_it(folk: People_) -> None:
+def test_a_colleague_who_never_held_the_review_cannot_read_it(folk: Folk) -> None:
     """A caseworker in the same business area who has not held a review gets 404 for it."""
     review_id = open_review(folk.owner)
     with client_for(folk.app, {**DECISION_MAKER, "staff_id": "cw-0500"}) as stranger:
@@ -151,7 +151,7 @@ def test_handover_to_someone_the_register_does_not_list_is_refused_without_the_i
         "cw-0042": DecisionMaker("cw-0042", StaffRole.CASEWORKER, AREA, "Settlement Casework"),
         "cw-0077": DecisionMaker("cw-0077", StaffRole.SENIOR_CASEWORKER, AREA, "Appeals"),
     }
-    folk = People_(_people(staff=register))
+    folk = Folk(_people(staff=register))
     try:
         review_id = open_review(folk.owner)
         before = folk.edm.store.head()
@@ -180,7 +180,7 @@ def test_handover_to_someone_the_register_does_not_list_is_refused_without_the_i
         folk.close()
 
 
-def test_handover_without_a_register_needs_the_role(folk: People_) -> None:
+def test_handover_without_a_register_needs_the_role(folk: Folk) -> None:
     """With no register of staff, a handover that does not give the role is 422 naming the role field."""
     review_id = open_review(folk.owner)
     answer = folk.owner.post(f"/api/reviews/{review_id}/handover", json={"to": "cw-0077", "reason": "Leave."})
@@ -197,7 +197,7 @@ def _queue(client: TestClient, view: str) -> list[str]:
     return [item["referral_id"] for item in answer.json()]
 
 
-def test_queue_views_follow_assignment(folk: People_) -> None:
+def test_queue_views_follow_assignment(folk: Folk) -> None:
     """A referral is unassigned until a member takes it, then under "mine" for them only, until released.
 
     Released, it is back in the unassigned view.
@@ -217,11 +217,11 @@ def test_queue_views_follow_assignment(folk: People_) -> None:
     assert [referral_id] == _queue(folk.member, "unassigned")
 
 
-def test_overdue_view_lists_referrals_past_their_target(folk: People_) -> None:
+def test_overdue_view_lists_referrals_past_their_target(folk: Folk) -> None:
     """The overdue view lists a referral once the route's response target has passed, and not before."""
     escalated_review(folk.owner)
     assert [] == _queue(folk.member, "overdue")
-    late = People_(_people(), days_ago=365)
+    late = Folk(_people(), days_ago=365)
     try:
         _, referral_id = escalated_review(late.owner)
         assert [referral_id] == _queue(late.member, "overdue")
@@ -230,7 +230,7 @@ def test_overdue_view_lists_referrals_past_their_target(folk: People_) -> None:
         late.close()
 
 
-def test_only_the_assignee_answers_an_assigned_referral(folk: People_) -> None:
+def test_only_the_assignee_answers_an_assigned_referral(folk: Folk) -> None:
     """Once a referral is assigned only the assignee answers it; a colleague may reassign it to themselves.
 
     The colleague's acknowledgement is refused with the policy's message; the assignee's is taken.
@@ -249,7 +249,7 @@ def test_only_the_assignee_answers_an_assigned_referral(folk: People_) -> None:
 
 
 @pytest.mark.parametrize("to", [MARKER, "cw-0042"])
-def test_assigning_to_someone_the_policy_refuses_never_repeats_the_id(folk: People_, to: str) -> None:
+def test_assigning_to_someone_the_policy_refuses_never_repeats_the_id(folk: Folk, to: str) -> None:
     """Assigning to someone not on the team, or to who made the referral, is 403 without the id sent.
 
     The policy's reason says "the staff id given" instead of the id, and nothing is recorded.
@@ -266,7 +266,7 @@ def test_assigning_to_someone_the_policy_refuses_never_repeats_the_id(folk: Peop
     assert before == folk.edm.store.head()
 
 
-def test_a_member_not_on_the_routes_team_has_no_queue_and_reads_no_referral(folk: People_) -> None:
+def test_a_member_not_on_the_routes_team_has_no_queue_and_reads_no_referral(folk: Folk) -> None:
     """Acting for the route but not on its team in the people file: 403 for the queue, 404 for a referral."""
     _, referral_id = escalated_review(folk.owner)
     assert 403 == folk.outsider.get("/api/referrals").status_code
@@ -274,7 +274,7 @@ def test_a_member_not_on_the_routes_team_has_no_queue_and_reads_no_referral(folk
     assert 403 == folk.outsider.get("/queue").status_code
 
 
-def test_a_view_that_does_not_exist_is_422_without_echo(folk: People_) -> None:
+def test_a_view_that_does_not_exist_is_422_without_echo(folk: Folk) -> None:
     """An unknown queue view is 422 listing the views, not the one sent."""
     answer = folk.member.get(f"/api/referrals?view={MARKER}")
     assert 422 == answer.status_code
@@ -285,7 +285,7 @@ def test_a_view_that_does_not_exist_is_422_without_echo(folk: People_) -> None:
 # -- the pages --------------------------------------------------------------------------------------
 
 
-def test_handover_pages_ask_who_then_why_then_check(folk: People_) -> None:
+def test_handover_pages_ask_who_then_why_then_check(folk: Folk) -> None:
     """A manager's handover in the pages goes: who, why, check your answers, handed over.
 
     Nothing is recorded before the confirmation, and a missing answer comes back with an error summary.
@@ -329,7 +329,7 @@ def test_handover_pages_ask_who_then_why_then_check(folk: People_) -> None:
     assert f"/reviews/{review_id}/reflection" in page
 
 
-def test_the_old_owner_sees_the_policys_refusal_on_a_step_page(folk: People_) -> None:
+def test_the_old_owner_sees_the_policys_refusal_on_a_step_page(folk: Folk) -> None:
     """After a handover the old owner's step page answers 403 with the library's NotPermittedError message.
 
     The review page offers them no step.
@@ -344,7 +344,7 @@ def test_the_old_owner_sees_the_policys_refusal_on_a_step_page(folk: People_) ->
     assert f"/reviews/{review_id}/reflection" not in folk.owner.get(f"/reviews/{review_id}").text
 
 
-def test_referral_page_offers_assignment_and_shows_the_history(folk: People_) -> None:
+def test_referral_page_offers_assignment_and_shows_the_history(folk: Folk) -> None:
     """A referral's page offers assignment while unassigned, release once taken, and shows who assigned it.
 
     A colleague is offered no answer to a referral assigned to someone else, and its advice page refuses them.
@@ -369,7 +369,7 @@ def test_referral_page_offers_assignment_and_shows_the_history(folk: People_) ->
     assert "is assigned to ccu-0007" in advice.text
 
 
-def test_assignment_page_lists_the_routes_team(folk: People_) -> None:
+def test_assignment_page_lists_the_routes_team(folk: Folk) -> None:
     """Assigning to a colleague offers the route's team from the people file (not yourself) as radios."""
     _, referral_id = escalated_review(folk.owner)
     page = folk.member.get(f"/referrals/{referral_id}/assignment").text
@@ -381,7 +381,7 @@ def test_assignment_page_lists_the_routes_team(folk: People_) -> None:
     assert "Select who to assign the referral to" in blank.text
 
 
-def test_queue_page_has_the_four_views(folk: People_) -> None:
+def test_queue_page_has_the_four_views(folk: Folk) -> None:
     """The queue page links to all open, unassigned, assigned to you and overdue, marking the current one."""
     escalated_review(folk.owner)
     page = folk.member.get("/queue?view=unassigned").text
