@@ -120,9 +120,14 @@ def _later_outcomes(
     return recorded
 
 
+def _today() -> dt.datetime:
+    """Nine o'clock this morning, UTC: the demo's "now" (the tests set another day)."""
+    return dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
 def _demo(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
-    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    today = _today()
     clock = DemoClock(today)
     staff = _staff(rng)
     handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
