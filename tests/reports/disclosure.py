@@ -210,18 +210,26 @@ class Attack:
         low, high = np.array(self.low), np.array(self.high)
         if within is not None:
             low[column], high[column] = max(low[column], within[0]), min(high[column], within[1])
-        result = milp(
-            cost,
-            integrality=np.array(self.integer, dtype=int),
-            bounds=Bounds(low, high),
-            constraints=self._compiled[1],
-        )
+        result = self._solve(cost, low, high)
+        if result.status == 4:  # "infeasible or unbounded": ask again with nothing to optimise
+            result = self._solve(np.zeros(len(self.names)), low, high)
+            if result.status == 0:
+                return -math.inf * sign
         if result.status == 3:  # unbounded
             return -math.inf * sign
         if result.status == 2:  # infeasible
             return math.nan
         assert result.status == 0, result.message
         return float(result.fun) * sign
+
+    def _solve(self, cost: Any, low: Any, high: Any) -> Any:
+        assert self._compiled is not None
+        return milp(
+            cost,
+            integrality=np.array(self.integer, dtype=int),
+            bounds=Bounds(low, high),
+            constraints=self._compiled[1],
+        )
 
     def findings(self) -> list[Finding]:
         """Every hidden count with fewer than three possible values."""
