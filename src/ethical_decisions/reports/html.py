@@ -98,7 +98,7 @@ def _section(table: Table) -> str:
 
 def _facts(report: Report) -> str:
     small = (
-        f"Counts under {report.threshold} hidden"
+        f"1 to {report.threshold - 1}, and a few more, hidden as [c]"
         if report.threshold is not None
         else "None hidden: one person's own reviews"
     )
