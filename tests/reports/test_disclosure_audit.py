@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from ethical_decisions import reports
 from ethical_decisions.cli import _common, _demo, main
+from ethical_decisions.reports import ledger as ledger_module
 from ethical_decisions.reports.department import _how_to_read
 from ethical_decisions.reports.document import ALL, Cell, Report, Row, Table, share_cell
 from ethical_decisions.reports.ledger import Ledger, Matrix
@@ -128,9 +129,8 @@ def test_the_attack_recovers_counts_the_first_method_hid(
     """
     t = reports.DEFAULT_THRESHOLD
     legend = {f"<{t}": (1, t - 1), "[c]": (t, float("inf"))}  # "<5" is 1 to 4; so "[c]" is 5 or more
-    ledger = pytest.importorskip("ethical_decisions.reports.ledger")
     monkeypatch.setattr(
-        ledger,
+        ledger_module,
         "suppress",
         lambda c, groups, t: first_method(c, [g for g in groups if isinstance(g, Group)], t),
     )
