@@ -69,6 +69,8 @@ _BUDGET = 400
 """Search nodes tried for one alternative before giving up on it (and hiding more instead)."""
 _MOVE_BUDGET = 5000
 """Partial moves tried when looking for the cheapest counts to hide next."""
+_PROPAGATION_BUDGET = 50
+"""Relations looked at, per relation, in one round of bounds propagation."""
 
 
 class Mark(enum.Enum):
@@ -364,10 +366,19 @@ class _Search(Generic[_K]):
             self.rows.append((terms, constant, relation.equal))
 
     def _propagate(self, low: list[float], high: list[float], queue: Iterable[int]) -> bool:
-        """Narrow *low* and *high* to what the relations allow; ``False`` if nothing is left."""
+        """Narrow *low* and *high* to what the relations allow; ``False`` if nothing is left.
+
+        Relations that contradict each other can push a bound up by one at a time
+        for ever (``x >= y + 1`` and ``y >= x``), so the work is capped: past the cap
+        the answer is ``False`` (no alternative found), which only ever hides more.
+        """
         pending = list(queue)
         waiting = set(pending)
+        work = _PROPAGATION_BUDGET * max(len(self.rows), 1)
         while pending:
+            work -= 1
+            if work < 0:
+                return False
             r = pending.pop()
             waiting.discard(r)
             terms, constant, equal = self.rows[r]
