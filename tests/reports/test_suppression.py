@@ -8,6 +8,7 @@ rules on small tables.
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 from hypothesis import given
@@ -15,7 +16,7 @@ from hypothesis import given
 from ethical_decisions import ValidationError
 from ethical_decisions.reports import Mark
 from ethical_decisions.reports.ledger import Ledger
-from ethical_decisions.reports.suppression import Group, Relation, suppress
+from ethical_decisions.reports.suppression import Group, Relation, _Search, suppress
 
 from .strategies import count_tables, thresholds
 
@@ -132,3 +133,26 @@ def test_small_counts_in_one_column_cost_few_hidden_counts() -> None:
     marks = suppress(ledger.counts, ledger.groups, 5)
 
     assert sum(mark is not Mark.SHOWN for mark in marks.values()) == 6
+
+
+def test_relations_that_contradict_each_other_end_the_search() -> None:
+    """A search whose relations push a bound up one at a time for ever gives up, and finds nothing.
+
+    With ``z <= x``, ``x + 1 <= y`` and ``y <= x``, and z set to 2, propagating
+    bounds alone would raise x's and y's lower bounds by one each round, never
+    ending. (The generated-tables audit found a table where this happened.)
+    """
+    counts = {"z": 1, "x": 1, "y": 1, "one": 1}
+    relations = [
+        Relation((("x", 1), ("one", 1), ("y", -1)), equal=False),
+        Relation((("y", 1), ("x", -1)), equal=False),
+        Relation((("z", 1), ("x", -1)), equal=False),
+    ]
+    marks = {"z": Mark.HIDDEN, "x": Mark.HIDDEN, "y": Mark.HIDDEN, "one": Mark.SHOWN}
+    near = {"z": [2], "x": [0, 1, 2], "y": [0, 1], "one": [0]}
+    started = time.monotonic()
+
+    found = _Search(counts, relations, marks, near).alternative("z", 2)
+
+    assert found is None
+    assert time.monotonic() - started < 5
