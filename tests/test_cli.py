@@ -290,12 +290,17 @@ def test_another_routes_team_cannot_see_or_act(capsys: pytest.CaptureFixture[str
 def test_reports_in_every_format(
     capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, fmt: str
 ) -> None:
-    """Both reports render in every format, to standard output or to a file."""
-    period = ["--from", "2020-01-01", "--to", "2035-12-31", "--format", fmt]
-    status, out, _ = run(capsys, "--db", db, "report", "department", *period)
+    """Both reports render in every format, to standard output or to a file.
+
+    The department report covers whole months that have ended; the PDR report any days.
+    """
+    last = dt.datetime.now(dt.UTC).date().replace(day=1) - dt.timedelta(days=1)
+    months = ["--from", "2020-01-01", "--to", last.isoformat(), "--format", fmt]
+    status, out, _ = run(capsys, "--db", db, "report", "department", *months)
     assert status == 0
     assert out.strip()
     output = tmp_path / f"pdr.{fmt}"
+    period = ["--from", "2020-01-01", "--to", "2035-12-31", "--format", fmt]
     status, _, err = run(
         capsys, "--db", db, "report", "pdr", "--staff", "csg-0001", *period, "--output", str(output)
     )
@@ -381,8 +386,14 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
             "expected a whole number of 0 or more",
         ),
         (
-            ["report", "department", "--from", "2026-01-01", "--to", "2026-02-01", "--output", "/"],
+            ["report", "department", "--from", "2025-01-01", "--to", "2025-01-31", "--output", "/"],
             "cannot write /: Is a directory; check the path",
+        ),
+        (
+            ["report", "department", "--from", "2025-06-07", "--to", "2025-12-06"],
+            "period: a department report covers whole calendar months (or quarters), so that two reports "
+            "cannot be subtracted to give a day or a week: the nearest is 1 June 2025 to 30 November 2025 "
+            "(from 2025-06-01 to 2025-11-30)",
         ),
         (["export", "--output", "/proc/no-such-folder/events.jsonl"], "cannot write"),
     ],

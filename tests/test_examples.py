@@ -94,7 +94,7 @@ EXPECTED = {
         "Reviews to talk about",
         "Ethical decision-making: department report",
         "Escalations per route per month",
-        "Counts under 5 are suppressed",
+        "Counts from 1 to 4, and a few others, are hidden",
     ],
     "route_plugin_walkthrough.py": [
         "Found route 'overseas_ethics_panel' (Overseas Ethics Panel, "

@@ -69,7 +69,10 @@ def _to_utc(value: dt.datetime) -> dt.datetime:
 class Period:
     """The time a report covers: from *start* (included) to *end* (excluded), in UTC.
 
-    Build one from days with :meth:`from_dates`.
+    Build one from days with :meth:`from_dates`, or from whole calendar months
+    with :meth:`from_months` or :meth:`quarter`. A department report covers
+    whole months only (:attr:`is_whole_months`), so that two reports cannot be
+    subtracted to give a day or a week; a PDR report may cover any days.
     """
 
     start: dt.datetime = attrs.field(validator=_utc, converter=_to_utc)
@@ -86,6 +89,50 @@ class Period:
             raise ValidationError("The report period", ["to: the last day is before the first day"])
         start = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
         return cls(start, dt.datetime.combine(last_day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1))
+
+    @classmethod
+    def from_months(cls, first_month: str, last_month: str | None = None) -> Period:
+        """The whole calendar months from *first_month* to *last_month* (by default the same), as ``YYYY-MM``.
+
+        :raises ValidationError: if a month is not written ``YYYY-MM``, or the last is before the first.
+        """
+        first = _month(first_month, "from")
+        last = first if last_month is None else _month(last_month, "to")
+        if last < first:
+            raise ValidationError("The report period", ["to: the last month is before the first month"])
+        return cls(_midnight(first), _midnight(_next_month(last)))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        """Calendar quarter *quarter* (1 to 4) of *year*: ``Period.quarter(2026, 1)`` is January to March.
+
+        :raises ValidationError: if *quarter* is not 1, 2, 3 or 4.
+        """
+        if quarter not in (1, 2, 3, 4):
+            raise ValidationError("The report period", ["quarter: give 1, 2, 3 or 4"])
+        first = dt.date(year, 3 * quarter - 2, 1)
+        return cls(_midnight(first), _midnight(_next_month(dt.date(year, 3 * quarter, 1))))
+
+    @property
+    def is_whole_months(self) -> bool:
+        """Whether the period starts and ends at midnight UTC on the first day of a month."""
+        return all(t == _midnight(t.date().replace(day=1)) for t in (self.start, self.end))
+
+    def nearest_whole_months(self, *, ended_by: dt.datetime | None = None) -> Period:
+        """The whole calendar months nearest this period (at least one), all ended by *ended_by* if given.
+
+        Each end moves to the nearer first of a month; a period shorter than a
+        month becomes the month holding most of it.
+        """
+        start, end = _nearest_month_start(self.start), _nearest_month_start(self.end)
+        if end <= start:
+            middle = self.start + (self.end - self.start) / 2
+            start = _midnight(middle.date().replace(day=1))
+            end = _midnight(_next_month(start.date()))
+        if ended_by is not None and end > ended_by:
+            end = _midnight(ended_by.astimezone(dt.UTC).date().replace(day=1))
+            start = min(start, _midnight(_previous_month(end.date())))
+        return Period(start, end)
 
     @property
     def first_day(self) -> dt.date:
@@ -117,6 +164,34 @@ class Period:
 
 def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+
+
+def _previous_month(day: dt.date) -> dt.date:
+    return dt.date(day.year - 1, 12, 1) if day.month == 1 else dt.date(day.year, day.month - 1, 1)
+
+
+def _nearest_month_start(moment: dt.datetime) -> dt.datetime:
+    """The first of the month nearest *moment*, at midnight UTC (the earlier one when halfway)."""
+    before = _midnight(moment.date().replace(day=1))
+    after = _midnight(_next_month(before.date()))
+    return before if moment - before <= after - moment else after
+
+
+def _month(text: str, field: str) -> dt.date:
+    try:
+        if len(text) != 7 or text[4] != "-":  # strptime would take "2026-1"
+            raise ValueError(text)
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except (TypeError, ValueError):
+        raise ValidationError("The report period", [f"{field}: give a month as YYYY-MM"]) from None
 
 
 def _count_field() -> Any:

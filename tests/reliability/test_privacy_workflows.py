@@ -32,6 +32,8 @@ from tests.conftest import RoutesPlugin
 from tests.test_privacy import Markers, _walk
 
 PERIOD = ["--from", "2026-01-01", "--to", "2026-12-31"]
+MONTH = ["--from", "2026-01-01", "--to", "2026-01-31"]
+"""The month the reviews are in: a department report covers whole months that have ended."""
 
 
 def _filled_sqlite(path: Path, markers: Markers) -> str:
@@ -70,7 +72,7 @@ def test_markers_never_reach_the_command_lines_outputs_or_errors(
 
     with capture_logs() as logs:
         for fmt in ("text", "html", "json", "csv"):
-            run("report", "department", *PERIOD, "--format", fmt, "--threshold", "3")
+            run("report", "department", *MONTH, "--format", fmt, "--threshold", "3")
             for staff in ("dm-0001", "dm-0002"):
                 run("report", "pdr", "--staff", staff, *PERIOD, "--format", fmt)
         written = tmp_path / "pdr.html"

@@ -40,7 +40,7 @@ def test_a_share_beside_one_with_nothing_to_divide_by_is_drawn_of_100_percent() 
 def test_a_hidden_share_is_hatched() -> None:
     """A share withheld for privacy is drawn as the hatched stub, so a reader sees it is hidden."""
     dims = (("route", "a"),)
-    hidden = count_cell("n", dims, 3, Mark.SMALL, 5)
+    hidden = count_cell("n", dims, 3, Mark.SMALL)
     table = _shares(("b", 2, 5))
     table = Table(
         "t", "T", "About.", "Route", ("Within target",),

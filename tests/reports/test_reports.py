@@ -17,6 +17,7 @@ from ethical_decisions.figures import PdrFigures
 from ethical_decisions.reports import (
     FORMATS,
     DepartmentReport,
+    Mark,
     PdrReport,
     Period,
     Report,
@@ -142,13 +143,22 @@ def test_department_suppresses_shares_and_means_of_hidden_counts(memory_quarter:
 
 
 def test_department_with_threshold_three_shows_what_it_safely_can(memory_quarter: Store) -> None:
-    """A lower threshold shows more: the quarter's 17 closed reviews and 5 advised referrals are shown."""
+    """A lower threshold shows more: the quarter's 17 closed reviews are shown; its 1s and 2s are not."""
     report = department_report(memory_quarter, QUARTER, as_of=AS_OF, threshold=3)
     cells = {(c.measure, c.dimensions): c for t in report.tables for c in t.cells()}
 
     assert 17 == cells["reviews", (("outcome_class", "all"), ("decision", "all"))].value
-    assert 5 == cells["referrals_advised", (("route", "all"), ("timing", "all"))].value
-    assert "<3" == cells["referrals", (("route", SVM), ("month", "2026-01"))].shown
+    assert "[c]" == cells["referrals", (("route", SVM), ("month", "2026-01"))].shown
+    assert [c for c in cells.values() if isinstance(c.value, int) and 0 < c.value < 3 and not c.of] == []
+
+
+def test_every_hidden_count_is_shown_alike(memory_quarter: Store) -> None:
+    """Small counts and those hidden to protect them are both "[c]": a reader is not told which is small."""
+    report = department_report(memory_quarter, QUARTER, as_of=AS_OF)
+    hidden = {c.mark: c.shown for t in report.tables for c in t.cells() if c.suppressed}
+
+    assert {Mark.SMALL: "[c]", Mark.HIDDEN: "[c]"} == hidden
+    assert "<5" not in render(report, "text")
 
 
 def test_department_explains_the_aims(department: DepartmentReport) -> None:
@@ -244,7 +254,7 @@ def test_unknown_format_is_refused(pdr: PdrReport) -> None:
 
 def test_report_of_an_empty_period(memory_quarter: Store) -> None:
     """A period with nothing in it renders in every format, with zeros and no sampled reviews."""
-    empty = Period.from_dates(dt.date(2030, 1, 1), dt.date(2030, 1, 31))
+    empty = Period.from_months("2025-06")
 
     for report in (
         pdr_report(memory_quarter, "dm-0001", empty, made_at=AS_OF),

@@ -39,8 +39,8 @@ __all__ = ["add_commands"]
 
 _ADVERSE = frozenset({"refuse", "refuse_entry", "serve_notice", "maintain_detention", "detain"})
 _STAFF_PER_AREA = 8
-_DAYS = 182
-"""The demo's cases open over the last six months."""
+_MONTHS = 6
+"""The demo's cases open in the six whole calendar months before this one: the reports' period."""
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -120,9 +120,29 @@ def _later_outcomes(
     return recorded
 
 
+def _today() -> dt.datetime:
+    """Nine o'clock this morning, UTC: the demo's "now" (the tests set another day)."""
+    return dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def _period(today: dt.datetime) -> Period:
+    """The :data:`_MONTHS` whole calendar months before the month of *today*: what the demo reports on.
+
+    A department report covers whole months that have ended, so the demo's
+    cases open in these months, and its summary and its reports state them.
+    """
+    month = today.year * 12 + today.month - 1
+    first, last = month - _MONTHS, month - 1
+    return Period.from_months(
+        f"{first // 12:04d}-{first % 12 + 1:02d}", f"{last // 12:04d}-{last % 12 + 1:02d}"
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
-    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    today = _today()
+    period = _period(today)
+    days = (period.end - period.start).days
     clock = DemoClock(today)
     staff = _staff(rng)
     handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
@@ -146,8 +166,8 @@ def _demo(args: argparse.Namespace) -> int:
                 waiting = last_of_area.get(number)
                 maker = rng.choice([s for s in staff if waiting in (None, s.business_area)])
                 recent = waiting is not None or rng.random() < 0.06
-                age = rng.uniform(1, 12) if recent else rng.uniform(14, _DAYS)
-                opened = today - dt.timedelta(days=age, minutes=rng.randint(0, 480))
+                age = rng.uniform(1, 12) if recent else rng.uniform(14, days)
+                opened = period.end - dt.timedelta(days=age, minutes=rng.randint(0, 480))
                 path = (
                     awaiting_advice
                     if waiting
@@ -165,11 +185,11 @@ def _demo(args: argparse.Namespace) -> int:
         appeals = _later_outcomes(edm, reviews, today, rng)
         delivered = Relay(edm).run_once(limit=10 * args.reviews)
         report = edm.verify()
-        period = Period.from_dates(today.date() - dt.timedelta(days=_DAYS), today.date())
         subject = pdr_subject(reviews)
         written = write_reports(edm, period, args.reports, staff_id=subject)
     _summary(
         reviews,
+        period,
         appeals=appeals,
         delivered=delivered.delivered,
         verified=str(report),
@@ -182,6 +202,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _summary(
     reviews: list[Review],
+    period: Period,
     *,
     appeals: int,
     delivered: int,
@@ -190,24 +211,29 @@ def _summary(
     db: str | None,
     pdr: tuple[str, Period],
 ) -> None:
+    """What the demo did, in its reports' terms: reviews closed and referrals submitted in *period*."""
     by_area: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    for review in reviews:
-        outcome = OUTCOME[review.outcome_class] if review.outcome_class else "Open: awaiting advice"
-        by_area[review.business_area][outcome] += 1
-    classes = sorted({c for counts in by_area.values() for c in counts})
-    print()
+    closed = [r for r in reviews if r.closed_at is not None and r.closed_at in period]
+    for review in closed:
+        assert review.outcome_class is not None
+        by_area[review.business_area][OUTCOME[review.outcome_class]] += 1
+    classes = [label for label in OUTCOME.values() if any(label in counts for counts in by_area.values())]
+    print(f"\nReviews closed from {period.describe()} (the reports' period), by how they ended:\n")
     print(
         table(
-            ["outcome", *(KNOWN_BUSINESS_AREAS[a] for a in AREAS)],
-            [[c, *(by_area[a][c] for a in AREAS)] for c in classes],
+            ["outcome", *(KNOWN_BUSINESS_AREAS[a] for a in AREAS), "all"],
+            [[c, *(by_area[a][c] for a in AREAS), sum(by_area[a][c] for a in AREAS)] for c in classes],
         )
     )
-    escalated = sum(1 for r in reviews if r.referrals)
+    still_open = sum(1 for r in reviews if r.closed_at is None)
+    later = len(reviews) - len(closed) - still_open
+    referrals = sum(1 for r in reviews for referral in r.referrals if referral.submitted_at in period)
+    after = f", {later} closed after it" if later else ""
     print(
-        f"\n{len(reviews)} reviews; {escalated} escalated to a route; "
-        f"{delivered} referral messages delivered; "
-        f"{appeals} later appeal or tribunal outcomes."
+        f"\n{len(reviews)} cases: {len(closed)} reviews closed in the period, {still_open} still open{after}."
     )
+    print(f"{referrals} referrals submitted in the period; {delivered} referral messages delivered.")
+    print(f"{appeals} later appeal or tribunal outcomes recorded.")
     print(people_summary(reviews))
     print(f"Audit chain: {verified}")
     print("\nReports written:")

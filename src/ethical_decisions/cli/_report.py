@@ -71,7 +71,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Escalations per route per month, referrals from frontline staff and caseworkers, "
         "outcomes, time to advice against each route's target, overdue referrals, concern categories "
         "over time, and the overturn rate at appeal or tribunal for decisions reviewed with and without "
-        "concerns. Counts under the threshold are suppressed so that no one can be identified.",
+        "concerns. Counts under the threshold, and a few others, are hidden so that no one can be identified "
+        "and no hidden count can be worked out from the rest. It covers whole calendar months that have "
+        "ended (--from the first day of a month, --to the last day of one), so that two reports cannot be "
+        "subtracted to give a day or a week; any other period is refused, naming the nearest.",
     )
     _common(department)
     department.add_argument(

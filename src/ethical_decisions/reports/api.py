@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from ethical_decisions.exceptions import ValidationError
 from ethical_decisions.figures import Period
 
-from .department import DepartmentReport
+from .department import DepartmentReport, check_period
 from .document import Report
 from .html import render_html
 from .pdr import PdrReport
-from .suppression import DEFAULT_THRESHOLD
+from .suppression import DEFAULT_THRESHOLD, check_threshold
 from .text import render_text
 from .tidy import render_csv, render_json
 
@@ -70,13 +70,19 @@ def department_report(
 ) -> DepartmentReport:
     """The department report for *period*, with counts under *threshold* suppressed.
 
+    :param period: whole calendar months (:meth:`Period.from_months`, :meth:`Period.quarter`)
+        that have ended by *as_of*.
     :param as_of: when the report is made (referrals due before it and still
         awaiting advice are overdue); by default now.
     :param route_names: routes' names by id, e.g. from
         :meth:`EthicalDecisions.routes() <ethical_decisions.EthicalDecisions.routes>`.
-    :raises ValidationError: if *threshold* is not a whole number of 3 or more.
+        Every route named is listed, whether or not it had referrals.
+    :raises ValidationError: if *threshold* is not a whole number of 3 or more, or *period* is not
+        whole calendar months ended by *as_of* (the message names the nearest that is).
     """
     when = _now(as_of, "as_of")
+    check_threshold(threshold)
+    check_period(period, when)
     figures = store.department_figures(period, as_of=when)
     return DepartmentReport.from_figures(figures, made_at=when, threshold=threshold, route_names=route_names)
 

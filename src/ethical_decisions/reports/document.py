@@ -21,6 +21,7 @@ from .suppression import Mark
 __all__ = [
     "ALL",
     "NOT_APPLICABLE",
+    "WITHHELD",
     "Cell",
     "Chart",
     "Report",
@@ -48,8 +49,11 @@ class Cell:
     :param measure: what is counted, e.g. ``"referrals"``.
     :param dimensions: what it is broken down by, e.g. ``(("route", "ccu"), ("month", "2026-01"))``.
     :param value: the number (or text); ``None`` when suppressed or not applicable.
-    :param shown: the value as printed: ``"12"``, ``"<5"``, ``"[c]"``, ``"86%"``.
+    :param shown: the value as printed: ``"12"``, ``"[c]"``, ``"86%"``.
     :param mark: whether, and why, the value is withheld.
+    :param of: for a share, the counts it divides (the part, then the whole); for a
+        mean, the count it is over; each as ``(measure, dimensions)``. Empty for a
+        count, a text or a fixed figure such as a route's target.
     """
 
     measure: str
@@ -57,6 +61,7 @@ class Cell:
     value: int | float | str | None
     shown: str
     mark: Mark = Mark.SHOWN
+    of: tuple[tuple[str, Dimensions], ...] = ()
 
     @property
     def suppressed(self) -> bool:
@@ -64,37 +69,41 @@ class Cell:
         return self.mark is not Mark.SHOWN
 
 
-def _withheld(mark: Mark, threshold: int | None) -> str:
-    return f"<{threshold}" if mark is Mark.SMALL else "[c]"
+WITHHELD = "[c]"
+"""How a suppressed figure is shown, whatever the reason: a reader is not told which counts are small."""
 
 
-def count_cell(
-    measure: str, dimensions: Dimensions, count: int, mark: Mark = Mark.SHOWN, threshold: int | None = None
-) -> Cell:
-    """A count, withheld as ``<threshold`` or ``[c]`` when *mark* says so."""
+def count_cell(measure: str, dimensions: Dimensions, count: int, mark: Mark = Mark.SHOWN) -> Cell:
+    """A count, withheld as ``[c]`` when *mark* says so."""
     if mark is not Mark.SHOWN:
-        return Cell(measure, dimensions, None, _withheld(mark, threshold), mark)
+        return Cell(measure, dimensions, None, WITHHELD, mark)
     return Cell(measure, dimensions, count, f"{count:,}")
 
 
 def share_cell(measure: str, dimensions: Dimensions, part: Cell, whole: Cell) -> Cell:
     """*part* as a share of *whole* (0 to 1, shown as a percentage); withheld if either is."""
+    of = (_ref(part), _ref(whole))
     if part.suppressed or whole.suppressed:
-        return Cell(measure, dimensions, None, "[c]", Mark.HIDDEN)
+        return Cell(measure, dimensions, None, WITHHELD, Mark.HIDDEN, of)
     if not whole.value or not isinstance(part.value, int) or not isinstance(whole.value, int):
-        return Cell(measure, dimensions, None, NOT_APPLICABLE)
+        return Cell(measure, dimensions, None, NOT_APPLICABLE, of=of)
     share = part.value / whole.value
-    return Cell(measure, dimensions, round(share, 4), f"{share:.0%}")
+    return Cell(measure, dimensions, round(share, 4), f"{share:.0%}", of=of)
 
 
 def days_cell(measure: str, dimensions: Dimensions, seconds: int | None, over: Cell | None = None) -> Cell:
     """A length of time in days; with *over*, the mean over that count, withheld if it is."""
+    of = () if over is None else (_ref(over),)
     if over is not None and over.suppressed:
-        return Cell(measure, dimensions, None, "[c]", Mark.HIDDEN)
+        return Cell(measure, dimensions, None, WITHHELD, Mark.HIDDEN, of)
     if seconds is None or (over is not None and not over.value):
-        return Cell(measure, dimensions, None, NOT_APPLICABLE)
+        return Cell(measure, dimensions, None, NOT_APPLICABLE, of=of)
     days = seconds / 86400 / (over.value if over is not None and isinstance(over.value, int) else 1)
-    return Cell(measure, dimensions, round(days, 2), f"{days:.1f}")
+    return Cell(measure, dimensions, round(days, 2), f"{days:.1f}", of=of)
+
+
+def _ref(cell: Cell) -> tuple[str, Dimensions]:
+    return cell.measure, cell.dimensions
 
 
 def text_cell(measure: str, dimensions: Dimensions, text: str) -> Cell:

@@ -98,7 +98,7 @@ def _section(table: Table) -> str:
 
 def _facts(report: Report) -> str:
     small = (
-        f"Counts under {report.threshold} hidden"
+        f"1 to {report.threshold - 1}, and a few more, hidden as [c]"
         if report.threshold is not None
         else "None hidden: one person's own reviews"
     )
@@ -113,9 +113,10 @@ def _legend(report: Report) -> str:
         return f"<p>{escape(report.suppression)}</p>"
     t = report.threshold
     return (
-        f'<p class="legend"><span>&lt;{t}</span> between 1 and {t - 1}, hidden so that no one can be '
-        "identified &nbsp; <span>[c]</span> hidden so that a small number cannot be worked out from a "
-        "total &nbsp; <span>0</span> none &nbsp; <span>-</span> nothing to work a share or average from</p>"
+        '<p class="legend"><span>[c]</span> hidden so that no one can be identified: a number from 1 to '
+        f"{t - 1}, "
+        "or one hidden so that those cannot be worked out (it may be 0) &nbsp; <span>0</span> none &nbsp; "
+        "<span>-</span> nothing to work a share or average from</p>"
     )
 
 

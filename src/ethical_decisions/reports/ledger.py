@@ -1,11 +1,13 @@
-"""A ledger of a report's counts and the totals they add up to, suppressed together.
+"""A ledger of a report's counts and every relation between them a reader knows, suppressed together.
 
 The department report writes every count it will show into one
 :class:`Ledger`, with each set of counts that adds up to a shown total (a
 route's months and the route's total; a month's routes and the month's
-total…), then settles which are suppressed (:func:`~.suppression.suppress`)
-before any table is drawn. One count shown in two tables is one entry, so it is
-suppressed alike in both.
+total…) and each relation its words state (referrals advised are some of the
+referrals submitted), then settles which are suppressed
+(:func:`~.suppression.suppress`) before any table is drawn. One count shown in
+two tables is one entry, so it is suppressed alike in both. A new section
+enters its counts and relations here, and is protected with the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from .document import ALL, Cell, count_cell
-from .suppression import Group, Mark, suppress
+from .suppression import Group, Mark, Relation, suppress
 
 __all__ = ["Key", "Ledger", "Matrix"]
 
@@ -37,12 +39,12 @@ class Matrix:
 
 
 class Ledger:
-    """Counts by key, the groups they add up in, and, once settled, which are suppressed."""
+    """Counts by key, the relations between them, and, once settled, which are suppressed."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self.counts: dict[Key, int] = {}
-        self.groups: list[Group[Key]] = []
+        self.groups: list[Group[Key] | Relation[Key]] = []
         self._marks: dict[Key, Mark] | None = None
 
     def add(self, measure: str, dimensions: Iterable[tuple[str, str]], count: int) -> Key:
@@ -54,6 +56,10 @@ class Ledger:
     def adds_up(self, total: Key, members: Iterable[Key]) -> None:
         """Record that *members* add up to *total*."""
         self.groups.append(Group(total, tuple(members)))
+
+    def at_most(self, part: Iterable[Key], whole: Iterable[Key]) -> None:
+        """Record what a reader is told: the counts *part* add up to no more than the counts *whole*."""
+        self.groups.append(Relation.at_most(part, whole))
 
     def matrix(
         self,
@@ -100,10 +106,10 @@ class Ledger:
     def cell(self, key: Key) -> Cell:
         """The cell of a count, suppressed or not.
 
-        The first call settles what is suppressed, over every count and group
+        The first call settles what is suppressed, over every count and relation
         entered so far: enter them all first.
         """
         if self._marks is None:
             self._marks = suppress(self.counts, self.groups, self.threshold)
         measure, dimensions = key
-        return count_cell(measure, dimensions, self.counts[key], self._marks[key], self.threshold)
+        return count_cell(measure, dimensions, self.counts[key], self._marks[key])

@@ -3,8 +3,15 @@
 Each set of counts that adds up to a shown total is entered as a matrix with
 its totals (:meth:`~ethical_decisions.reports.ledger.Ledger.matrix`), so that
 suppression sees every total a reader could subtract from; a count shown in
-two tables (a route's referrals) is one entry. Shares and means are worked out
-from the cells as shown, so a suppressed count suppresses them too.
+two tables (a route's referrals) is one entry. What the sections' words tell a
+reader about how counts relate (referrals advised are some of those submitted;
+challenged reviews are some of those closed; a review that ended with concerns
+had at least one) is entered too (:meth:`~ethical_decisions.reports.ledger.Ledger.at_most`).
+Shares and means are worked out from the cells as shown, so a suppressed count
+suppresses them too.
+
+A new section enters its counts and relations in the same ledger before any
+cell is drawn, so that one suppression covers the whole report.
 """
 
 from __future__ import annotations
@@ -47,6 +54,28 @@ def _grid(
     return tuple(_row(ledger, matrix, r, label, (*columns, ALL)) for r, label in {**rows, ALL: "All"}.items())
 
 
+def _relations(
+    ledger: Ledger,
+    routes: Mapping[str, str],
+    *,
+    escalations: Matrix,
+    advised: Matrix,
+    ended: Matrix,
+    concerns: Matrix,
+    challenged: Matrix,
+) -> None:
+    """Enter what the sections' words tell a reader about how their counts relate."""
+    for r in (*routes, ALL):  # advised referrals are referrals submitted in the period
+        ledger.at_most([advised.key(r, ALL)], [escalations.key(r, ALL)])
+    reviews, no_concerns = ended.key(ALL, ALL), ended.key(OutcomeClass.NO_CONCERNS.value, ALL)
+    with_concerns = challenged.key("with_concerns", ALL)
+    # challenged reviews are reviews closed in the period, with concerns or without
+    ledger.at_most([with_concerns, no_concerns], [reviews])
+    ledger.at_most([challenged.key("no_concerns", ALL)], [no_concerns])
+    # every review that ended with concerns put at least one into words
+    ledger.at_most([reviews], [concerns.key(ALL, ALL), no_concerns])
+
+
 def department_tables(
     figures: DepartmentFigures, threshold: int, route_names: Mapping[str, str] | None
 ) -> tuple[Table, ...]:
@@ -54,7 +83,10 @@ def department_tables(
     f, t = figures, threshold
     ledger = Ledger(t)
     months = f.period.months()
-    routes = {r: labels.route_label(r, route_names) for r in f.routes}
+    # Every route named is listed, with its zeros: a row that appears only when it has a referral
+    # would tell a reader its hidden counts are not all 0.
+    listed = sorted({*f.routes, *(route_names or {})})
+    routes = {r: labels.route_label(r, route_names) for r in listed}
     categories = {c.value: labels.CATEGORY[c] for c in ConcernCategory}
     outcomes = {o.value: labels.OUTCOME[o] for o in OutcomeClass}
 
@@ -100,6 +132,16 @@ def department_tables(
         ("concerns", groups),
         ("result", ("upheld", "overturned")),
         lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
+    )
+
+    _relations(
+        ledger,
+        routes,
+        escalations=escalations,
+        advised=advised,
+        ended=ended,
+        concerns=concerns,
+        challenged=challenged,
     )
 
     referred_rows = []
