@@ -57,8 +57,11 @@ def _document(html: str) -> Response:
 
 
 def _default_period() -> tuple[dt.date, dt.date]:
-    today = dt.date.today()
-    return today - dt.timedelta(days=182), today
+    """The six whole calendar months before this one: a period a department report can cover."""
+    first_of_this_month = dt.date.today().replace(day=1)
+    last = first_of_this_month - dt.timedelta(days=1)
+    year, month = divmod(last.year * 12 + last.month - 1 - 5, 12)
+    return dt.date(year, month + 1, 1), last
 
 
 def _dates(request: Request) -> tuple[dict[str, str], dict[str, str], reports.Period | None]:
