@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from .events import Event, FreeTextErased
+from .events import PAYLOAD_TYPES, Event, FreeTextErased
+from .events import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
 from .exceptions import IntegrityError, SchemaVersionError, ValidationError
 from .freetext import free_text_paths, free_texts, key_path, locate, path_key
 from .serialization import canonical_json, event_from_dict, event_to_dict
@@ -35,11 +36,14 @@ from .serialization import canonical_json, event_from_dict, event_to_dict
 __all__ = [
     "ERASED",
     "GENESIS",
+    "NO_ERASURE",
     "BrokenLink",
     "ChainHead",
     "ChainRecord",
+    "Links",
     "SealedEvent",
     "VerificationReport",
+    "against_head",
     "chain_hash",
     "seal",
     "unseal",
@@ -244,121 +248,275 @@ def verify(records: Iterable[ChainRecord], *, expected_head: ChainHead | None = 
 
     Checks, for every record in position order: positions run 1, 2, 3… without
     gaps; each link's hash follows from the previous link and its body; the
-    body names the review and sequence the record is filed under, and each
+    body names the review, sequence and kind the record is filed under, and each
     review's events run 1, 2, 3…; every free text still held matches its
     digest, and text is missing only from reviews whose erasure is recorded.
 
+    It keeps each review's last sequence, so its memory grows with the number
+    of reviews: a store's own :meth:`~ethical_decisions.store.Store.verify`
+    checks the same in constant memory, and checks the store's tables too.
+
     :param expected_head: a head kept elsewhere; the chain must reach it.
     """
-    verifier = _Verifier(expected_head)
+    links = Links()
+    last_sequence: dict[str, int] = {}
+    erased_reviews: set[str] = set()
+    awaiting_erasure: dict[str, ChainRecord] = {}
+    hash_at_expected: str | None = None
     for record in records:
-        problem = verifier.check(record)
+        problem = links.check(
+            (
+                record.position,
+                record.review_id,
+                record.sequence,
+                record.kind,
+                record.body,
+                record.texts,
+                record.salt,
+                record.hash,
+            )
+        )
+        if problem is None:
+            expected_sequence = last_sequence.get(record.review_id, 0) + 1
+            if record.sequence != expected_sequence:
+                problem = f"expected event {expected_sequence} of this review: events are missing or moved"
         if problem is not None:
-            return verifier.report(BrokenLink(record.position, record.review_id, record.sequence, problem))
-    return verifier.report(verifier.finish())
+            broken = BrokenLink(record.position, record.review_id, record.sequence, problem)
+            return _report(links, len(last_sequence), broken)
+        links.advance(record.position, record.hash)
+        last_sequence[record.review_id] = record.sequence
+        if record.kind == FreeTextErased.kind:
+            erased_reviews.add(record.review_id)
+        if links.erased and record.review_id not in erased_reviews:
+            awaiting_erasure.setdefault(record.review_id, record)
+        if expected_head is not None and record.position == expected_head.position:
+            hash_at_expected = record.hash
+    for review_id, record in awaiting_erasure.items():
+        if review_id not in erased_reviews:
+            unerased = BrokenLink(record.position, review_id, record.sequence, NO_ERASURE)
+            return _report(links, len(last_sequence), unerased)
+    return _report(links, len(last_sequence), against_head(links.head, expected_head, hash_at_expected))
 
 
-class _Verifier:
-    """The running state of :func:`verify`."""
+NO_ERASURE = "free text is missing but no erasure is recorded for the review"
+"""The problem verify reports for an event whose words are gone without a recorded erasure."""
 
-    def __init__(self, expected_head: ChainHead | None) -> None:
-        self.expected_head = expected_head
+
+def _report(links: Links, reviews: int, broken: BrokenLink | None) -> VerificationReport:
+    return VerificationReport(events=links.position, reviews=reviews, head=links.head, broken=broken)
+
+
+def against_head(
+    head: ChainHead | None, kept: ChainHead | None, hash_at_kept: str | None
+) -> BrokenLink | None:
+    """The problem, if any, with a chain ending at *head* that should reach *kept*, a head kept elsewhere.
+
+    :param hash_at_kept: the hash the chain has at the kept head's position.
+    """
+    if kept is None:
+        return None
+    position = head.position if head is not None else 0
+    if position < kept.position:
+        return BrokenLink(
+            position + 1,
+            None,
+            None,
+            f"the chain ends at position {position}, before the head kept elsewhere "
+            f"(position {kept.position}): events were removed from the end",
+        )
+    if hash_at_kept != kept.hash:
+        return BrokenLink(
+            kept.position,
+            None,
+            None,
+            "the link differs from the head kept elsewhere: the chain was rewritten",
+        )
+    return None
+
+
+_PAYLOAD_KINDS = frozenset(cls.kind for cls in PAYLOAD_TYPES)
+_DIGEST = '"sha256:'
+"""How every digest a body holds begins, as JSON: sealing writes each as ``"sha256:<hex>"``."""
+_UNREADABLE_TEXTS = "the event's free texts are not readable: they were changed"
+_NOT_AN_EVENT = "the event body is not an event"
+_MISFILED = "the event is filed under another review, sequence or kind than its body says"
+_NEWER = "the event was written by a newer version of ethical-decisions: verify with that version"
+
+
+def _json_text(value: str) -> str:
+    """*value* as canonical JSON writes it (ids need no escaping, nearly always)."""
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return canonical_json(value)
+
+
+class Links:
+    """Checks the chain one record at a time, in position order, keeping only the last link.
+
+    For each record: its position follows the last; its hash links its body to
+    the last link; its body names the review, sequence and kind it is filed
+    under, and was written by this version or an older one; every free text
+    it holds matches its salted digest in the body, and no text the body has a
+    digest for is missing. Whether each review's events run 1, 2, 3… and
+    whether a review whose words are gone has its erasure recorded need more
+    than one record: :func:`verify` keeps what they need, a store checks them
+    in its own tables.
+
+    The body is not parsed where it can be avoided: the check reads the ids
+    from the end of the canonical JSON (the event's last three fields), the
+    kind from its type tag, and finds each text's digest in the text; a record
+    that does not pass that way is checked again by parsing it, to name the
+    problem. The events themselves are validated when a store's projections
+    are checked (each review is replayed).
+    """
+
+    def __init__(self) -> None:
         self.previous = GENESIS
         self.position = 0
-        self.last_sequence: dict[str, int] = {}
-        self.erased_reviews: set[str] = set()
-        self.awaiting_erasure: dict[str, ChainRecord] = {}
-        self.hash_at_expected: str | None = None
+        self.erased = False
+        """Whether the record last checked has free text erased (its review must record an erasure)."""
 
-    def report(self, broken: BrokenLink | None) -> VerificationReport:
-        head = ChainHead(self.position, self.previous) if self.position else None
-        return VerificationReport(
-            events=self.position, reviews=len(self.last_sequence), head=head, broken=broken
-        )
+    @property
+    def head(self) -> ChainHead | None:
+        """The last link checked, or ``None`` before the first."""
+        return ChainHead(self.position, self.previous) if self.position else None
 
-    def check(self, record: ChainRecord) -> str | None:
-        """Check one record; the problem found, or ``None``."""
+    def check(self, row: Sequence[object]) -> str | None:
+        """Check one record, given as its columns; the problem found, or ``None``.
+
+        *row* holds the position, review id, sequence, kind, body, free texts
+        (a mapping, or the JSON text a store keeps them in), salt and hash, each
+        as read from a store: of any type, if the row was changed. A record that
+        passes becomes the last link once :meth:`advance` is called with it.
+        """
+        position, review_id, sequence, kind, body, texts, salt, hash_ = row
         expected_position = self.position + 1
-        if record.position != expected_position:
-            return f"expected position {expected_position} but found {record.position}: events are missing"
-        if chain_hash(self.previous, record.body) != record.hash:
+        if position != expected_position:
+            return f"expected position {expected_position} but found {position}: events are missing"
+        if not isinstance(body, str) or chain_hash(self.previous, body) != hash_:
             return "the event does not match its hash: it was changed, inserted or moved"
-        try:
-            body = json.loads(record.body)
-            named = (body["review_id"], body["sequence"], body["payload"]["type"])
-        except (ValueError, KeyError, TypeError):
-            return "the event body is not an event"
-        if named != (record.review_id, record.sequence, record.kind):
-            return "the event is filed under another review, sequence or kind than its body says"
-        expected_sequence = self.last_sequence.get(record.review_id, 0) + 1
-        if record.sequence != expected_sequence:
-            return f"expected event {expected_sequence} of this review: events are missing or moved"
-        if record.kind == FreeTextErased.kind:
-            self.erased_reviews.add(record.review_id)
-        problem = self._check_texts(record, body)
-        if problem is not None:
-            return problem
-        self.last_sequence[record.review_id] = record.sequence
-        self.previous = record.hash
-        self.position = record.position
-        if self.expected_head is not None and self.position == self.expected_head.position:
-            self.hash_at_expected = record.hash
-        return None
+        problem = _filing(body, review_id, sequence, kind)
+        if problem is None:
+            problem, self.erased = _texts(body, texts, salt)
+        return problem
 
-    def _check_texts(self, record: ChainRecord, body: Any) -> str | None:
-        texts: object = record.texts  # read from a store's row: anything, if it was tampered with
-        if not isinstance(texts, Mapping):
-            return "the event's free texts are not readable: they were changed"
-        try:
-            expected = {path_key(path) for path in free_text_paths(event_from_dict(body))}
-        except SchemaVersionError:
-            return "the event was written by a newer version of ethical-decisions: verify with that version"
-        except ValidationError:
-            return "the event body is not an event"
-        missing = sorted(expected - set(texts))
-        if missing:
-            return f"free text {missing[0]} was removed"
-        for key, text in texts.items():
-            if not isinstance(key, str) or not isinstance(text, str | None):
-                return "the event's free texts are not readable: they were changed"
-            try:
-                container, last = locate(body, key_path(key))
-                digest = container[last]
-            except (KeyError, IndexError, ValueError, TypeError):
-                return f"free text {key} has no digest in the event"
-            if text is None:
-                if record.review_id not in self.erased_reviews:
-                    self.awaiting_erasure.setdefault(record.review_id, record)
-            elif record.salt is None or _digest(record.salt, key, text) != digest:
-                return f"free text {key} was changed"
-        return None
+    def advance(self, position: int, hash_: str) -> None:
+        """Make the record just checked, at *position* with *hash_*, the last link."""
+        self.previous = hash_
+        self.position = position
 
-    def finish(self) -> BrokenLink | None:
-        """Checks that need the whole chain: erasures recorded, and the head kept elsewhere reached."""
-        for review_id, record in self.awaiting_erasure.items():
-            if review_id not in self.erased_reviews:
-                return BrokenLink(
-                    record.position,
-                    review_id,
-                    record.sequence,
-                    "free text is missing but no erasure is recorded for the review",
-                )
-        head = self.expected_head
-        if head is None:
+
+def _filing(body: str, review_id: object, sequence: object, kind: object) -> str | None:
+    """The problem with where a record is filed (review, sequence, kind), given its authentic body."""
+    if type(sequence) is int and isinstance(review_id, str) and isinstance(kind, str):
+        tail = f',"sequence":{sequence}}}'
+        if body.endswith(tail):
+            ids = f',"review_id":{_json_text(review_id)},"schema_version":'
+            before = body[: -len(tail)]
+            at = before.rfind(ids)
+            version = before[at + len(ids) :] if at >= 0 else ""
+            tagged = kind in _PAYLOAD_KINDS and f'"type":{_json_text(kind)}' in body
+            if tagged and version.isascii() and version.isdigit():
+                return _NEWER if int(version) > EVENT_SCHEMA_VERSION else None
+    return _filing_parsed(body, review_id, sequence, kind)
+
+
+def _filing_parsed(body: str, review_id: object, sequence: object, kind: object) -> str | None:
+    try:
+        data = json.loads(body)
+        named = (data["review_id"], data["sequence"], data["payload"]["type"])
+        version = data["schema_version"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return _NOT_AN_EVENT
+    if named != (review_id, sequence, kind):
+        return _MISFILED
+    if isinstance(version, int) and not isinstance(version, bool) and version > EVENT_SCHEMA_VERSION:
+        return _NEWER
+    return None
+
+
+def _texts(body: str, stored: object, salt: object) -> tuple[str | None, bool]:
+    """The problem with a record's free texts, and whether any is erased.
+
+    Without parsing the body when it can: the body holds as many digests as
+    there are texts, each text's digest is in it, and each erased text's key
+    leads to a digest. Every free text of an event sealed by :func:`seal` sits
+    in its body as a digest, so the texts then cover them all. Anything else
+    is looked at again with the body parsed into an event, to name the problem.
+    """
+    texts = stored
+    if isinstance(texts, str):
+        try:
+            texts = json.loads(texts)
+        except (ValueError, RecursionError):
+            return _UNREADABLE_TEXTS, False
+    if not isinstance(texts, dict):
+        return _UNREADABLE_TEXTS, False
+    found = _digests_found(body, texts, salt) if body.count(_DIGEST) == len(texts) else None
+    if found is not None:
+        return None, found
+    return _texts_parsed(body, texts, salt)
+
+
+def _digests_found(body: str, texts: dict[Any, Any], salt: object) -> bool | None:
+    """Whether some text is erased, if every text's digest is in *body*; ``None`` if one is not found.
+
+    An erased text (with the salt gone too) cannot be digested again: its key must lead to a digest.
+    """
+    data: Any = None
+    erased = False
+    for key, text in texts.items():
+        if isinstance(text, str) and isinstance(salt, str) and isinstance(key, str):
+            if f'"{_digest(salt, key, text)}"' not in body:
+                return None
+            continue
+        if text is not None or salt is not None or not isinstance(key, str):
             return None
-        if self.position < head.position:
-            return BrokenLink(
-                self.position + 1,
-                None,
-                None,
-                f"the chain ends at position {self.position}, before the head kept elsewhere "
-                f"(position {head.position}): events were removed from the end",
-            )
-        if self.hash_at_expected != head.hash:
-            return BrokenLink(
-                head.position,
-                None,
-                None,
-                "the link differs from the head kept elsewhere: the chain was rewritten",
-            )
-        return None
+        if data is None:
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                return None
+        if not _leads_to_digest(data, key):
+            return None
+        erased = True
+    return erased
+
+
+def _leads_to_digest(data: Any, key: str) -> bool:
+    try:
+        container, last = locate(data, key_path(key))
+        found = container[last]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return False
+    return isinstance(found, str) and found.startswith("sha256:")
+
+
+def _texts_parsed(body: str, texts: dict[Any, Any], salt: object) -> tuple[str | None, bool]:
+    """:func:`_texts` the long way: the free-text paths from the event, each text and digest in turn."""
+    try:
+        data = json.loads(body)
+        expected = {path_key(path) for path in free_text_paths(event_from_dict(data))}
+    except SchemaVersionError:
+        return _NEWER, False
+    except (ValidationError, ValueError, RecursionError):
+        return _NOT_AN_EVENT, False
+    missing = sorted(expected - set(texts))
+    if missing:
+        return f"free text {missing[0]} was removed", False
+    erased = False
+    for key, text in texts.items():
+        if not isinstance(key, str) or not isinstance(text, str | None):
+            return _UNREADABLE_TEXTS, False
+        try:
+            container, last = locate(data, key_path(key))
+            digest = container[last]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return f"free text {key} has no digest in the event", False
+        if text is None:
+            if salt is not None:  # an erasure drops every text and the salt with them
+                return f"free text {key} was removed", False
+            erased = True
+        elif not isinstance(salt, str) or _digest(salt, key, text) != digest:
+            return f"free text {key} was changed", False
+    return None, erased
