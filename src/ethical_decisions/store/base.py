@@ -53,9 +53,15 @@ class OutboxStatus(enum.StrEnum):
 class OutboxRow:
     """An outbox message with its delivery state.
 
-    :param attempts: delivery attempts so far (counted when claimed).
+    :param attempts: delivery attempts so far, counted when claimed and never
+        reset: the number of the claim that holds (or last held) it.
     :param next_attempt_at: when the relay may next try it.
     :param last_error: the last failure's type and a message that holds no free text.
+    :param redriven_after: the attempts made before it was last re-driven
+        (0 if it never was): the retries count from there.
+    :param claimed_by: the relay that holds it now, or held it last while it is
+        still pending; ``None`` when no claim is in force.
+    :param claimed_until: when that claim's lease ends.
     """
 
     message: OutboxMessage
@@ -65,6 +71,22 @@ class OutboxRow:
     updated_at: dt.datetime
     delivered_at: dt.datetime | None = None
     last_error: str | None = None
+    redriven_after: int = 0
+    claimed_by: str | None = None
+    claimed_until: dt.datetime | None = None
+
+    @property
+    def attempts_since_redrive(self) -> int:
+        """The attempts made since the message was last re-driven (all of them if it never was)."""
+        return self.attempts - self.redriven_after
+
+    def held_at(self, moment: dt.datetime) -> bool:
+        """Whether a relay's claim holds the message at *moment* (pending, and the lease not yet over)."""
+        return (
+            self.status is OutboxStatus.PENDING
+            and self.claimed_until is not None
+            and moment < self.claimed_until
+        )
 
 
 @attrs.frozen
@@ -195,14 +217,19 @@ class Store(Protocol):
         it count as overdue. See :class:`~ethical_decisions.reports.DepartmentFigures`.
         """
 
-    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+    def claim_outbox(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, by: str = "relay"
+    ) -> list[OutboxRow]:
         """Take up to *limit* pending messages due by *now*, oldest first, for delivery.
 
         Each claimed row's attempts go up by one and its next attempt moves to
         ``now + lease``, so another relay does not take it meanwhile; a relay
         that crashes leaves it to be claimed again after the lease. The
         returned rows carry the new attempt number: the claim that
-        :meth:`mark_delivered` and :meth:`mark_failed` must be given.
+        :meth:`mark_delivered` and :meth:`mark_failed` must be given. Each row
+        records *by* (the relay's name) and the lease's end, for
+        :meth:`outbox` to show who holds it, and the claim is written to the
+        outbox ledger in the same transaction.
         """
 
     def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
@@ -241,7 +268,12 @@ class Store(Protocol):
         """Outbox rows, oldest first, optionally of one status."""
 
     def redrive(self, message_id: str, *, at: dt.datetime) -> None:
-        """Make a dead letter pending again, due at *at*, with its attempts reset.
+        """Make a dead letter pending again, due at *at*; a message that is not dead is left alone.
+
+        Its attempts are kept (``redriven_after`` records them, and the relay's
+        retries count from there), so no claim made before the redrive can
+        match a claim made after it: a relay that stalled through the dead
+        letter and the redrive cannot record its stale result.
 
         :raises NotFoundError: if there is no such message.
         """

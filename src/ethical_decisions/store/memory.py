@@ -16,6 +16,7 @@ from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreErro
 from ethical_decisions.freetext import erased
 from ethical_decisions.review import ReferralStatus
 
+from . import _ledger
 from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
@@ -39,6 +40,8 @@ class MemoryStore(Store):
         self._referrals: dict[str, ReferralRecord] = {}
         self._outbox: dict[str, OutboxRow] = {}
         self._compliance: dict[str, ComplianceRecord] = {}
+        self._ledger: list[_ledger.Entry] = []
+        self._ledger_head: tuple[int, str] = (0, GENESIS)
 
     @property
     def url(self) -> str:
@@ -198,8 +201,18 @@ class MemoryStore(Store):
 
         return _counting.department_figures(records, referrals, period, as_of=as_of)
 
+    def _record(self, changes: list[tuple[OutboxRow, _ledger.Action]]) -> None:
+        """Keep each changed row and its ledger entry (the lock held by the caller)."""
+        entries, position, last = _ledger.chained(*self._ledger_head, changes)
+        for row, _ in changes:
+            self._outbox[row.message.message_id] = row
+        self._ledger.extend(entries)
+        self._ledger_head = (position, last)
+
     @override
-    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+    def claim_outbox(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, by: str = "relay"
+    ) -> list[OutboxRow]:
         with self._lock:
             due = sorted(
                 (
@@ -209,13 +222,18 @@ class MemoryStore(Store):
                 ),
                 key=lambda r: (r.message.created_at, r.message.message_id),
             )[: max(limit, 0)]
-            claimed = []
-            for row in due:
-                updated = attrs.evolve(
-                    row, attempts=row.attempts + 1, next_attempt_at=now + lease, updated_at=now
+            claimed = [
+                attrs.evolve(
+                    row,
+                    attempts=row.attempts + 1,
+                    next_attempt_at=now + lease,
+                    updated_at=now,
+                    claimed_by=by,
+                    claimed_until=now + lease,
                 )
-                self._outbox[row.message.message_id] = updated
-                claimed.append(updated)
+                for row in due
+            ]
+            self._record([(row, _ledger.Action.CLAIMED) for row in claimed])
             return claimed
 
     def _outbox_row(self, message_id: str) -> OutboxRow:
@@ -224,13 +242,13 @@ class MemoryStore(Store):
             raise NotFoundError("outbox message", message_id)
         return row
 
-    def _mark(self, message_id: str, attempt: int, **changes: Any) -> bool:
+    def _mark(self, message_id: str, attempt: int, action: _ledger.Action, **changes: Any) -> bool:
         """Change the message's row if it is still pending under claim *attempt*; whether it was."""
         with self._lock:
             row = self._outbox_row(message_id)
             if row.status is not OutboxStatus.PENDING or row.attempts != attempt:
                 return False
-            self._outbox[message_id] = attrs.evolve(row, **changes)
+            self._record([(attrs.evolve(row, claimed_by=None, claimed_until=None, **changes), action)])
             return True
 
     @override
@@ -238,6 +256,7 @@ class MemoryStore(Store):
         return self._mark(
             message_id,
             attempt,
+            _ledger.Action.DELIVERED,
             status=OutboxStatus.DELIVERED,
             delivered_at=at,
             updated_at=at,
@@ -258,6 +277,7 @@ class MemoryStore(Store):
         return self._mark(
             message_id,
             attempt,
+            _ledger.Action.DEAD if dead else _ledger.Action.FAILED,
             status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
             next_attempt_at=next_attempt_at,
             updated_at=at,
@@ -278,9 +298,17 @@ class MemoryStore(Store):
         with self._lock:
             row = self._outbox_row(message_id)
             if row.status is OutboxStatus.DEAD:
-                self._outbox[message_id] = attrs.evolve(
-                    row, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=at, updated_at=at
+                again = attrs.evolve(
+                    row,
+                    status=OutboxStatus.PENDING,
+                    redriven_after=row.attempts,
+                    next_attempt_at=at,
+                    updated_at=at,
+                    claimed_by=None,
+                    claimed_until=None,
                 )
+                self._record([(again, _ledger.Action.REDRIVEN)])
 
     def close(self) -> None:
         """Nothing to release."""
+
