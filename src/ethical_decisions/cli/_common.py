@@ -28,10 +28,14 @@ __all__ = [
 
 @contextlib.contextmanager
 def connect(
-    args: argparse.Namespace, *, clock: Callable[[], dt.datetime] | None = None
+    args: argparse.Namespace, *, clock: Callable[[], dt.datetime] | None = None, create: bool = True
 ) -> Iterator[EthicalDecisions]:
-    """The service over the store the command line names (with *clock*, if given), closed afterwards."""
-    store = open_store(args.db)
+    """The service over the store the command line names (with *clock*, if given), closed afterwards.
+
+    :param create: make the store if there is none (for commands that write); a
+        command that only reads passes ``False``, and a missing store is refused.
+    """
+    store = open_store(args.db, create=create)
     try:
         yield EthicalDecisions(store, clock=clock) if clock is not None else EthicalDecisions(store)
     finally:
