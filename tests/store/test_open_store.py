@@ -247,16 +247,16 @@ def test_an_empty_sqlite_database_is_made_a_store_only_for_writing(folder: Path,
         open_store("sqlite:///new.db", create=False)
     opened.append(store := open_store("sqlite:///new.db"))
 
-    assert store.head() is None
+    assert store.verify().ok
 
 
 def test_a_store_opened_for_reading_reads(folder: Path, opened: list[Store]) -> None:
-    """A store that exists opens with ``create=False``."""
+    """A store that exists opens with ``create=False`` and verifies."""
     open_store("sqlite:///reviews.db").close()
 
     opened.append(store := open_store("sqlite:///reviews.db", create=False))
 
-    assert (isinstance(store, SQLiteStore), store.head()) == (True, None)
+    assert (isinstance(store, SQLiteStore), store.verify().ok) == (True, True)
 
 
 @pytest.mark.postgres

@@ -37,13 +37,15 @@ from ethical_decisions.projections import ReferralRecord, ReviewRecord, referral
 from ethical_decisions.review import ReferralStatus, replay
 from ethical_decisions.serialization import canonical_json
 
-from . import _ledger
+from . import _checking, _ledger
 from . import _report_sql as report_sql
 from . import _rows as rows
 from ._dialect import Cursor, Dialect
 from ._records import link, pending
 from ._schema import SCHEMA_VERSION, migrate
+from ._sql_checks import SQLHoldings
 from .base import AppendBatch, OutboxRow, OutboxStatus, Store
+from .verification import Progress, StoreReport
 
 __all__ = ["SQLStore"]
 
@@ -92,6 +94,17 @@ class SQLStore(Store):
     @abc.abstractmethod
     def _read(self) -> AbstractContextManager[Cursor]:
         """A cursor for reading; driver errors become :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def _snapshot(self) -> AbstractContextManager[Cursor]:
+        """A read-only transaction in which every statement sees the same snapshot of the store."""
+
+    def _damage(self, cursor: Cursor) -> str | None:
+        """What the database's own integrity check finds wrong with its storage, or ``None``.
+
+        By default nothing is checked: a server (PostgreSQL) keeps its own pages.
+        """
+        return None
 
     @abc.abstractmethod
     def _failure(self, exc: Exception) -> StoreError:
@@ -439,6 +452,36 @@ class SQLStore(Store):
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._read() as cursor:
             return report_sql.department_figures(cursor, self._dialect, period, as_of=as_of)
+
+    # -- verify, rebuild, compact --------------------------------------------------------------
+
+    @override
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        with self._snapshot() as cursor:
+            holdings = SQLHoldings(cursor, self._dialect, damage=self._damage(cursor))
+            return _checking.check(
+                holdings, expected_head=expected_head, chain_only=chain_only, progress=progress
+            )
+
+    @override
+    def rebuild(self, *, dry_run: bool = False) -> StoreReport:
+        with self._write() as cursor:
+            # Appends wait on the chain head, and every outbox change on the ledger head: nothing
+            # the check reads can change before the rewrite commits.
+            self._chain_head(cursor, lock=True)
+            self._ledger_head(cursor)
+            holdings = SQLHoldings(cursor, self._dialect, damage=self._damage(cursor))
+            return _checking.rebuild(holdings, None if dry_run else holdings)
+
+    @override
+    def compact(self) -> None:
+        """See :meth:`Store.compact`; the SQLite and PostgreSQL stores say what they do."""
 
     # -- the outbox --------------------------------------------------------------------------
     #

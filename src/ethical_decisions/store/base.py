@@ -29,6 +29,8 @@ from ethical_decisions.review import ReferralStatus
 if TYPE_CHECKING:  # the figures are loaded when a report is asked for, not with the store
     from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
+    from .verification import Progress, StoreReport
+
 __all__ = [
     "AppendBatch",
     "OutboxMessage",
@@ -276,6 +278,52 @@ class Store(Protocol):
         letter and the redrive cannot record its stale result.
 
         :raises NotFoundError: if there is no such message.
+        """
+
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        """Check the whole store: the audit chain, and every table against the events.
+
+        See :mod:`ethical_decisions.store.verification` for every check made.
+        Reads one consistent snapshot of the store; writers carry on meanwhile.
+
+        :param expected_head: a head kept elsewhere; the chain must reach it.
+        :param chain_only: check the audit chain alone (its links, its
+            reviews' sequences and erasures, the store's head row), not the
+            tables built from it nor the outbox ledger.
+        :param progress: told how far the check has got.
+        """
+
+    def rebuild(self, *, dry_run: bool = False) -> StoreReport:
+        """Rewrite every table built from the events so that it matches them, in one transaction.
+
+        The audit chain and the outbox ledger are checked first, in the same
+        transaction; the rows are then made what the events and the ledger say
+        (each difference :meth:`verify` would report is put right, rows with
+        no event behind them are removed), keeping the fields plugins added
+        to compliance records. The events and the ledger are never changed.
+
+        :param dry_run: only report what would change; write nothing.
+        :returns: the report of the check, whose differences are what was (or,
+            with *dry_run*, would be) put right.
+        :raises IntegrityError: if the chain or the ledger does not verify, or
+            the storage is damaged: nothing is changed.
+        """
+
+    def compact(self) -> None:
+        """Rewrite the store's storage so that erased words leave the database's files.
+
+        SQLite overwrites deleted content as it goes (``secure_delete``) and
+        checkpoints its log after each erasure: this only checkpoints the log
+        again. PostgreSQL keeps old row versions in the table's file until the
+        table is rewritten: this rewrites the events table (``VACUUM FULL``),
+        which holds its lock while it runs. See the guarantees page for what
+        copies (the write-ahead log, backups) keep and for how long.
         """
 
     def close(self) -> None:

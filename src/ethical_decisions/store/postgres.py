@@ -261,6 +261,31 @@ class PostgresStore(SQLStore):
         return self._write()
 
     @override
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Cursor]:
+        with self._translated(), self._pool.connection() as connection, connection.transaction():
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _Cursor(connection.cursor())
+
+    @override
+    def compact(self) -> None:
+        """Rewrite the events table (``VACUUM FULL``): erased words leave its files.
+
+        PostgreSQL keeps a row's old versions in the table's file after an
+        update, and a plain ``VACUUM`` marks their space free without
+        overwriting it; ``VACUUM FULL`` writes the table (and its TOAST table)
+        into new files and removes the old ones. It holds an exclusive lock on
+        the events table while it runs: steps wait, so run it in a quiet
+        period, after a retention sweep.
+        """
+        with self._translated(), self._pool.connection() as connection:
+            connection.autocommit = True  # VACUUM cannot run inside a transaction
+            try:
+                connection.execute("VACUUM (FULL) events")
+            finally:
+                connection.autocommit = False
+
+    @override
     def _failure(self, exc: Exception) -> StoreError:
         if isinstance(exc, psycopg_pool.PoolTimeout):
             return StoreError(

@@ -42,6 +42,8 @@ _FIRST_PAUSE = 0.01
 _LONGEST_PAUSE = 0.5
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 _DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_DAMAGE_SHOWN = 3
+"""Lines of SQLite's integrity check kept in a report: they name pages, tables and indexes, never values."""
 
 
 def _is_busy(exc: Exception) -> bool:
@@ -301,3 +303,43 @@ class SQLiteStore(SQLStore):
     def _read(self) -> Iterator[Cursor]:
         with self._translated(), self._connection() as connection:
             yield connection.cursor()
+
+    @override
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Cursor]:
+        # A read transaction: in WAL mode it sees the store as of its first read, while writers go on.
+        with self._translated(), self._connection() as connection:
+            connection.execute("BEGIN")
+            try:
+                yield connection.cursor()
+            finally:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+
+    @override
+    def _damage(self, cursor: Cursor) -> str | None:
+        """``PRAGMA integrity_check``: every page read, every index checked against its table.
+
+        Not ``quick_check``, which skips the indexes: the checks that follow read the events
+        through their ``(review_id, sequence)`` index as well as in chain order, and rely on
+        its uniqueness. On a million events it takes a few seconds.
+        """
+        try:
+            cursor.execute("PRAGMA integrity_check")
+            found = [str(line) for (line,) in cursor.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return f"SQLite could not read the file: {getattr(exc, 'sqlite_errorname', type(exc).__name__)}"
+        if found == ["ok"]:
+            return None
+        shown = "; ".join(line.replace("\n", " ")[:200] for line in found[:_DAMAGE_SHOWN])
+        more = f"; and {len(found) - _DAMAGE_SHOWN} more" if len(found) > _DAMAGE_SHOWN else ""
+        return f"SQLite's integrity check: {shown}{more}"
+
+    @override
+    def compact(self) -> None:
+        """Checkpoint the write-ahead log into the file and empty it.
+
+        Erased words are already gone from the file's pages (``secure_delete``) and, unless a
+        reader held an old snapshot at the time, from the log (checkpointed after each erasure).
+        """
+        self._checkpoint()
