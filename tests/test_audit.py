@@ -28,7 +28,7 @@ from ethical_decisions import (
     audit,
     verify,
 )
-from ethical_decisions.audit import GENESIS, ChainRecord, _digest, chain_hash, seal, unseal
+from ethical_decisions.audit import GENESIS, ChainRecord, Links, _digest, chain_hash, seal, unseal
 from ethical_decisions.events import (
     PAYLOAD_TYPES,
     Event,
@@ -37,7 +37,7 @@ from ethical_decisions.events import (
     ReviewOpened,
 )
 from ethical_decisions.freetext import free_text_paths, free_texts, path_key
-from ethical_decisions.serialization import event_to_dict
+from ethical_decisions.serialization import canonical_json, event_to_dict
 
 from .strategies import PAYLOADS, events_with
 
@@ -301,7 +301,8 @@ def test_the_quick_link_check_agrees_with_parsing_every_body(
     A record as sealed, or as erased (no texts, no salt), passes both ways; with its columns or texts
     changed in any of the ways a row can be (another review, sequence or kind; a text changed,
     removed, or gone with its salt kept; the salt gone with the texts kept), it fails both ways, with
-    the same problem: the quick way hands anything it cannot settle to the parsing way.
+    the same problem: the quick way hands anything it cannot settle to the parsing way. So does the
+    check a store's chain goes through (``Links.consume``, with the texts as the JSON a store keeps).
     """
     event = data.draw(events_with(PAYLOADS[payload_type]))
     sealed = seal(event, "cd" * 16)
@@ -334,5 +335,11 @@ def test_the_quick_link_check_agrees_with_parsing_every_body(
         parsed = audit._texts_parsed(body, stored, salt)[0]
 
     assert quick == parsed
+    stored_row = (1, *row[1:5], canonical_json(stored) if isinstance(stored, dict) else stored, salt)
+    link = chain_hash(GENESIS, body)
+    by_store = Links().consume([(*stored_row, link)])
+    from_store = by_store[1] if by_store else None
+    assert from_store == Links().check((*stored_row, link))
+    assert (from_store is None) == (quick is None)
     passes = not change or change == {5: dict.fromkeys(texts), 6: None} or (change == {6: None} and not texts)
     assert (quick is None) == passes

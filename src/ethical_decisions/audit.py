@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -335,19 +335,15 @@ def against_head(
 
 
 _PAYLOAD_KINDS = frozenset(cls.kind for cls in PAYLOAD_TYPES)
+"""The kinds this version knows: none holds a character JSON escapes, so each is written as it is."""
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in its __init__
+_sha256 = hashlib.sha256
 _DIGEST = '"sha256:'
 """How every digest a body holds begins, as JSON: sealing writes each as ``"sha256:<hex>"``."""
 _UNREADABLE_TEXTS = "the event's free texts are not readable: they were changed"
 _NOT_AN_EVENT = "the event body is not an event"
 _MISFILED = "the event is filed under another review, sequence or kind than its body says"
 _NEWER = "the event was written by a newer version of ethical-decisions: verify with that version"
-
-
-def _json_text(value: str) -> str:
-    """*value* as canonical JSON writes it (ids need no escaping, nearly always)."""
-    if value.isprintable() and '"' not in value and "\\" not in value:
-        return f'"{value}"'
-    return canonical_json(value)
 
 
 class Links:
@@ -375,6 +371,8 @@ class Links:
         self.position = 0
         self.erased = False
         """Whether the record last checked has free text erased (its review must record an erasure)."""
+        self.hash_at_kept: str | None = None
+        """The hash at the position :meth:`consume` was asked to keep, once it has passed it."""
 
     @property
     def head(self) -> ChainHead | None:
@@ -390,10 +388,9 @@ class Links:
         passes becomes the last link once :meth:`advance` is called with it.
         """
         position, review_id, sequence, kind, body, texts, salt, hash_ = row
-        expected_position = self.position + 1
-        if position != expected_position:
-            return f"expected position {expected_position} but found {position}: events are missing"
-        if not isinstance(body, str) or chain_hash(self.previous, body) != hash_:
+        if position != self.position + 1:
+            return f"expected position {self.position + 1} but found {position}: events are missing"
+        if type(body) is not str or _sha256(f"{self.previous}\n{body}".encode()).hexdigest() != hash_:
             return "the event does not match its hash: it was changed, inserted or moved"
         problem = _filing(body, review_id, sequence, kind)
         if problem is None:
@@ -405,18 +402,98 @@ class Links:
         self.previous = hash_
         self.position = position
 
+    def consume(
+        self,
+        rows: Iterable[Sequence[Any]],
+        *,
+        kept: int | None = None,
+        tell: Callable[[int], object] | None = None,
+    ) -> tuple[Sequence[Any], str] | None:
+        """Check *rows* in order (as :meth:`check`), each becoming the last link; the first bad one.
+
+        The same checks as :meth:`check`, written out inline for the common record (filed as its
+        body says, every text present and its digest in the body): a store's whole chain goes
+        through here, and each call saved counts. Any other record is handed to :meth:`check`.
+
+        :param kept: a position whose hash to keep in :attr:`hash_at_kept` (a head kept elsewhere).
+        :param tell: called with the position every 4096 records, for progress.
+        :returns: the first record with a problem, and the problem; ``None`` if every one passed.
+        """
+        previous, at, erased = self.previous, self.position, False
+        try:
+            for row in rows:
+                position, review_id, sequence, kind, body, stored, salt, hash_ = row
+                quick = (
+                    position == at + 1
+                    and type(body) is str
+                    and _sha256(f"{previous}\n{body}".encode()).hexdigest() == hash_
+                    and type(review_id) is str
+                    and type(stored) is str
+                    and type(salt) is str
+                    and kind in _PAYLOAD_KINDS
+                )
+                if quick:  # filed as the body says: its last three fields, and its payload's type
+                    ids = ',"review_id":"' + review_id + '","schema_version":'
+                    found = body.rfind(ids)
+                    version, _, rest = body[found + len(ids) :].partition(',"sequence":')
+                    quick = (
+                        found >= 0
+                        and rest == f"{sequence}}}"
+                        and version.isdigit()
+                        and version.isascii()
+                        and int(version) <= EVENT_SCHEMA_VERSION
+                        and '"type":"' + kind + '"' in body
+                    )
+                if quick and _every_digest_found(body, stored, salt):
+                    erased = False
+                else:
+                    self.previous, self.position = previous, at
+                    problem = self.check(row)
+                    if problem is not None:
+                        return row, problem
+                    erased = self.erased
+                previous, at = hash_, position
+                if at == kept:
+                    self.hash_at_kept = previous
+                if tell is not None and not at % 4096:
+                    tell(at)
+        finally:
+            self.previous, self.position, self.erased = previous, at, erased
+        return None
+
+
+def _every_digest_found(body: str, stored: str, salt: str) -> bool:
+    """Whether every text of *stored* (JSON) is there and its digest in *body*, as many as it holds.
+
+    The quick form of :func:`_texts`, for a record with no text erased.
+    """
+    try:
+        texts, end = _scan(stored, 0)  # the C scanner, without json.loads' wrapper: stores write no spaces
+    except (StopIteration, ValueError, RecursionError):
+        return False
+    if end != len(stored) or type(texts) is not dict or body.count(_DIGEST) != len(texts):
+        return False
+    salted = salt + "\n"
+    for key, text in texts.items():
+        if type(text) is not str or _sha256(f"{salted}{key}\n{text}".encode()).hexdigest() not in body:
+            return False
+    return True
+
 
 def _filing(body: str, review_id: object, sequence: object, kind: object) -> str | None:
-    """The problem with where a record is filed (review, sequence, kind), given its authentic body."""
-    if type(sequence) is int and isinstance(review_id, str) and isinstance(kind, str):
-        tail = f',"sequence":{sequence}}}'
-        if body.endswith(tail):
-            ids = f',"review_id":{_json_text(review_id)},"schema_version":'
-            before = body[: -len(tail)]
-            at = before.rfind(ids)
-            version = before[at + len(ids) :] if at >= 0 else ""
-            tagged = kind in _PAYLOAD_KINDS and f'"type":{_json_text(kind)}' in body
-            if tagged and version.isascii() and version.isdigit():
+    """The problem with where a record is filed (review, sequence, kind), given its authentic body.
+
+    The body is canonical JSON: its last three fields are the review id, the schema version and
+    the sequence, and its payload's kind is the only ``type`` with a payload kind for value. An
+    id is letters, digits and ``._:-``: written as it is, with no escapes.
+    """
+    if type(review_id) is str and type(sequence) is int and type(kind) is str and kind in _PAYLOAD_KINDS:
+        ids = ',"review_id":"' + review_id + '","schema_version":'
+        at = body.rfind(ids)
+        if at > 0:
+            version, _, rest = body[at + len(ids) :].partition(',"sequence":')
+            tagged = '"type":"' + kind + '"' in body
+            if tagged and rest == f"{sequence}}}" and version.isdigit() and version.isascii():
                 return _NEWER if int(version) > EVENT_SCHEMA_VERSION else None
     return _filing_parsed(body, review_id, sequence, kind)
 
@@ -445,16 +522,29 @@ def _texts(body: str, stored: object, salt: object) -> tuple[str | None, bool]:
     is looked at again with the body parsed into an event, to name the problem.
     """
     texts = stored
-    if isinstance(texts, str):
-        try:
-            texts = json.loads(texts)
-        except (ValueError, RecursionError):
+    if isinstance(stored, str):
+        try:  # the C scanner, without json.loads' wrapper: stores write canonical JSON, no spaces
+            texts, end = _scan(stored, 0)
+        except (StopIteration, ValueError, RecursionError):
             return _UNREADABLE_TEXTS, False
-    if not isinstance(texts, dict):
+        if end != len(stored):
+            return _UNREADABLE_TEXTS, False
+    if type(texts) is not dict:
         return _UNREADABLE_TEXTS, False
-    found = _digests_found(body, texts, salt) if body.count(_DIGEST) == len(texts) else None
-    if found is not None:
-        return None, found
+    if body.count(_DIGEST) == len(texts):
+        if type(salt) is str:
+            salted = salt + "\n"
+            for key, text in texts.items():  # nearly always: every text there, with its digest
+                if type(key) is not str or type(text) is not str:
+                    break
+                digest = _sha256(f"{salted}{key}\n{text}".encode()).hexdigest()
+                if f'"sha256:{digest}"' not in body:
+                    break
+            else:
+                return None, False
+        found = _digests_found(body, texts, salt)
+        if found is not None:
+            return None, found
     return _texts_parsed(body, texts, salt)
 
 
