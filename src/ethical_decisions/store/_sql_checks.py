@@ -12,8 +12,8 @@ is not what the library wrote is a difference too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import attrs
 
@@ -54,8 +54,12 @@ _UNERASED = (
 """An event whose words (and salt) are gone, in a review with no erasure recorded."""
 
 
-def _names(table: rows.Table) -> list[str]:
-    return [name for name, _ in table.columns] + [name for name, _ in table.derived]
+def _names(table: rows.Table) -> tuple[str, ...]:
+    return (*(name for name, _ in table.columns), *(name for name, _ in table.derived))
+
+
+_NAMES = {name: _names(table) for name, table in _TABLES.items()}
+"""Each table's columns as read and compared: its own, then the derived (month) columns."""
 
 
 class SQLHoldings:
@@ -64,6 +68,7 @@ class SQLHoldings:
     tables = frozenset(_TABLES)
 
     def __init__(self, cursor: Cursor, dialect: Dialect, *, damage: str | None = None) -> None:
+        """*damage* is what the database's own check found wrong (see :meth:`SQLStore._damage`)."""
         self._cursor = cursor
         self._dialect = dialect
         self._damage = damage
@@ -91,12 +96,21 @@ class SQLHoldings:
     def ledger_head_row(self) -> ChainHead | None:
         return self._head("outbox_ledger_head")
 
-    def links(self) -> Iterator[Sequence[Any]]:
+    def links(self) -> Iterable[Sequence[Any]]:
+        columns = "position, review_id, sequence, kind, body, texts, salt, hash"
+        if self._dialect.name == "sqlite":
+            # SQLite steps through one statement as it is read (the snapshot holds still meanwhile):
+            # the rows are not gathered in pages, which costs as much again as reading them.
+            self._cursor.execute(f"SELECT {columns} FROM events ORDER BY position")
+            return cast("Iterable[Sequence[Any]]", self._cursor)
+        return self._pages(columns)
+
+    def _pages(self, columns: str) -> Iterator[Sequence[Any]]:
+        """The events in chain order, a page at a time (a PostgreSQL cursor holds its whole result)."""
         after = 0
         while True:
             self._cursor.execute(
-                "SELECT position, review_id, sequence, kind, body, texts, salt, hash FROM events"
-                " WHERE position > ? ORDER BY position LIMIT ?",
+                f"SELECT {columns} FROM events WHERE position > ? ORDER BY position LIMIT ?",
                 (after, 4 * _PAGE),
             )
             page = self._cursor.fetchall()
@@ -191,7 +205,7 @@ class SQLHoldings:
                 events.setdefault(record.review_id, []).append(record)
         stored: dict[str, dict[str, list[StoredRow]]] = {}
         for name, table in _TABLES.items():
-            columns = _names(table)
+            columns = _NAMES[name]
             self._cursor.execute(f"SELECT {', '.join(columns)} FROM {name} WHERE {span}", (after, last))
             for raw in self._cursor.fetchall():
                 values = dict(zip(columns, raw, strict=True))
@@ -255,8 +269,7 @@ class SQLHoldings:
     def render(self, table: str, values: Mapping[str, Any]) -> dict[str, object]:
         if table == "compliance_items":
             return dict(values)
-        found = _TABLES[table]
-        return dict(zip(_names(found), found.row(self._dialect, values), strict=True))
+        return dict(zip(_NAMES[table], _TABLES[table].row(self._dialect, values), strict=True))
 
     # -- rebuild -----------------------------------------------------------------------------
 

@@ -294,8 +294,9 @@ class Store(Protocol):
 
         :param expected_head: a head kept elsewhere; the chain must reach it.
         :param chain_only: check the audit chain alone (its links, its
-            reviews' sequences and erasures, the store's head row), not the
-            tables built from it nor the outbox ledger.
+            reviews' sequences and erasures, the store's head row): not the
+            storage's own integrity check, nor the tables built from the chain,
+            nor the outbox ledger.
         :param progress: told how far the check has got.
         """
 

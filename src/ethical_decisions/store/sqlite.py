@@ -320,9 +320,10 @@ class SQLiteStore(SQLStore):
     def _damage(self, cursor: Cursor) -> str | None:
         """``PRAGMA integrity_check``: every page read, every index checked against its table.
 
-        Not ``quick_check``, which skips the indexes: the checks that follow read the events
-        through their ``(review_id, sequence)`` index as well as in chain order, and rely on
-        its uniqueness. On a million events it takes a few seconds.
+        Not ``quick_check``, which checks every page but not that each index holds what its
+        table does: verify reads the tables through their ``review_id`` indexes as well as in
+        chain order, and relies on the ``(review_id, sequence)`` index's uniqueness. On a
+        million events it takes a few seconds, a small part of the whole check.
         """
         try:
             cursor.execute("PRAGMA integrity_check")
