@@ -253,7 +253,7 @@ def verify(records: Iterable[ChainRecord], *, expected_head: ChainHead | None = 
     digest, and text is missing only from reviews whose erasure is recorded.
 
     It keeps each review's last sequence, so its memory grows with the number
-    of reviews: a store's own :meth:`~ethical_decisions.store.Store.verify`
+    of reviews: a store's own :meth:`~ethical_decisions.Store.verify`
     checks the same in constant memory, and checks the store's tables too.
 
     :param expected_head: a head kept elsewhere; the chain must reach it.

@@ -190,7 +190,7 @@ class EthicalDecisions:
     ) -> StoreReport:
         """Check the whole store: the audit chain, the outbox ledger, and every table against the events.
 
-        See :meth:`Store.verify <ethical_decisions.store.Store.verify>`; what is found is also
+        See :meth:`Store.verify <ethical_decisions.Store.verify>`; what is found is also
         logged (``chain_verified`` or ``chain_broken``, ``ledger_broken``, ``tables_differ``,
         ``store_damaged``), with positions, ids and counts only.
         """

@@ -147,6 +147,8 @@ def test_every_kind_of_tampering_is_located_by_verify(filled: Filled, kind: str)
 
     Verify, given the head kept elsewhere (as text), names the first position that is out of place,
     with its review and event where it has one; the untouched chain verifies against the same head.
+    The store's own verify (which checks each review's sequence in its tables, in constant memory)
+    names the same place, with its head row checked too.
     """
     kept = _kept(filled.kept)
     assert verify(filled.edm.store.chain(), expected_head=kept).ok
@@ -162,6 +164,10 @@ def test_every_kind_of_tampering_is_located_by_verify(filled: Filled, kind: str)
         assert report.broken.review_id is not None
         assert f"position {position}" in str(report.broken)
     assert MARKER not in str(report)
+    whole = filled.backend.open().verify(expected_head=kept)
+    assert whole.broken is not None
+    assert (whole.broken.position, whole.broken.review_id) == (position, report.broken.review_id)
+    assert MARKER not in str(whole)
 
 
 def _all_rows(backend: Backend) -> str:

@@ -1,6 +1,6 @@
 """Whole-store verification: the audit chain, the outbox ledger, and every table checked against the events.
 
-:meth:`Store.verify <ethical_decisions.store.Store.verify>` checks, in one
+:meth:`Store.verify <ethical_decisions.Store.verify>` checks, in one
 consistent snapshot of the store:
 
 1. **The storage** (SQLite): ``PRAGMA integrity_check`` first, which reads
@@ -16,8 +16,9 @@ consistent snapshot of the store:
    whose erasure is recorded, and the chain ends exactly at the store's own
    head row (events removed from the end, the head row left alone, are
    found), and at a head kept elsewhere when one is given.
-3. **The outbox ledger** (:mod:`ethical_decisions.store._ledger`): its links
-   and its head row likewise.
+3. **The outbox ledger**, in which the store writes every change to a
+   message's delivery state, hash-chained like the events: its links and its
+   head row likewise.
 4. **Every table built from the events**, review by review in review-id
    order: the review's events are replayed and every row rebuilt from them
    and compared with what the table holds, naming the table, the row's key
@@ -37,7 +38,7 @@ pages and keeps only its last link; a review's sequence and erasure are
 checked by the store (in SQL, from the ``(review_id, sequence)`` index); and
 the tables are read a page of reviews at a time.
 
-:meth:`Store.rebuild <ethical_decisions.store.Store.rebuild>` uses the same
+:meth:`Store.rebuild <ethical_decisions.Store.rebuild>` uses the same
 check to put the tables right.
 """
 
@@ -108,7 +109,7 @@ class LedgerReport:
 
 @attrs.frozen
 class StoreReport:
-    """What :meth:`Store.verify <ethical_decisions.store.Store.verify>` found.
+    """What :meth:`Store.verify <ethical_decisions.Store.verify>` found.
 
     :param chain: the audit chain's check; ``events``, ``reviews``, ``head``
         and ``broken`` are also read from here.
