@@ -255,7 +255,10 @@ def test_unknown_message(outbox_store: Store, act: Callable[[Store], None]) -> N
 
 
 def test_concurrent_relays_never_share_a_message(backend: Backend, make: Make) -> None:
-    """Relays claiming at the same time, through separate stores, each take different messages."""
+    """Relays claiming at the same time, through separate stores, each take different messages.
+
+    Every claim is in the outbox ledger, which stays one unbroken chain.
+    """
     stores = [backend.open() for _ in range(4)]
     messages = tuple(make.message("rv-a", n, created_at=NOW) for n in range(40))
     make.stored(stores[0], "rv-a", outbox=messages)
@@ -276,3 +279,6 @@ def test_concurrent_relays_never_share_a_message(backend: Backend, make: Make) -
     everything = [m for ids in claimed for m in ids]
     assert sorted(m.message_id for m in messages) == sorted(everything)
     assert [1] * len(messages) == [r.attempts for r in stores[0].outbox()]
+    ledger = stores[0].verify().ledger  # the messages have no events behind them; the ledger is whole
+    assert ledger is not None
+    assert (ledger.ok, ledger.entries) == (True, len(messages))
