@@ -441,15 +441,15 @@ def _compare(
     if table not in source.tables:
         return
     stored = {row.key: row for row in holding.rows.get(table, ())}
-    for key, row in expected.items():
+    for key, wanted in expected.items():
         found = stored.pop(key, None)
         if found is None:
             findings.add(table, key, None, _MISSING)
             continue
-        have = found.values
-        for column in _NOT_CHECKED.intersection(row):
-            if have.get(column, UNREADABLE) is not UNREADABLE:
-                row = {**row, column: have[column]}
+        have, row = found.values, wanted
+        skipped = _NOT_CHECKED.intersection(row)
+        if skipped:  # not compared: taken as it is, so that the rest compares whole
+            row = {**row, **{c: have[c] for c in skipped if have.get(c, UNREADABLE) is not UNREADABLE}}
         if have == row:  # nearly always: compared whole, in C
             continue
         for column, value in row.items():
