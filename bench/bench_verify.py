@@ -59,14 +59,17 @@ def read_and_hash(connection: sqlite3.Connection) -> tuple[int, int]:
     return read, differ
 
 
-def floor(quick: bool) -> list[Figure]:
-    """The ``verify_floor`` figure."""
+def _full_chain(quick: bool) -> tuple[int, int, int, SQLiteStore, sqlite3.Connection]:
+    """Reviews, runs and events for a figure; the store of full reviews, and a raw connection to it."""
     reviews, runs = (20, 1) if quick else (2000, 7)
-    events = reviews * EVENTS_PER_REVIEW
     filter_logging_at_warning()
     path = chains.build("full", reviews)
-    store = SQLiteStore(path)
-    connection = sqlite3.connect(path)
+    return reviews, runs, reviews * EVENTS_PER_REVIEW, SQLiteStore(path), sqlite3.connect(path)
+
+
+def floor(quick: bool) -> list[Figure]:
+    """The ``verify_floor`` figure."""
+    reviews, runs, events, store, connection = _full_chain(quick)
     try:
         report = store.verify(chain_only=True)
         assert report.ok, f"the chain must verify: {report}"
@@ -120,12 +123,7 @@ def replay_and_read(store: SQLiteStore, connection: sqlite3.Connection, review_i
 
 def tables(quick: bool) -> list[Figure]:
     """The ``verify_tables`` figure."""
-    reviews, runs = (20, 1) if quick else (2000, 7)
-    events = reviews * EVENTS_PER_REVIEW
-    filter_logging_at_warning()
-    path = chains.build("full", reviews)
-    store = SQLiteStore(path)
-    connection = sqlite3.connect(path)
+    reviews, runs, events, store, connection = _full_chain(quick)
     try:
         report = store.verify()
         assert report.ok, f"the store must verify: {report}"

@@ -103,14 +103,14 @@ class SQLHoldings:
             # the rows are not gathered in pages, which costs as much again as reading them.
             self._cursor.execute(f"SELECT {columns} FROM events ORDER BY position")
             return cast("Iterable[Sequence[Any]]", self._cursor)
-        return self._pages(columns)
+        return self._pages("events", columns)
 
-    def _pages(self, columns: str) -> Iterator[Sequence[Any]]:
-        """The events in chain order, a page at a time (a PostgreSQL cursor holds its whole result)."""
+    def _pages(self, table: str, columns: str) -> Iterator[Sequence[Any]]:
+        """*table*'s rows in position order, a page at a time (a PostgreSQL cursor holds its whole result)."""
         after = 0
         while True:
             self._cursor.execute(
-                f"SELECT {columns} FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                f"SELECT {columns} FROM {table} WHERE position > ? ORDER BY position LIMIT ?",
                 (after, 4 * _PAGE),
             )
             page = self._cursor.fetchall()
@@ -153,18 +153,7 @@ class SQLHoldings:
         return review_id, sequence
 
     def ledger_links(self) -> Iterator[Sequence[Any]]:
-        after = 0
-        while True:
-            self._cursor.execute(
-                f"SELECT {rows.OUTBOX_LEDGER.names} FROM outbox_ledger WHERE position > ?"
-                " ORDER BY position LIMIT ?",
-                (after, 4 * _PAGE),
-            )
-            page = self._cursor.fetchall()
-            yield from page
-            if len(page) < 4 * _PAGE:
-                return
-            after = page[-1][0]
+        return self._pages("outbox_ledger", rows.OUTBOX_LEDGER.names)
 
     # -- review by review --------------------------------------------------------------------
 
