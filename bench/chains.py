@@ -8,8 +8,11 @@ linked into the one chain as the store links it
 documents). The copies keep the template's bodies, free texts and salts, with
 the review id replaced (ids of the same length), so every digest still holds
 and the chain verifies; :func:`build` checks the first and last events by
-reading them back through the store. Only the ``events``, ``chain_head`` and
-``reviews`` tables are filled: verify reads the events alone.
+reading them back through the store. Every table the template review wrote
+is copied the same way (its review row, referrals, outbox messages, compliance
+record and items, with the id replaced), so the copies' tables match their
+events and the whole-store verify passes; the template's relay does not run,
+so the outbox ledger is empty.
 
 Files are kept under ``bench/.cache/``, named by kind, store schema version,
 generator version and size, and reused by later runs.
@@ -32,7 +35,7 @@ from workload import TEXT, areas, filter_logging_at_warning, service, walk
 __all__ = ["GENESIS", "Kind", "build", "path_for"]
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-GENERATOR = 1
+GENERATOR = 2
 """Bump when the files made here change, so that old cache files are not reused."""
 GENESIS = "0" * 64
 """The hash before the first event."""
@@ -57,9 +60,9 @@ def build(kind: Kind, reviews: int) -> Path:
     partial = path.with_suffix(f".partial-{os.getpid()}")
     folder = Path(tempfile.mkdtemp(prefix="template-", dir=CACHE))
     try:
-        events, review = _template(kind, folder / "template.db")
+        events, rows = _template(kind, folder / "template.db")
         SQLiteStore(partial).close()  # the schema, from the store's own migrations
-        _copy(partial, events, review, reviews)
+        _copy(partial, events, rows, reviews)
         _check(partial, reviews)
         partial.rename(path)
     finally:
@@ -69,8 +72,15 @@ def build(kind: Kind, reviews: int) -> Path:
     return path
 
 
-def _template(kind: Kind, path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The rows one review of *kind* writes: its events (in order) and its summary row."""
+_TABLES = ("reviews", "referrals", "outbox", "compliance", "compliance_items")
+"""The tables besides the events that a review's steps write, copied with each review."""
+
+Rows = dict[str, list[dict[str, Any]]]
+"""A review's rows in each table besides the events, by table."""
+
+
+def _template(kind: Kind, path: Path) -> tuple[list[dict[str, Any]], Rows]:
+    """The rows one review of *kind* writes: its events (in order) and its rows in every other table."""
     filter_logging_at_warning()
     store = SQLiteStore(path)
     try:
@@ -92,31 +102,40 @@ def _template(kind: Kind, path: Path) -> tuple[list[dict[str, Any]], dict[str, A
     connection.row_factory = sqlite3.Row
     try:
         events = [dict(row) for row in connection.execute("SELECT * FROM events ORDER BY position")]
-        (review,) = [dict(row) for row in connection.execute("SELECT * FROM reviews")]
+        rows = {t: [dict(row) for row in connection.execute(f"SELECT * FROM {t}")] for t in _TABLES}
+        ledger = connection.execute("SELECT count(*) FROM outbox_ledger").fetchone()[0]
     finally:
         connection.close()
     assert all(e["review_id"] == review_id for e in events), "the template holds one review"
-    return events, review
+    assert [r["review_id"] for r in rows["reviews"]] == [review_id], "the template holds one review"
+    assert ledger == 0, "the template's messages were never delivered: no ledger to copy"
+    return events, rows
 
 
-def _copy(path: Path, events: list[dict[str, Any]], review: dict[str, Any], reviews: int) -> None:
+def _renamed(row: dict[str, Any], old: str, new: str) -> list[Any]:
+    """*row*'s values with the review id *old* replaced by *new* in every text."""
+    return [v.replace(old, new) if isinstance(v, str) else v for v in row.values()]
+
+
+def _copy(path: Path, events: list[dict[str, Any]], rows: Rows, reviews: int) -> None:
     """Write *reviews* copies of the template into the store at *path*, in one chain."""
-    template_id = review["review_id"]
+    template_id = rows["reviews"][0]["review_id"]
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=OFF")  # a partial file is thrown away if this fails
         connection.execute("BEGIN")
         event_sql = _insert("events", list(events[0]))
-        review_sql = _insert("reviews", list(review))
+        inserts = {table: _insert(table, list(found[0])) for table, found in rows.items() if found}
         position, previous = 0, GENESIS
         for start in range(0, reviews, _CHUNK):
             event_rows: list[Sequence[Any]] = []
-            review_rows: list[Sequence[Any]] = []
+            copies: dict[str, list[Sequence[Any]]] = {table: [] for table in inserts}
             for number in range(start, min(start + _CHUNK, reviews)):
                 review_id = f"rv-{number:016x}"
                 assert len(review_id) == len(template_id), "copies keep the id's length"
-                review_rows.append([review_id if k == "review_id" else v for k, v in review.items()])
+                for table in inserts:
+                    copies[table].extend(_renamed(row, template_id, review_id) for row in rows[table])
                 for event in events:
                     position += 1
                     body = event["body"].replace(template_id, review_id)
@@ -124,7 +143,8 @@ def _copy(path: Path, events: list[dict[str, Any]], review: dict[str, Any], revi
                     copied = dict(event, position=position, review_id=review_id, body=body, hash=previous)
                     event_rows.append(list(copied.values()))
             connection.executemany(event_sql, event_rows)
-            connection.executemany(review_sql, review_rows)
+            for table, sql in inserts.items():
+                connection.executemany(sql, copies[table])
         connection.execute("UPDATE chain_head SET position = ?, hash = ? WHERE id = 1", (position, previous))
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

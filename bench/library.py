@@ -10,7 +10,6 @@ from __future__ import annotations
 
 # -- public: what an integrator types ----------------------------------------------------------
 from ethical_decisions import EthicalDecisions, MemoryStore, SQLiteStore, make_plugins, testing
-from ethical_decisions.audit import verify
 from ethical_decisions.compliance import StepUsed
 from ethical_decisions.figures import DepartmentFigures, Period
 from ethical_decisions.model import (
@@ -33,7 +32,7 @@ from ethical_decisions.model import (
     UnresolvedAcknowledgement,
 )
 from ethical_decisions.reports import department_report
-from ethical_decisions.review import ReferralStatus, Review
+from ethical_decisions.review import ReferralStatus, Review, replay
 from ethical_decisions.serialization import dumps_trail, event_to_dict, loads_trail
 from ethical_decisions.store import Store
 
@@ -92,7 +91,7 @@ __all__ = [
     "loads_trail",
     "make_plugins",
     "postgres_store",
+    "replay",
     "store_rows",
     "testing",
-    "verify",
 ]

@@ -8,7 +8,8 @@ call, so read the shares, not the times. Names:
 - ``events_memory``, ``events_sqlite``: full reviews through the service.
 - ``read_review``: closed reviews read back from SQLite by a new service.
 - ``round_trip``: ``loads_trail(dumps_trail(...))`` of one review.
-- ``verify``: :func:`~ethical_decisions.audit.verify` over the verify_floor chain.
+- ``verify``: the chain check (``store.verify(chain_only=True)``) over the verify_floor chain.
+- ``verify_tables``: the whole check (``store.verify()``) over the same chain.
 - ``department_report``: the report over the cached data set (build it first with run.py).
 """
 
@@ -36,7 +37,6 @@ from library import (
     department_report,
     dumps_trail,
     loads_trail,
-    verify,
 )
 from workload import filter_logging_at_warning, service, walk
 
@@ -65,7 +65,12 @@ def _round_trip() -> Callable[[], object]:
 
 def _verify() -> Callable[[], object]:
     store = SQLiteStore(chains.build("full", 2000))
-    return lambda: verify(store.chain())
+    return lambda: store.verify(chain_only=True)
+
+
+def _verify_tables() -> Callable[[], object]:
+    store = SQLiteStore(chains.build("full", 2000))
+    return store.verify
 
 
 def _department_report() -> Callable[[], object]:
@@ -76,7 +81,15 @@ def _department_report() -> Callable[[], object]:
 def main() -> None:
     """Profile the named side and print the top functions."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["events_memory", "events_sqlite", "read_review", "round_trip", "verify", "department_report"]
+    names = [
+        "events_memory",
+        "events_sqlite",
+        "read_review",
+        "round_trip",
+        "verify",
+        "verify_tables",
+        "department_report",
+    ]
     parser.add_argument("name", choices=names)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
@@ -90,6 +103,7 @@ def main() -> None:
             "read_review": lambda: _read_review(folder),
             "round_trip": _round_trip,
             "verify": _verify,
+            "verify_tables": _verify_tables,
             "department_report": _department_report,
         }
         work = makers[args.name]()

@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "peer_round_trip": "bench_peer:round_trip",
     "pg_round_trips": "bench_pg_round_trips:run",
     "verify_floor": "bench_verify:floor",
+    "verify_tables": "bench_verify:tables",
     "verify_memory": "bench_verify:memory",
     "department_report": "bench_reports:run",
     "web": "bench_web:run",

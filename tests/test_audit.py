@@ -25,9 +25,10 @@ from ethical_decisions import (
     ProposedDecision,
     RecordsOfficer,
     StaffRole,
+    audit,
     verify,
 )
-from ethical_decisions.audit import GENESIS, ChainRecord, _digest, chain_hash, seal, unseal
+from ethical_decisions.audit import GENESIS, ChainRecord, Links, _digest, chain_hash, seal, unseal
 from ethical_decisions.events import (
     PAYLOAD_TYPES,
     Event,
@@ -36,7 +37,7 @@ from ethical_decisions.events import (
     ReviewOpened,
 )
 from ethical_decisions.freetext import free_text_paths, free_texts, path_key
-from ethical_decisions.serialization import event_to_dict
+from ethical_decisions.serialization import canonical_json, event_to_dict
 
 from .strategies import PAYLOADS, events_with
 
@@ -288,3 +289,57 @@ def test_the_chain_format_is_unchanged() -> None:
     for event in trail:
         previous = chain_hash(previous, seal(event, "00" * 16).body)
     assert previous == "f6867179207574302a530f34360fb7974f719261c7dc37956895923525e11d9e"
+
+
+@pytest.mark.parametrize("payload_type", PAYLOAD_TYPES, ids=lambda t: t.__name__)
+@given(data=st.data())
+def test_the_quick_link_check_agrees_with_parsing_every_body(
+    payload_type: type[Payload], data: st.DataObject
+) -> None:
+    """For every kind of event, the check that reads the body as text finds what parsing it would.
+
+    A record as sealed, or as erased (no texts, no salt), passes both ways; with its columns or texts
+    changed in any of the ways a row can be (another review, sequence or kind; a text changed,
+    removed, or gone with its salt kept; the salt gone with the texts kept), it fails both ways, with
+    the same problem: the quick way hands anything it cannot settle to the parsing way. So does the
+    check a store's chain goes through (``Links.consume``, with the texts as the JSON a store keeps).
+    """
+    event = data.draw(events_with(PAYLOADS[payload_type]))
+    sealed = seal(event, "cd" * 16)
+    texts = dict(sealed.texts)
+    other_kind = "review_finalised" if event.kind != "review_finalised" else "review_opened"
+    changes: list[dict[int, object]] = [
+        {1: "rv-elsewhere"},
+        {2: event.sequence + 1},
+        {3: other_kind},
+        {3: "not_a_kind"},
+        {6: None},
+        {5: dict.fromkeys(texts), 6: None},  # an erasure: the record itself verifies
+    ]
+    for key in texts:
+        changes += [
+            {5: {**texts, key: "changed"}},
+            {5: {k: v for k, v in texts.items() if k != key}},
+            {5: {**texts, key: None}},
+        ]
+    change = data.draw(st.sampled_from([{}, *changes]))
+    row = [1, event.review_id, event.sequence, event.kind, sealed.body, texts, sealed.salt]
+    for column, value in change.items():
+        row[column] = value
+    body, stored, salt = sealed.body, row[5], row[6]
+
+    quick = audit._filing(body, row[1], row[2], row[3]) or audit._texts(body, stored, salt)[0]
+    parsed = audit._filing_parsed(body, row[1], row[2], row[3])
+    if parsed is None:
+        assert isinstance(stored, dict)
+        parsed = audit._texts_parsed(body, stored, salt)[0]
+
+    assert quick == parsed
+    stored_row = (1, *row[1:5], canonical_json(stored) if isinstance(stored, dict) else stored, salt)
+    link = chain_hash(GENESIS, body)
+    by_store = Links().consume([(*stored_row, link)])
+    from_store = by_store[1] if by_store else None
+    assert from_store == Links().check((*stored_row, link))
+    assert (from_store is None) == (quick is None)
+    passes = not change or change == {5: dict.fromkeys(texts), 6: None} or (change == {6: None} and not texts)
+    assert (quick is None) == passes

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from ethical_decisions import EthicalDecisions, ReferralStatus, open_store
+from ethical_decisions import EthicalDecisions, ReferralStatus, open_store, testing
 from ethical_decisions.cli import main
 from ethical_decisions.compliance import Part
 from ethical_decisions.figures import Period
+from ethical_decisions.store import SQLiteStore
+from tests import scenarios
 
 ROUTES = (
     "chief_caseworker_unit",
@@ -322,12 +324,24 @@ def test_verify_fails_after_one_byte_of_an_event_changes(capsys: pytest.CaptureF
 
 
 def test_verify_against_a_head_kept_elsewhere(capsys: pytest.CaptureFixture[str], db: str) -> None:
-    """The head verify prints detects, next time, events removed from the end."""
+    """The head verify prints detects, next time, events removed from the end and covered up.
+
+    The store's own head row shows the last event deleted; once the head row is set back too and the
+    tables rebuilt to match, only the head kept elsewhere shows it.
+    """
     _, out, _ = run(capsys, "--db", db, "verify")
     head = out.split("--head ")[1].split()[0]
     path = db.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         connection.execute("DELETE FROM events WHERE position = (SELECT max(position) FROM events)")
+    status, out, _ = run(capsys, "--db", db, "verify")
+    assert (status, "before the store's own head row" in out) == (1, True)
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "UPDATE chain_head SET position = position - 1,"
+            " hash = (SELECT hash FROM events ORDER BY position DESC LIMIT 1)"
+        )
+    assert run(capsys, "--db", db, "rebuild", "--force")[0] == 0
     assert run(capsys, "--db", db, "verify")[0] == 0
     status, out, _ = run(capsys, "--db", db, "verify", "--head", head)
     assert status == 1
@@ -349,6 +363,86 @@ def test_export_writes_json_lines(capsys: pytest.CaptureFixture[str], db: str, t
     assert {"position", "review_id", "sequence", "kind", "body", "hash"} == set(
         json.loads(sealed.splitlines()[0])
     )
+
+
+def test_verify_refuses_a_missing_store_and_makes_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Verify on a path with no store exits 1 naming the path and how to make a store, and creates no file."""
+    missing = tmp_path / "mistyped.db"
+
+    status, out, err = run(capsys, "--db", f"sqlite:///{missing}", "verify")
+
+    assert (status, out) == (1, "")
+    assert (str(missing) in err, "ethical-decisions demo" in err) == (True, True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_names_each_table_edit_and_rebuild_puts_it_right(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    """A referral's status edited by SQL fails verify, naming table, row and column; rebuild puts it right.
+
+    Without --force, rebuild says what it would change, changes nothing and exits 1; with it, the
+    table is rewritten and verify passes. --chain-only checks the chain alone, which is intact.
+    """
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        (referral,) = connection.execute("SELECT referral_id FROM referrals LIMIT 1").fetchone()
+        connection.execute("UPDATE referrals SET status = 'withdrawn' WHERE referral_id = ?", (referral,))
+
+    status, out, _ = run(capsys, "--db", db, "verify")
+    assert status == 1
+    assert f"referrals '{referral}', column status: differs from what the events say" in out
+    assert "'ethical-decisions rebuild'" in out
+    status, out, _ = run(capsys, "--db", db, "verify", "--chain-only")
+    assert (status, "tables not checked" in out) == (0, True)
+
+    status, out, _ = run(capsys, "--db", db, "rebuild")
+    assert (status, f"referrals '{referral}', column status" in out, "Nothing was changed" in out) == (
+        1,
+        True,
+        True,
+    )
+    assert run(capsys, "--db", db, "verify")[0] == 1
+    assert run(capsys, "--db", db, "rebuild", "--force")[0] == 0
+    assert run(capsys, "--db", db, "verify")[0] == 0
+    status, out, _ = run(capsys, "--db", db, "rebuild")
+    assert (status, out.startswith("Nothing to rebuild")) == (0, True)
+
+
+def test_compact(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """Compact runs on an SQLite store and leaves it verifying."""
+    status, out, _ = run(capsys, "--db", db, "compact")
+    assert (status, out.startswith("Compacted")) == (0, True)
+    assert run(capsys, "--db", db, "verify")[0] == 0
+
+
+def test_outbox_list_shows_who_holds_a_message_and_until_when(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message a relay has claimed is listed with the relay's name and the end of its lease.
+
+    The relay takes its lease from --lease, else from EDM_RELAY_LEASE; a bad value there is refused.
+    """
+    store = SQLiteStore(db.removeprefix("sqlite:///"))
+    try:
+        edm = EthicalDecisions(store)
+        review = scenarios.escalated(edm, testing.decision_maker("csg-0001"))
+        now = dt.datetime.now(dt.UTC)
+        (claimed,) = store.claim_outbox(now=now, limit=1, lease=dt.timedelta(hours=1), by="relay-on-host-7")
+        assert claimed.message.review_id == review.review_id
+    finally:
+        store.close()
+
+    status, out, _ = run(capsys, "--db", db, "outbox", "list", "--status", "pending")
+
+    (line,) = [line for line in out.splitlines() if claimed.message.message_id in line]
+    until = (now + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    assert (status, "relay-on-host-7" in line, until in line) == (0, True, True)
+    monkeypatch.setenv("EDM_RELAY_LEASE", "soon")
+    status, _, err = run(capsys, "--db", db, "relay", "--once")
+    assert (status, "EDM_RELAY_LEASE: give a number of seconds greater than 0" in err) == (1, True)
 
 
 def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -381,6 +475,7 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
         (["relay", "--limit", "0"], "expected a whole number of 1 or more"),
         (["relay", "--interval", "-1"], "expected a number of seconds greater than 0"),
         (["relay", "--interval", "nan"], "expected a number of seconds greater than 0"),
+        (["relay", "--lease", "0"], "expected a number of seconds greater than 0"),
         (
             ["report", "pdr", "--staff", "x", "--from", "2026-01-01", "--to", "2026-02-01", "--sample", "-1"],
             "expected a whole number of 0 or more",
@@ -428,6 +523,8 @@ def test_bad_input_gets_a_clear_error_and_non_zero_exit(
         ["report", "pdr"],
         ["report", "department"],
         ["verify"],
+        ["rebuild"],
+        ["compact"],
         ["export"],
     ],
 )

@@ -39,6 +39,8 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("Plugin failures logged", "observer_failures_logged", "observer calls that raised or hung, each logged"),
     ("Enrichment faults", "enrichment_faults", "enrichment plugins that raised, hung or returned garbage"),
     ("Fuzz examples", "examples", "Hypothesis examples across the fuzz tests"),
+    ("Table edits located", "edits_located", "SQL edits of the tables built from the events, each named"),
+    ("Ledger edits located", "ledger_edits_located", "SQL edits of the outbox ledger, each found"),
 )
 """(label, figure name, what it counts) for the headline table."""
 

@@ -49,6 +49,10 @@ class LogEvent(enum.StrEnum):
     STORE_MIGRATED = "ethical_decisions.store_migrated"
     CHAIN_VERIFIED = "ethical_decisions.chain_verified"
     CHAIN_BROKEN = "ethical_decisions.chain_broken"
+    LEDGER_BROKEN = "ethical_decisions.ledger_broken"
+    TABLES_DIFFER = "ethical_decisions.tables_differ"
+    STORE_DAMAGED = "ethical_decisions.store_damaged"
+    STORE_REBUILT = "ethical_decisions.store_rebuilt"
 
 
 ALLOWED_FIELDS = frozenset(

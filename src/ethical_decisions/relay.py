@@ -12,7 +12,14 @@ route's transport, and records the result:
 - failed: it is tried again after an exponential backoff with full jitter;
 - failed for the last time, or refused outright by the receiver: it is kept as
   a dead letter, listed by ``store.outbox(status=OutboxStatus.DEAD)``, and can
-  be re-driven with :meth:`Relay.redrive`. Nothing is ever deleted.
+  be re-driven with :meth:`Relay.redrive`, which keeps its attempts and starts
+  a new round of retries. Nothing is ever deleted.
+
+Each claim is numbered (the message's attempts, never reset) and names the
+relay that made it (:attr:`Relay.name`) and when its lease ends, so
+``store.outbox()`` shows who holds a message and until when. The lease comes
+from :attr:`RetryPolicy.lease`, by default the ``EDM_RELAY_LEASE``
+environment variable (seconds), else five minutes.
 
 A message may be delivered more than once (when a relay dies after delivering
 and before recording it, or its delivery outlasts the lease and another relay
@@ -20,8 +27,9 @@ claims the message again), always with the same idempotency key, so a receiver
 that honours the key acts on it once.
 
 A relay records its result only while its claim holds: once its lease has run
-out and another relay has claimed the message, the first relay's result
-(delivered, failed or dead) is not recorded, and it logs
+out and another relay has claimed the message (or it became a dead letter and
+was re-driven since), the first relay's result (delivered, failed or dead) is
+not recorded, and it logs
 ``ethical_decisions.referral_lease_expired`` instead, so that a late failure can
 never undo another relay's delivery. Seeing that event means the lease is
 shorter than a delivery can take: lengthen :attr:`RetryPolicy.lease`.
@@ -33,7 +41,10 @@ erases it from the messages not yet delivered: they carry the erasure marker.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import random
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,7 +68,10 @@ from .service import EthicalDecisions
 from .store import OutboxMessage, OutboxRow, OutboxStatus
 from .transports import ReferralMessage
 
-__all__ = ["MESSAGE_VERSION", "Relay", "RelayReport", "RetryPolicy", "referral_message"]
+__all__ = ["LEASE_VARIABLE", "MESSAGE_VERSION", "Relay", "RelayReport", "RetryPolicy", "referral_message"]
+
+LEASE_VARIABLE = "EDM_RELAY_LEASE"
+"""Environment variable: the seconds a relay's claim on a message lasts, when no policy is given."""
 
 MESSAGE_VERSION = 1
 """The version of the message body's layout, sent as ``message_version``."""
@@ -96,6 +110,25 @@ class RetryPolicy:
     base_delay: dt.timedelta = attrs.field(default=dt.timedelta(seconds=30), validator=_positive)
     max_delay: dt.timedelta = attrs.field(default=dt.timedelta(hours=6), validator=_positive)
     lease: dt.timedelta = attrs.field(default=dt.timedelta(minutes=5), validator=_positive)
+
+    @classmethod
+    def from_environment(cls) -> RetryPolicy:
+        """The default policy, with the lease from ``EDM_RELAY_LEASE`` (seconds) when it is set.
+
+        :raises ValidationError: if the variable is not a number of seconds greater than 0.
+        """
+        raw = os.environ.get(LEASE_VARIABLE, "").strip()
+        if not raw:
+            return cls()
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+        if not 0 < seconds < 10**9:
+            raise ValidationError(
+                "The relay's lease", [f"{LEASE_VARIABLE}: give a number of seconds greater than 0, e.g. 300"]
+            )
+        return cls(lease=dt.timedelta(seconds=seconds))
 
     def delay(self, attempt: int, rng: random.Random) -> dt.timedelta:
         """The wait after failed attempt *attempt* (from 1): more than zero, at most the backoff cap."""
@@ -218,6 +251,9 @@ class Relay:
     :param rng: the source of jitter; by default a new :class:`random.Random`.
     :param sleep: how :meth:`run` waits when nothing is due; pass a
         ``threading.Event``'s ``wait`` to be woken early.
+    :param name: how the relay's claims name it, for whoever lists the outbox;
+        by default the host's name and the process id.
+    :raises ValidationError: if no *policy* is given and ``EDM_RELAY_LEASE`` is not usable.
     """
 
     def __init__(
@@ -228,9 +264,12 @@ class Relay:
         clock: Clock = system_clock,
         rng: random.Random | None = None,
         sleep: Callable[[float], object] = time.sleep,
+        name: str | None = None,
     ) -> None:
         self.edm = edm
-        self.policy = policy if policy is not None else RetryPolicy()
+        self.policy = policy if policy is not None else RetryPolicy.from_environment()
+        self.name = name if name is not None else f"{socket.gethostname()}:{os.getpid()}"
+        """How this relay's claims name it."""
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self._sleep = sleep
@@ -243,7 +282,9 @@ class Relay:
         """
         report = RelayReport()
         for _ in range(limit):
-            claimed = self.edm.store.claim_outbox(now=self._now(), limit=1, lease=self.policy.lease)
+            claimed = self.edm.store.claim_outbox(
+                now=self._now(), limit=1, lease=self.policy.lease, by=self.name
+            )
             if not claimed:
                 break
             report += self._attempt(claimed[0])
@@ -272,7 +313,7 @@ class Relay:
         return self.edm.store.outbox(status=OutboxStatus.DEAD)
 
     def redrive(self, message_id: str) -> None:
-        """Make a dead letter due again now, with its attempts reset.
+        """Make a dead letter due again now, for a new round of retries (its attempts are kept).
 
         :raises NotFoundError: if there is no such message.
         """
@@ -290,7 +331,7 @@ class Relay:
             "route_id": message.route_id,
             "attempt": row.attempts,
         }
-        if row.attempts > self.policy.max_attempts:  # earlier attempts ended with the relay dying
+        if row.attempts_since_redrive > self.policy.max_attempts:  # earlier attempts ended with it dying
             fields["error_type"] = "RelayInterrupted"
             return self._dead(row, "attempts exhausted: the relay stopped during earlier attempts", fields)
         transport = "none"
@@ -318,14 +359,14 @@ class Relay:
         self, row: OutboxRow, exc: Exception, *, retryable: bool, fields: dict[str, Any]
     ) -> RelayReport:
         fields = {**fields, "error_type": type(exc).__name__}
-        if not retryable or row.attempts >= self.policy.max_attempts:
+        if not retryable or row.attempts_since_redrive >= self.policy.max_attempts:
             return self._dead(row, _describe(exc), fields)
         now = self._now()
         recorded = self.edm.store.mark_failed(
             row.message.message_id,
             attempt=row.attempts,
             at=now,
-            next_attempt_at=now + self.policy.delay(row.attempts, self._rng),
+            next_attempt_at=now + self.policy.delay(row.attempts_since_redrive, self._rng),
             error=_describe(exc),
             dead=False,
         )

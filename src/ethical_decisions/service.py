@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
-from .audit import ChainHead, ChainRecord, VerificationReport, seal, verify
+from .audit import ChainHead, ChainRecord, seal
 from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
@@ -75,6 +75,7 @@ from .review import Referral, ReferralStatus, Review, evolve, review_id_of_refer
 from .routes import DiscretionGuidance, RouteRegistry
 from .steps import allowed_steps, decide, open_review
 from .store import AppendBatch, ReferralRecord, Store
+from .store.verification import Progress, StoreReport
 
 __all__ = ["EthicalDecisions", "new_review_id"]
 
@@ -180,13 +181,25 @@ class EthicalDecisions:
         statuses = {s for s in ReferralStatus if s.awaiting_advice} if open_only else None
         return self.store.referrals(route_id=route_id, statuses=statuses)
 
-    def verify(self, *, expected_head: ChainHead | None = None) -> VerificationReport:
-        """Check the whole audit chain (see :func:`ethical_decisions.audit.verify`)."""
-        report = verify(self.store.chain(), expected_head=expected_head)
-        if report.ok:
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        """Check the whole store: the audit chain, the outbox ledger, and every table against the events.
+
+        See :meth:`Store.verify <ethical_decisions.Store.verify>`; what is found is also
+        logged (``chain_verified`` or ``chain_broken``, ``ledger_broken``, ``tables_differ``,
+        ``store_damaged``), with positions, ids and counts only.
+        """
+        report = self.store.verify(expected_head=expected_head, chain_only=chain_only, progress=progress)
+        if report.damage is not None:
+            emit(LogEvent.STORE_DAMAGED, level="error")
+        elif report.broken is None:
             emit(LogEvent.CHAIN_VERIFIED, events=report.events, reviews=report.reviews)
         else:
-            assert report.broken is not None
             emit(
                 LogEvent.CHAIN_BROKEN,
                 level="error",
@@ -194,6 +207,10 @@ class EthicalDecisions:
                 review_id=report.broken.review_id,
                 sequence=report.broken.sequence,
             )
+        if report.ledger is not None and not report.ledger.ok:
+            emit(LogEvent.LEDGER_BROKEN, level="error")
+        if report.difference_count:
+            emit(LogEvent.TABLES_DIFFER, level="error", count=report.difference_count)
         return report
 
     def head(self) -> ChainHead | None:

@@ -94,13 +94,18 @@ def whole(
     """Every way *store* is not whole.
 
     The chain fails to verify (up to *head*, a head kept elsewhere), a review does not replay or its
-    projections disagree with its events, or projections lack events.
+    projections disagree with its events, or projections lack events: checked here, independently of
+    the store; and the store's own whole-store verify (its head row, the outbox ledger, every table as
+    the store writes it) does not pass.
 
     :param review_ids: the reviews to replay and compare (by default every review in the chain).
     """
     chain = list(store.chain())
     report = verify(chain, expected_head=head)
     found = [] if report.ok else [f"chain: {report}"]
+    by_store = store.verify(expected_head=head)
+    if not by_store.ok:
+        found.append(f"store's verify: {by_store}")
     stored = {r.review_id for r in chain}
     snapshot = Snapshot(store)
     found += [f"{r}: projection without events" for r in snapshot.orphans(stored)]

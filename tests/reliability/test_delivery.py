@@ -330,3 +330,93 @@ def test_a_relay_whose_lease_ran_out_cannot_undo_a_delivery(outbox_store: Store,
     clock.advance(dt.timedelta(hours=1))
     second.run_once(limit=10)
     assert transport.delivered == [row.message.idempotency_key]
+
+
+# -- a relay stalled through a dead letter and its redrive cannot record its stale result -----------
+
+
+class Gated:
+    """A transport whose every delivery waits at its own gate; the first then fails, later ones succeed.
+
+    :ivar gates: one per delivery, in order: each has ``started`` (set on arrival) and ``release``.
+    :ivar most_at_once: the most deliveries in progress at the same moment.
+    """
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.gates: list[tuple[threading.Event, threading.Event]] = []
+        self.delivered: list[str] = []
+        self.most_at_once = 0
+        self._active = 0
+        self._lock = threading.Lock()
+
+    def deliver(self, message: ReferralMessage) -> None:
+        """Wait at this delivery's gate; then fail the first delivery, deliver the others."""
+        with self._lock:
+            index = len(self.gates)
+            started, release = threading.Event(), threading.Event()
+            self.gates.append((started, release))
+            self._active += 1
+            self.most_at_once = max(self.most_at_once, self._active)
+        started.set()
+        release.wait(30)
+        with self._lock:
+            self._active -= 1
+        if index == 0:
+            raise DeliveryError("The receiver refused it.", retryable=False)
+        self.delivered.append(message.idempotency_key)
+
+    def arrived(self, index: int) -> bool:
+        """Whether delivery *index* has reached its gate (waiting up to ten seconds)."""
+        deadline = time.monotonic() + 10
+        while len(self.gates) <= index and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return len(self.gates) > index and self.gates[index][0].wait(10)
+
+
+def test_a_relay_stalled_through_a_redrive_cannot_make_a_delivered_message_dead(
+    outbox_store: Store, figures: Figures
+) -> None:
+    """A stale relay's "dead" never wins over a later delivery, even when a redrive came in between.
+
+    Relay A claims the message (attempt 1) and stalls in delivery past its lease. Relay B claims it
+    again (attempt 2), finds its one attempt used, and makes it a dead letter; it is re-driven; relay C
+    claims it (attempt 3) and is delivering it while A is still inside its own delivery (both at their
+    gates at once). A's delivery then fails for good: its "dead" is refused, since the message is now
+    C's attempt 3 (were attempts reset by the redrive, C's claim would be attempt 1, A's again). C
+    delivers, and the message is delivered.
+    """
+    clock = testing.FakeClock(step=dt.timedelta(0))
+    transport = Gated()
+    route = attrs.evolve(testing.route("gated_route"), transport=transport)
+    edm = testing.service(RoutesPlugin(route), store=outbox_store, clock=clock)
+    scenarios.escalated(edm, testing.decision_maker())
+    policy = RetryPolicy(max_attempts=1, lease=dt.timedelta(seconds=30))
+    a, b, c = (Relay(edm, policy=policy, clock=clock, name=f"relay-{n}") for n in "abc")
+    reports: dict[str, Any] = {}
+
+    stalled = threading.Thread(target=lambda: reports.update(a=a.run_once(limit=1)))
+    stalled.start()
+    assert transport.arrived(0)
+    clock.advance(dt.timedelta(seconds=31))  # A's lease runs out
+    assert b.run_once(limit=1).dead == 1
+    (dead,) = b.dead_letters()
+    b.redrive(dead.message.message_id)
+    delivering = threading.Thread(target=lambda: reports.update(c=c.run_once(limit=1)))
+    delivering.start()
+    assert transport.arrived(1)
+    assert transport.most_at_once == 2  # A and C are delivering at the same moment
+
+    transport.gates[0][1].set()  # A's delivery fails for good, after the redrive and C's claim
+    stalled.join(10)
+    (held,) = outbox_store.outbox()
+    assert (held.status, held.attempts, held.claimed_by) == (OutboxStatus.PENDING, 3, "relay-c")
+    transport.gates[1][1].set()
+    delivering.join(10)
+
+    (row,) = outbox_store.outbox()
+    assert (reports["a"].lease_expired, reports["c"].delivered) == (1, 1)
+    assert (row.status, row.attempts, row.redriven_after) == (OutboxStatus.DELIVERED, 3, 2)
+    assert outbox_store.verify().ok
+    figures.record(relays=3, deliveries_at_once=transport.most_at_once, stale_results_refused=1)

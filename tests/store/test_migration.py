@@ -2,7 +2,8 @@
 
 ``tests/data/store-schema-1.sqlite`` was written by the code before people and permissions
 (schema version 1; see ``tests/data/store-schema-1.md``). Opening it with this version applies
-schema step 2, which rebuilds the reviews, referrals and compliance records from the events.
+schema step 2, which rebuilds the reviews, referrals and compliance records from the events, and
+step 3, which starts the outbox ledger from the messages' delivery state.
 The same data is loaded into a PostgreSQL schema at version 1 and migrated there too.
 """
 
@@ -19,7 +20,7 @@ import pytest
 from ethical_decisions import ChainHead, EthicalDecisions, FinalDecision, testing, verify
 from ethical_decisions.projections import referral_record, review_record
 from ethical_decisions.review import replay
-from ethical_decisions.store import SQLiteStore, Store
+from ethical_decisions.store import OutboxStatus, SQLiteStore, Store
 from ethical_decisions.store._dialect import POSTGRES
 from ethical_decisions.store._schema import _BOOTSTRAP, MIGRATIONS, SCHEMA_VERSION
 
@@ -46,6 +47,12 @@ def _check_migrated(store: Store) -> None:
         for referral in review.referrals:
             assert store.referral(referral.referral_id) == referral_record(review, referral)
     assert all(r.referred_by for r in store.referrals())
+    # The whole store verifies: every table, and the outbox ledger, which schema step 3 began by
+    # carrying over the 18 messages schema 1 had delivered.
+    whole = store.verify(expected_head=HEAD)
+    assert whole.ok, str(whole)
+    assert whole.ledger is not None
+    assert (whole.ledger.entries, {r.status for r in store.outbox()}) == (18, {OutboxStatus.DELIVERED})
 
 
 def _carries_on(store: Store) -> None:

@@ -124,7 +124,11 @@ def test_mark_failed_retries_later(outbox_store: Store) -> None:
 
 
 def test_dead_letters_are_kept_and_can_be_redriven(outbox_store: Store) -> None:
-    """A dead letter stays listed but unclaimed; re-driving makes it pending, due, with attempts reset."""
+    """A dead letter stays listed but unclaimed; re-driving makes it pending and due, its attempts kept.
+
+    The attempts before the redrive are recorded (``redriven_after``), so the retries count from
+    there, and the next claim is attempt 2, never attempt 1 again.
+    """
     outbox_store.claim_outbox(now=NOW, limit=1, lease=LEASE)
     assert outbox_store.mark_failed(
         "m0", attempt=1, at=NOW, next_attempt_at=NOW, error="DeliveryError: refused", dead=True
@@ -137,13 +141,16 @@ def test_dead_letters_are_kept_and_can_be_redriven(outbox_store: Store) -> None:
     outbox_store.redrive("m0", at=NOW + LEASE)
 
     (row,) = [r for r in outbox_store.outbox() if r.message.message_id == "m0"]
-    assert (OutboxStatus.PENDING, 0, NOW + LEASE, NOW + LEASE) == (
+    assert (OutboxStatus.PENDING, 1, 1, 0, NOW + LEASE, NOW + LEASE) == (
         row.status,
         row.attempts,
+        row.redriven_after,
+        row.attempts_since_redrive,
         row.next_attempt_at,
         row.updated_at,
     )
-    assert ["m0"] == _ids(outbox_store.claim_outbox(now=NOW + LEASE, limit=5, lease=LEASE))
+    (again,) = outbox_store.claim_outbox(now=NOW + LEASE, limit=5, lease=LEASE)
+    assert ("m0", 2, 1) == (again.message.message_id, again.attempts, again.attempts_since_redrive)
 
 
 def test_redrive_leaves_live_messages_alone(outbox_store: Store) -> None:
@@ -248,7 +255,10 @@ def test_unknown_message(outbox_store: Store, act: Callable[[Store], None]) -> N
 
 
 def test_concurrent_relays_never_share_a_message(backend: Backend, make: Make) -> None:
-    """Relays claiming at the same time, through separate stores, each take different messages."""
+    """Relays claiming at the same time, through separate stores, each take different messages.
+
+    Every claim is in the outbox ledger, which stays one unbroken chain.
+    """
     stores = [backend.open() for _ in range(4)]
     messages = tuple(make.message("rv-a", n, created_at=NOW) for n in range(40))
     make.stored(stores[0], "rv-a", outbox=messages)
@@ -269,3 +279,6 @@ def test_concurrent_relays_never_share_a_message(backend: Backend, make: Make) -
     everything = [m for ids in claimed for m in ids]
     assert sorted(m.message_id for m in messages) == sorted(everything)
     assert [1] * len(messages) == [r.attempts for r in stores[0].outbox()]
+    ledger = stores[0].verify().ledger  # the messages have no events behind them; the ledger is whole
+    assert ledger is not None
+    assert (ledger.ok, ledger.entries) == (True, len(messages))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
-from ethical_decisions.relay import Relay
-from ethical_decisions.store import OutboxStatus
+from ethical_decisions.relay import LEASE_VARIABLE, Relay, RetryPolicy
+from ethical_decisions.store import OutboxRow, OutboxStatus
 
 from ._common import connect, positive_number, positive_seconds
 from ._table import table
@@ -34,6 +35,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="SECONDS",
         help="pause when nothing is due (5)",
     )
+    relay.add_argument(
+        "--lease",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help=f"how long a claimed message is left to this relay (default ${LEASE_VARIABLE}, else 300); "
+        "longer than one delivery can take",
+    )
     relay.set_defaults(run=_relay)
 
     outbox = commands.add_parser(
@@ -54,8 +62,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _relay(args: argparse.Namespace) -> int:
+    policy = RetryPolicy(lease=dt.timedelta(seconds=args.lease)) if args.lease else None
     with connect(args) as edm:
-        relay = Relay(edm)
+        relay = Relay(edm, policy=policy)
         report = (
             relay.run_once(limit=args.limit)
             if args.once
@@ -66,29 +75,42 @@ def _relay(args: argparse.Namespace) -> int:
     return 0
 
 
+_COLUMNS = (
+    *("message", "route", "kind", "status", "attempts"),
+    *("next attempt", "held by", "until", "last error"),
+)
+
+
 def _list(args: argparse.Namespace) -> int:
     with connect(args) as edm:
         rows = edm.store.outbox(status=OutboxStatus(args.status) if args.status else None)
+    now = dt.datetime.now(dt.UTC)
     print(
         table(
-            ("message", "route", "kind", "status", "attempts", "next attempt", "last error"),
-            [
-                (
-                    r.message.message_id,
-                    r.message.route_id,
-                    r.message.kind,
-                    r.status,
-                    r.attempts,
-                    r.next_attempt_at.strftime("%Y-%m-%d %H:%M") if r.status is OutboxStatus.PENDING else "-",
-                    r.last_error or "-",
-                )
-                for r in rows
-            ],
+            _COLUMNS,
+            [(r.message.message_id, r.message.route_id, r.message.kind, *_delivery(r, now)) for r in rows],
         )
     )
     dead = sum(1 for r in rows if r.status is OutboxStatus.DEAD)
     print(f"\n{len(rows)} message(s); {dead} dead letter(s).")
     return 0
+
+
+def _delivery(row: OutboxRow, now: dt.datetime) -> tuple[object, ...]:
+    """A row's status and attempts, when it is next due, which relay holds it until when, its last error."""
+    held = row.held_at(now)
+    return (
+        row.status,
+        row.attempts,
+        _when(row.next_attempt_at) if row.status is OutboxStatus.PENDING and not held else "-",
+        (row.claimed_by or "-") if held else "-",
+        _when(row.claimed_until) if held and row.claimed_until else "-",
+        row.last_error or "-",
+    )
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _redrive(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from .base import (
     Store,
 )
 from .memory import MemoryStore
+from .verification import Difference, LedgerReport, StoreReport
 
 if TYPE_CHECKING:
     from ._open import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL, open_store
@@ -31,6 +32,8 @@ __all__ = [
     "DATABASE_URL_VARIABLE",
     "DEFAULT_DATABASE_URL",
     "AppendBatch",
+    "Difference",
+    "LedgerReport",
     "MemoryStore",
     "OutboxMessage",
     "OutboxRow",
@@ -39,6 +42,7 @@ __all__ = [
     "ReviewRecord",
     "SQLiteStore",
     "Store",
+    "StoreReport",
     "open_store",
 ]
 

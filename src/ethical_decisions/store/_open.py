@@ -27,8 +27,15 @@ _SUPPORTED = (
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,19}")
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
     """Open the store named by *url*, creating or upgrading its schema as needed.
+
+    For reading only, pass ``create=False``: a store that does not exist is
+    then refused (naming where it was looked for, and how to make one) rather
+    than made, empty, where a mistyped path or the wrong folder led. Whatever
+    *create* says, a file or schema that holds something other than an
+    ethical-decisions store (an empty file, a folder, another application's
+    SQLite database or tables) is refused, never made into a store.
 
     :param url: ``memory://``, ``sqlite:///relative/path.db``,
         ``sqlite:////absolute/path.db``, or ``postgresql://…`` (also
@@ -38,7 +45,9 @@ def open_store(url: str | None = None) -> Store:
         By default the :data:`~ethical_decisions.store.DATABASE_URL_VARIABLE` environment
         variable (``EDM_DATABASE_URL``), else
         :data:`~ethical_decisions.store.DEFAULT_DATABASE_URL`.
-    :raises StoreError: if the URL is not one of these, or the store cannot be opened.
+    :param create: make the store if it does not exist (the default, for writing).
+    :raises StoreError: if the URL is not one of these, or the store cannot be
+        opened, or is not a store, or (without *create*) does not exist.
     :raises SchemaVersionError: if a newer version of ethical-decisions wrote the store.
     """
     if url is None:
@@ -50,13 +59,13 @@ def open_store(url: str | None = None) -> Store:
             raise StoreError("A memory:// URL takes nothing after the '//'; use memory://.")
         return MemoryStore()
     if separator and scheme == "sqlite":
-        return SQLiteStore(_sqlite_path(rest))
+        return SQLiteStore(_sqlite_path(rest), create=create)
     if separator and scheme in ("postgresql", "postgres"):
         # Imported only for a PostgreSQL URL: psycopg is an optional extra, slow to import.
         from .postgres import PostgresStore  # noqa: PLC0415 - lazy on purpose, see above
 
         url, schema = _take_schema(url)
-        return PostgresStore(url, schema=schema)
+        return PostgresStore(url, schema=schema, create=create)
     # Name the scheme only when it looks like one: a mistyped URL may hold a password.
     named = f" {scheme!r}" if separator and _SCHEME.fullmatch(scheme) else ""
     raise StoreError(f"The store URL's scheme{named} is not supported; use one of: {_SUPPORTED}.")

@@ -47,6 +47,7 @@ __all__ = [
     "COMPLIANCE_ITEMS",
     "EVENTS",
     "OUTBOX",
+    "OUTBOX_LEDGER",
     "REFERRALS",
     "REVIEWS",
     "Table",
@@ -369,9 +370,26 @@ OUTBOX = Table(
         ("updated_at", _TIME),
         ("delivered_at", _TIME_OPT),
         ("last_error", _optional(_TEXT)),
+        ("redriven_after", _INT),
+        ("claimed_by", _optional(_TEXT)),
+        ("claimed_until", _TIME_OPT),
     ),
 )
 """The relay's outbox: :class:`~ethical_decisions.store.OutboxRow` rows, message fields first."""
+
+OUTBOX_LEDGER = Table(
+    "outbox_ledger",
+    "position",
+    (
+        ("position", _INT),
+        ("review_id", _TEXT),
+        ("message_id", _TEXT),
+        ("action", _TEXT),
+        ("state", _TEXT),
+        ("hash", _TEXT),
+    ),
+)
+"""The outbox ledger's entries (see :mod:`ethical_decisions.store._ledger`); ``state`` is canonical JSON."""
 
 COMPLIANCE = Table(
     "compliance",

@@ -25,7 +25,12 @@ The tables, for report writers:
     the route teams' queue; ``submitted_month`` is ``YYYY-MM`` (UTC) for monthly counts;
     ``referred_by`` made the referral and ``assignee_id`` works it (``NULL`` while unassigned).
 ``outbox``
-    the relay's messages and their delivery state.
+    the relay's messages and their delivery state: ``attempts`` counts every claim and is never
+    reset (a redrive records the count in ``redriven_after``); ``claimed_by`` and
+    ``claimed_until`` name the relay holding a pending message and when its lease ends.
+``outbox_ledger``, ``outbox_ledger_head``
+    every change to a message's delivery state, hash-chained, and the ledger's last link
+    (see :mod:`ethical_decisions.store._ledger`): verify checks the outbox against it.
 ``compliance``
     one row per closed review, a column per :class:`~ethical_decisions.ComplianceRecord`
     field; the tuples are JSON arrays, ``extensions`` a JSON object, and
@@ -60,12 +65,16 @@ class Migration:
         (reviews, referrals, compliance records) from the events, in the same
         transaction: for a step that adds what the events know and the old
         rows did not.
+    :param starts_ledger: after its statements, the store writes each outbox
+        message whose delivery has moved on from its first state into the new
+        outbox ledger as it stands (``carried_over``), in the same transaction.
     """
 
     version: int
     description: str
     statements: tuple[str, ...]
     rebuilds: bool = False
+    starts_ledger: bool = False
 
 
 _BOOTSTRAP = (
@@ -196,9 +205,32 @@ _V2 = (
 )
 """People: who holds each review, who made and who works each referral, who took each part."""
 
+_V3 = (
+    "ALTER TABLE outbox ADD COLUMN redriven_after INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+    "ALTER TABLE outbox ADD COLUMN claimed_until {time}",
+    """CREATE TABLE outbox_ledger (
+        position {bigint} PRIMARY KEY,
+        review_id {id} NOT NULL,
+        message_id {id} NOT NULL,
+        action TEXT NOT NULL,
+        state TEXT NOT NULL,
+        hash TEXT NOT NULL)""",
+    "CREATE INDEX outbox_ledger_review ON outbox_ledger (review_id, position)",
+    """CREATE TABLE outbox_ledger_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        position {bigint} NOT NULL,
+        hash TEXT NOT NULL)""",
+    "INSERT INTO outbox_ledger_head (id, position, hash) VALUES (1, 0, '" + "0" * 64 + "')",
+    "CREATE INDEX referrals_review ON referrals (review_id, referral_id)",
+    "CREATE INDEX outbox_review ON outbox (review_id, message_id)",
+)
+"""The outbox ledger, attempts never reset, who holds a message; indexes for checking review by review."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
     Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
+    Migration(3, "outbox ledger, claims and redrives; review indexes", _V3, starts_ledger=True),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 

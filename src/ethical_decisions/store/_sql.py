@@ -19,7 +19,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -30,24 +30,31 @@ from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, build_record
-from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
+from ethical_decisions.exceptions import ConflictError, IntegrityError, NotFoundError, StoreError
 from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.log import LogEvent, emit
 from ethical_decisions.projections import ReferralRecord, ReviewRecord, referral_record, review_record
 from ethical_decisions.review import ReferralStatus, replay
 from ethical_decisions.serialization import canonical_json
 
+from . import _checking, _ledger
 from . import _report_sql as report_sql
 from . import _rows as rows
 from ._dialect import Cursor, Dialect
 from ._records import link, pending
 from ._schema import SCHEMA_VERSION, migrate
+from ._sql_checks import SQLHoldings
 from .base import AppendBatch, OutboxRow, OutboxStatus, Store
+from .verification import Progress, StoreReport
 
 __all__ = ["SQLStore"]
 
 _PAGE = 1000
 """Rows read at a time by the methods that stream (chain, compliance records)."""
+
+_STATE = tuple(i for i, (name, _) in enumerate(rows.OUTBOX.columns) if name in _ledger.STATE_FIELDS)
+"""Where the columns that hold a message's delivery state are in an outbox row."""
+_STATE_COLUMNS = tuple(rows.OUTBOX.columns[i][0] for i in _STATE)
 
 
 def _where(clauses: Sequence[str]) -> str:
@@ -89,6 +96,17 @@ class SQLStore(Store):
         """A cursor for reading; driver errors become :class:`StoreError`."""
 
     @abc.abstractmethod
+    def _snapshot(self) -> AbstractContextManager[Cursor]:
+        """A read-only transaction in which every statement sees the same snapshot of the store."""
+
+    def _damage(self, cursor: Cursor) -> str | None:
+        """What the database's own integrity check finds wrong with its storage, or ``None``.
+
+        By default nothing is checked: a server (PostgreSQL) keeps its own pages.
+        """
+        return None
+
+    @abc.abstractmethod
     def _failure(self, exc: Exception) -> StoreError:
         """The :class:`StoreError` for a driver error: what failed, without data, and what to do."""
 
@@ -112,6 +130,8 @@ class SQLStore(Store):
             applied = migrate(cursor, self._dialect, f"The store at {self.url}")
             if any(migration.rebuilds for migration in applied):
                 self._rebuild(cursor)
+            if any(migration.starts_ledger for migration in applied):
+                self._start_ledger(cursor)
         for migration in applied:
             emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=migration.version)
         emit(LogEvent.STORE_OPENED, store=self._dialect.name, schema_version=SCHEMA_VERSION)
@@ -433,14 +453,107 @@ class SQLStore(Store):
         with self._read() as cursor:
             return report_sql.department_figures(cursor, self._dialect, period, as_of=as_of)
 
-    # -- the outbox --------------------------------------------------------------------------
+    # -- verify, rebuild, compact --------------------------------------------------------------
 
     @override
-    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        with self._snapshot() as cursor:
+            # The chain alone, asked for when time is short, is checked without the storage's check.
+            damage = None if chain_only else self._damage(cursor)
+            holdings = SQLHoldings(cursor, self._dialect, damage=damage)
+            return _checking.check(
+                holdings, expected_head=expected_head, chain_only=chain_only, progress=progress
+            )
+
+    @override
+    def rebuild(self, *, dry_run: bool = False) -> StoreReport:
+        with self._write() as cursor:
+            # Appends wait on the chain head, and every outbox change on the ledger head: nothing
+            # the check reads can change before the rewrite commits.
+            self._chain_head(cursor, lock=True)
+            self._ledger_head(cursor)
+            holdings = SQLHoldings(cursor, self._dialect, damage=self._damage(cursor))
+            return _checking.rebuild(holdings, None if dry_run else holdings)
+
+    @override
+    def compact(self) -> None:
+        """See :meth:`Store.compact`; the SQLite and PostgreSQL stores say what they do."""
+
+    # -- the outbox --------------------------------------------------------------------------
+    #
+    # Every change to a message's delivery state is written with its entry in the outbox ledger
+    # (see _ledger), in one transaction that locks the ledger's head first: relays, redrives and
+    # rebuild all take it before any outbox row, so they never wait for each other in a cycle.
+
+    def _ledger_head(self, cursor: Cursor) -> tuple[int, str]:
+        """The ledger head row's position and hash, locked until the transaction ends."""
+        cursor.execute(f"SELECT position, hash FROM outbox_ledger_head WHERE id = 1{self._dialect.lock}")
+        position, hash_ = cursor.fetchone()
+        if not isinstance(position, int) or not isinstance(hash_, str):
+            raise IntegrityError(
+                "The store's outbox ledger head row cannot be read: it was changed outside the library. "
+                "Keep the store as it is and run verify."
+            )
+        return position, hash_
+
+    def _record(
+        self, cursor: Cursor, head: tuple[int, str], changes: Sequence[tuple[OutboxRow, _ledger.Action]]
+    ) -> None:
+        """Write each row's delivery state, and its ledger entry after *head* (locked by the caller)."""
+        d = self._dialect
+        state = [rows.OUTBOX.row(d, rows.outbox_values(row)) for row, _ in changes]
+        cursor.executemany(
+            f"UPDATE outbox SET {', '.join(f'{name} = ?' for name in _STATE_COLUMNS)} WHERE message_id = ?",
+            [(*(values[i] for i in _STATE), values[0]) for values in state],
+        )
+        entries, position, last = _ledger.chained(*head, changes)
+        cursor.executemany(
+            rows.OUTBOX_LEDGER.insert(),
+            [
+                rows.OUTBOX_LEDGER.row(d, {**attrs.asdict(e), "state": canonical_json(dict(e.state))})
+                for e in entries
+            ],
+        )
+        cursor.execute("UPDATE outbox_ledger_head SET position = ?, hash = ? WHERE id = 1", (position, last))
+
+    def _start_ledger(self, cursor: Cursor) -> None:
+        """Carry each message whose delivery has moved on from its first state over into the ledger."""
+        d, table = self._dialect, rows.OUTBOX
+        head = self._ledger_head(cursor)
+        after = ""
+        while True:
+            cursor.execute(
+                f"SELECT {table.names} FROM outbox WHERE message_id > ? ORDER BY message_id LIMIT ?",
+                (after, _PAGE),
+            )
+            page = [rows.outbox_row(table.values(d, row)) for row in cursor.fetchall()]
+            moved = [
+                (row, _ledger.Action.CARRIED_OVER)
+                for row in page
+                if _ledger.state_of(row) != _ledger.first_state(row.message)
+            ]
+            if moved:
+                self._record(cursor, head, moved)
+                head = self._ledger_head(cursor)
+            if len(page) < _PAGE:
+                return
+            after = page[-1].message.message_id
+
+    @override
+    def claim_outbox(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, by: str = "relay"
+    ) -> list[OutboxRow]:
         if limit <= 0:
             return []
         d, table = self._dialect, rows.OUTBOX
         with self._write() as cursor:
+            head = self._ledger_head(cursor)
             cursor.execute(
                 f"SELECT {table.names} FROM outbox WHERE status = ? AND next_attempt_at <= ?"
                 f" ORDER BY created_at, message_id LIMIT ?{d.claim}",
@@ -448,42 +561,63 @@ class SQLStore(Store):
             )
             due = [rows.outbox_row(table.values(d, row)) for row in cursor.fetchall()]
             claimed = [
-                attrs.evolve(row, attempts=row.attempts + 1, next_attempt_at=now + lease, updated_at=now)
+                attrs.evolve(
+                    row,
+                    attempts=row.attempts + 1,
+                    next_attempt_at=now + lease,
+                    updated_at=now,
+                    claimed_by=by,
+                    claimed_until=now + lease,
+                )
                 for row in due
             ]
             if claimed:
-                cursor.executemany(
-                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, updated_at = ?"
-                    " WHERE message_id = ?",
-                    [
-                        (r.attempts, d.time(r.next_attempt_at), d.time(now), r.message.message_id)
-                        for r in claimed
-                    ],
-                )
+                self._record(cursor, head, [(row, _ledger.Action.CLAIMED) for row in claimed])
         return claimed
 
-    def _mark(self, message_id: str, attempt: int, assignments: str, params: Sequence[Any]) -> bool:
-        """Update the message's row if it is still pending under claim *attempt*; whether it was."""
+    def _change(
+        self,
+        message_id: str,
+        action: _ledger.Action,
+        change: Callable[[OutboxRow], OutboxRow | None],
+    ) -> bool:
+        """Apply *change* to the message's row (``None``: leave it) and record it; whether it changed.
+
+        :raises NotFoundError: if there is no such message.
+        """
+        d, table = self._dialect, rows.OUTBOX
         with self._write() as cursor:
-            cursor.execute(
-                f"UPDATE outbox SET {assignments} WHERE message_id = ? AND status = ? AND attempts = ?",
-                (*params, message_id, OutboxStatus.PENDING.value, attempt),
-            )
-            if cursor.rowcount:
-                return True
-            cursor.execute("SELECT 1 FROM outbox WHERE message_id = ?", (message_id,))
-            if cursor.fetchone() is None:
+            head = self._ledger_head(cursor)
+            cursor.execute(f"SELECT {table.names} FROM outbox WHERE message_id = ?", (message_id,))
+            found = cursor.fetchone()
+            if found is None:
                 raise NotFoundError("outbox message", message_id)
-            return False
+            changed = change(rows.outbox_row(table.values(d, found)))
+            if changed is None:
+                return False
+            self._record(cursor, head, [(changed, action)])
+            return True
+
+    def _mark(self, message_id: str, attempt: int, action: _ledger.Action, **changes: Any) -> bool:
+        """Change the message's row if it is still pending under claim *attempt*; whether it was."""
+
+        def settle(row: OutboxRow) -> OutboxRow | None:
+            if row.status is not OutboxStatus.PENDING or row.attempts != attempt:
+                return None
+            return attrs.evolve(row, claimed_by=None, claimed_until=None, **changes)
+
+        return self._change(message_id, action, settle)
 
     @override
     def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
-        when = self._dialect.time(at)
         return self._mark(
             message_id,
             attempt,
-            "status = ?, delivered_at = ?, updated_at = ?, last_error = NULL",
-            (OutboxStatus.DELIVERED.value, when, when),
+            _ledger.Action.DELIVERED,
+            status=OutboxStatus.DELIVERED,
+            delivered_at=at,
+            updated_at=at,
+            last_error=None,
         )
 
     @override
@@ -497,13 +631,14 @@ class SQLStore(Store):
         error: str,
         dead: bool,
     ) -> bool:
-        status = OutboxStatus.DEAD if dead else OutboxStatus.PENDING
-        d = self._dialect
         return self._mark(
             message_id,
             attempt,
-            "status = ?, next_attempt_at = ?, updated_at = ?, last_error = ?",
-            (status.value, d.time(next_attempt_at), d.time(at), error),
+            _ledger.Action.DEAD if dead else _ledger.Action.FAILED,
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            next_attempt_at=next_attempt_at,
+            updated_at=at,
+            last_error=error,
         )
 
     @override
@@ -515,14 +650,17 @@ class SQLStore(Store):
 
     @override
     def redrive(self, message_id: str, *, at: dt.datetime) -> None:
-        when = self._dialect.time(at)
-        with self._write() as cursor:
-            cursor.execute(
-                "UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?"
-                " WHERE message_id = ? AND status = ?",
-                (OutboxStatus.PENDING.value, when, when, message_id, OutboxStatus.DEAD.value),
+        def again(row: OutboxRow) -> OutboxRow | None:
+            if row.status is not OutboxStatus.DEAD:
+                return None
+            return attrs.evolve(
+                row,
+                status=OutboxStatus.PENDING,
+                redriven_after=row.attempts,
+                next_attempt_at=at,
+                updated_at=at,
+                claimed_by=None,
+                claimed_until=None,
             )
-            if cursor.rowcount == 0:
-                cursor.execute("SELECT 1 FROM outbox WHERE message_id = ?", (message_id,))
-                if cursor.fetchone() is None:
-                    raise NotFoundError("outbox message", message_id)
+
+        self._change(message_id, _ledger.Action.REDRIVEN, again)

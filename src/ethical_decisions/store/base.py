@@ -29,6 +29,8 @@ from ethical_decisions.review import ReferralStatus
 if TYPE_CHECKING:  # the figures are loaded when a report is asked for, not with the store
     from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
+    from .verification import Progress, StoreReport
+
 __all__ = [
     "AppendBatch",
     "OutboxMessage",
@@ -53,9 +55,15 @@ class OutboxStatus(enum.StrEnum):
 class OutboxRow:
     """An outbox message with its delivery state.
 
-    :param attempts: delivery attempts so far (counted when claimed).
+    :param attempts: delivery attempts so far, counted when claimed and never
+        reset: the number of the claim that holds (or last held) it.
     :param next_attempt_at: when the relay may next try it.
     :param last_error: the last failure's type and a message that holds no free text.
+    :param redriven_after: the attempts made before it was last re-driven
+        (0 if it never was): the retries count from there.
+    :param claimed_by: the relay that holds it now, or held it last while it is
+        still pending; ``None`` when no claim is in force.
+    :param claimed_until: when that claim's lease ends.
     """
 
     message: OutboxMessage
@@ -65,6 +73,22 @@ class OutboxRow:
     updated_at: dt.datetime
     delivered_at: dt.datetime | None = None
     last_error: str | None = None
+    redriven_after: int = 0
+    claimed_by: str | None = None
+    claimed_until: dt.datetime | None = None
+
+    @property
+    def attempts_since_redrive(self) -> int:
+        """The attempts made since the message was last re-driven (all of them if it never was)."""
+        return self.attempts - self.redriven_after
+
+    def held_at(self, moment: dt.datetime) -> bool:
+        """Whether a relay's claim holds the message at *moment* (pending, and the lease not yet over)."""
+        return (
+            self.status is OutboxStatus.PENDING
+            and self.claimed_until is not None
+            and moment < self.claimed_until
+        )
 
 
 @attrs.frozen
@@ -195,14 +219,19 @@ class Store(Protocol):
         it count as overdue. See :class:`~ethical_decisions.reports.DepartmentFigures`.
         """
 
-    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+    def claim_outbox(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, by: str = "relay"
+    ) -> list[OutboxRow]:
         """Take up to *limit* pending messages due by *now*, oldest first, for delivery.
 
         Each claimed row's attempts go up by one and its next attempt moves to
         ``now + lease``, so another relay does not take it meanwhile; a relay
         that crashes leaves it to be claimed again after the lease. The
         returned rows carry the new attempt number: the claim that
-        :meth:`mark_delivered` and :meth:`mark_failed` must be given.
+        :meth:`mark_delivered` and :meth:`mark_failed` must be given. Each row
+        records *by* (the relay's name) and the lease's end, for
+        :meth:`outbox` to show who holds it, and the claim is written to the
+        outbox ledger in the same transaction.
         """
 
     def mark_delivered(self, message_id: str, *, attempt: int, at: dt.datetime) -> bool:
@@ -241,9 +270,61 @@ class Store(Protocol):
         """Outbox rows, oldest first, optionally of one status."""
 
     def redrive(self, message_id: str, *, at: dt.datetime) -> None:
-        """Make a dead letter pending again, due at *at*, with its attempts reset.
+        """Make a dead letter pending again, due at *at*; a message that is not dead is left alone.
+
+        Its attempts are kept (``redriven_after`` records them, and the relay's
+        retries count from there), so no claim made before the redrive can
+        match a claim made after it: a relay that stalled through the dead
+        letter and the redrive cannot record its stale result.
 
         :raises NotFoundError: if there is no such message.
+        """
+
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        """Check the whole store: the audit chain, and every table against the events.
+
+        See :mod:`ethical_decisions.store.verification` for every check made.
+        Reads one consistent snapshot of the store; writers carry on meanwhile.
+
+        :param expected_head: a head kept elsewhere; the chain must reach it.
+        :param chain_only: check the audit chain alone (its links, its
+            reviews' sequences and erasures, the store's head row): not the
+            storage's own integrity check, nor the tables built from the chain,
+            nor the outbox ledger.
+        :param progress: told how far the check has got.
+        """
+
+    def rebuild(self, *, dry_run: bool = False) -> StoreReport:
+        """Rewrite every table built from the events so that it matches them, in one transaction.
+
+        The audit chain and the outbox ledger are checked first, in the same
+        transaction; the rows are then made what the events and the ledger say
+        (each difference :meth:`verify` would report is put right, rows with
+        no event behind them are removed), keeping the fields plugins added
+        to compliance records. The events and the ledger are never changed.
+
+        :param dry_run: only report what would change; write nothing.
+        :returns: the report of the check, whose differences are what was (or,
+            with *dry_run*, would be) put right.
+        :raises IntegrityError: if the chain or the ledger does not verify, or
+            the storage is damaged: nothing is changed.
+        """
+
+    def compact(self) -> None:
+        """Rewrite the store's storage so that erased words leave the database's files.
+
+        SQLite overwrites deleted content as it goes (``secure_delete``) and
+        checkpoints its log after each erasure: this only checkpoints the log
+        again. PostgreSQL keeps old row versions in the table's file until the
+        table is rewritten: this rewrites the events table (``VACUUM FULL``),
+        which holds its lock while it runs. See the guarantees page for what
+        copies (the write-ahead log, backups) keep and for how long.
         """
 
     def close(self) -> None:

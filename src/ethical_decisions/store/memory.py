@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from typing_extensions import override
 
-from ethical_decisions.audit import GENESIS, ChainHead, ChainRecord
+from ethical_decisions.audit import GENESIS, NO_ERASURE, BrokenLink, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
+from ethical_decisions.events import FreeTextErased
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
 from ethical_decisions.freetext import erased
 from ethical_decisions.review import ReferralStatus
 
+from . import _checking, _ledger
+from ._checking import Expected, Holding, StoredRow, row_values
 from ._records import link, pending
 from .base import AppendBatch, OutboxRow, OutboxStatus, ReferralRecord, ReviewRecord, Store
 
 if TYPE_CHECKING:
     from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
+
+    from .verification import Progress, StoreReport
 
 __all__ = ["MemoryStore"]
 
@@ -39,6 +44,8 @@ class MemoryStore(Store):
         self._referrals: dict[str, ReferralRecord] = {}
         self._outbox: dict[str, OutboxRow] = {}
         self._compliance: dict[str, ComplianceRecord] = {}
+        self._ledger: list[_ledger.Entry] = []
+        self._ledger_head: tuple[int, str] = (0, GENESIS)
 
     @property
     def url(self) -> str:
@@ -198,8 +205,18 @@ class MemoryStore(Store):
 
         return _counting.department_figures(records, referrals, period, as_of=as_of)
 
+    def _record(self, changes: list[tuple[OutboxRow, _ledger.Action]]) -> None:
+        """Keep each changed row and its ledger entry (the lock held by the caller)."""
+        entries, position, last = _ledger.chained(*self._ledger_head, changes)
+        for row, _ in changes:
+            self._outbox[row.message.message_id] = row
+        self._ledger.extend(entries)
+        self._ledger_head = (position, last)
+
     @override
-    def claim_outbox(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
+    def claim_outbox(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, by: str = "relay"
+    ) -> list[OutboxRow]:
         with self._lock:
             due = sorted(
                 (
@@ -209,13 +226,18 @@ class MemoryStore(Store):
                 ),
                 key=lambda r: (r.message.created_at, r.message.message_id),
             )[: max(limit, 0)]
-            claimed = []
-            for row in due:
-                updated = attrs.evolve(
-                    row, attempts=row.attempts + 1, next_attempt_at=now + lease, updated_at=now
+            claimed = [
+                attrs.evolve(
+                    row,
+                    attempts=row.attempts + 1,
+                    next_attempt_at=now + lease,
+                    updated_at=now,
+                    claimed_by=by,
+                    claimed_until=now + lease,
                 )
-                self._outbox[row.message.message_id] = updated
-                claimed.append(updated)
+                for row in due
+            ]
+            self._record([(row, _ledger.Action.CLAIMED) for row in claimed])
             return claimed
 
     def _outbox_row(self, message_id: str) -> OutboxRow:
@@ -224,13 +246,13 @@ class MemoryStore(Store):
             raise NotFoundError("outbox message", message_id)
         return row
 
-    def _mark(self, message_id: str, attempt: int, **changes: Any) -> bool:
+    def _mark(self, message_id: str, attempt: int, action: _ledger.Action, **changes: Any) -> bool:
         """Change the message's row if it is still pending under claim *attempt*; whether it was."""
         with self._lock:
             row = self._outbox_row(message_id)
             if row.status is not OutboxStatus.PENDING or row.attempts != attempt:
                 return False
-            self._outbox[message_id] = attrs.evolve(row, **changes)
+            self._record([(attrs.evolve(row, claimed_by=None, claimed_until=None, **changes), action)])
             return True
 
     @override
@@ -238,6 +260,7 @@ class MemoryStore(Store):
         return self._mark(
             message_id,
             attempt,
+            _ledger.Action.DELIVERED,
             status=OutboxStatus.DELIVERED,
             delivered_at=at,
             updated_at=at,
@@ -258,6 +281,7 @@ class MemoryStore(Store):
         return self._mark(
             message_id,
             attempt,
+            _ledger.Action.DEAD if dead else _ledger.Action.FAILED,
             status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
             next_attempt_at=next_attempt_at,
             updated_at=at,
@@ -278,9 +302,137 @@ class MemoryStore(Store):
         with self._lock:
             row = self._outbox_row(message_id)
             if row.status is OutboxStatus.DEAD:
-                self._outbox[message_id] = attrs.evolve(
-                    row, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=at, updated_at=at
+                again = attrs.evolve(
+                    row,
+                    status=OutboxStatus.PENDING,
+                    redriven_after=row.attempts,
+                    next_attempt_at=at,
+                    updated_at=at,
+                    claimed_by=None,
+                    claimed_until=None,
                 )
+                self._record([(again, _ledger.Action.REDRIVEN)])
+
+    # -- verify, rebuild, compact -------------------------------------------------------------
+
+    @override
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        chain_only: bool = False,
+        progress: Progress | None = None,
+    ) -> StoreReport:
+        with self._lock:
+            return _checking.check(
+                _Holdings(self), expected_head=expected_head, chain_only=chain_only, progress=progress
+            )
+
+    @override
+    def rebuild(self, *, dry_run: bool = False) -> StoreReport:
+        with self._lock:
+            holdings = _Holdings(self)
+            return _checking.rebuild(holdings, None if dry_run else holdings)
+
+    @override
+    def compact(self) -> None:
+        """Nothing to rewrite: erased words are gone from memory once erased."""
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class _Holdings:
+    """A memory store's contents, as the check reads them and as rebuild writes them (its lock held)."""
+
+    tables = frozenset({"reviews", "referrals", "outbox", "compliance"})
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def damage(self) -> str | None:
+        return None
+
+    def events_total(self) -> int:
+        return len(self._store._chain)
+
+    def links(self) -> Iterator[tuple[object, ...]]:
+        for r in self._store._chain:
+            yield r.position, r.review_id, r.sequence, r.kind, r.body, r.texts, r.salt, r.hash
+
+    def review_checks(self, end: int) -> tuple[int, BrokenLink | None, BrokenLink | None]:
+        chain = self._store._chain[:end]
+        erased = {r.review_id for r in chain if r.kind == FreeTextErased.kind}
+        last: dict[str, int] = {}
+        out_of_sequence = unerased = None
+        for r in chain:
+            expected = last.get(r.review_id, 0) + 1
+            if r.sequence != expected and out_of_sequence is None:
+                problem = f"expected event {expected} of this review: events are missing or moved"
+                out_of_sequence = BrokenLink(r.position, r.review_id, r.sequence, problem)
+            if r.salt is None and r.review_id not in erased and unerased is None:
+                unerased = BrokenLink(r.position, r.review_id, r.sequence, NO_ERASURE)
+            last[r.review_id] = r.sequence
+        return len(last), out_of_sequence, unerased
+
+    def head_row(self) -> ChainHead | None:
+        return self._store.head()
+
+    def ledger_links(self) -> Iterator[tuple[object, ...]]:
+        for e in self._store._ledger:
+            yield e.position, e.review_id, e.message_id, e.action, e.state, e.hash
+
+    def ledger_head_row(self) -> ChainHead | None:
+        position, hash_ = self._store._ledger_head
+        return ChainHead(position, hash_) if position else None
+
+    def holdings(self) -> Iterator[Holding]:
+        store = self._store
+        by_review: dict[str, dict[str, list[StoredRow]]] = {}
+
+        def add(table: str, review_id: str, key: str, record: object) -> None:
+            tables = by_review.setdefault(review_id, {})
+            tables.setdefault(table, []).append(StoredRow(key, row_values(record)))
+
+        for rid, review in store._reviews.items():
+            add("reviews", rid, rid, review)
+        for key, referral in store._referrals.items():
+            add("referrals", referral.review_id, key, referral)
+        for key, row in store._outbox.items():
+            add("outbox", row.message.review_id, key, row)
+        for rid, record in store._compliance.items():
+            add("compliance", rid, rid, record)
+        ledger: dict[str, list[_ledger.Entry]] = {}
+        for entry in store._ledger:
+            ledger.setdefault(entry.review_id, []).append(entry)
+        for rid in sorted({*store._by_review, *by_review, *ledger}):
+            events = [store._chain[i] for i in store._by_review.get(rid, ())]
+            yield Holding(rid, events, by_review.get(rid, {}), ledger.get(rid, []))
+
+    def render(self, table: str, values: Mapping[str, Any]) -> dict[str, object]:
+        return dict(values)
+
+    def rewrite(self, holding: Holding, expected: Expected) -> None:
+        store, rid = self._store, holding.review_id
+        if expected.review is not None:
+            store._reviews[rid] = expected.review
+        else:
+            store._reviews.pop(rid, None)
+        referrals = {r.referral_id: r for r in expected.referrals}
+        for row in holding.rows.get("referrals", ()):
+            found = store._referrals.get(row.key)
+            if row.key not in referrals and found is not None and found.review_id == rid:
+                del store._referrals[row.key]
+        store._referrals.update(referrals)
+        outbox = {r.message.message_id: r for r in expected.outbox}
+        for row in holding.rows.get("outbox", ()):
+            kept = store._outbox.get(row.key)
+            if row.key not in outbox and kept is not None and kept.message.review_id == rid:
+                del store._outbox[row.key]
+        store._outbox.update(outbox)
+        if expected.compliance is not None:
+            stored = store._compliance.get(rid)
+            extensions = stored.extensions if stored is not None else {}
+            store._compliance[rid] = attrs.evolve(expected.compliance, extensions=extensions)
+        else:
+            store._compliance.pop(rid, None)

@@ -106,7 +106,12 @@ class PostgresStore(SQLStore):
     :param min_size: connections the pool keeps open.
     :param max_size: connections the pool may open.
     :param timeout: seconds to wait to connect, or for a free connection.
-    :raises StoreError: if psycopg is not installed or the server cannot be reached.
+    :param create: make the store if the schema holds none; with ``False``
+        (for reading), a schema that does not exist or holds no store is refused.
+    :raises StoreError: if psycopg is not installed or the server cannot be
+        reached; if the schema holds another application's tables (they are
+        left alone, never joined by the store's); and, unless *create*, if it
+        holds no store.
     :raises SchemaVersionError: if a newer version of ethical-decisions wrote the schema.
     """
 
@@ -118,6 +123,7 @@ class PostgresStore(SQLStore):
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 10.0,
+        create: bool = True,
     ) -> None:
         if _MISSING is not None:
             raise StoreError(
@@ -132,6 +138,7 @@ class PostgresStore(SQLStore):
         if not 0 <= min_size <= max_size or max_size < 1:
             raise StoreError("The pool needs 0 <= min_size <= max_size and max_size >= 1; adjust them.")
         self._schema = schema
+        self._create = create
         self._dialect = POSTGRES
         self._integrity_errors = (psycopg.IntegrityError,)
         self._driver_errors = (psycopg.Error, psycopg_pool.PoolTimeout)
@@ -206,6 +213,20 @@ class PostgresStore(SQLStore):
             hashlib.sha256((_MIGRATION_LOCK + self._schema).encode()).digest()[:8], signed=True
         )
         cursor.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = ?", (self._schema,))
+        tables = {name for (name,) in cursor.fetchall()}
+        if tables and not {"schema_migrations", "chain_head", "events"} <= tables:
+            raise StoreError(
+                f"The schema {self._schema!r} at {self._url} holds tables of something else, not an "
+                "ethical-decisions store; they are left alone. Give the store a schema of its own: "
+                "add ?schema=NAME to the URL."
+            )
+        if not tables and not self._create:
+            raise StoreError(
+                f"There is no store in the schema {self._schema!r} at {self._url}. Check the URL and "
+                "its ?schema=; to make a store, take the first step through the API (open_store "
+                "creates the store when it writes)."
+            )
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = ?", (self._schema,))
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE SCHEMA "{self._schema}"')
@@ -238,6 +259,31 @@ class PostgresStore(SQLStore):
     def _read(self) -> contextlib.AbstractContextManager[Cursor]:
         # READ COMMITTED: a read sees what was committed when each statement began.
         return self._write()
+
+    @override
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Cursor]:
+        with self._translated(), self._pool.connection() as connection, connection.transaction():
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _Cursor(connection.cursor())
+
+    @override
+    def compact(self) -> None:
+        """Rewrite the events table (``VACUUM FULL``): erased words leave its files.
+
+        PostgreSQL keeps a row's old versions in the table's file after an
+        update, and a plain ``VACUUM`` marks their space free without
+        overwriting it; ``VACUUM FULL`` writes the table (and its TOAST table)
+        into new files and removes the old ones. It holds an exclusive lock on
+        the events table while it runs: steps wait, so run it in a quiet
+        period, after a retention sweep.
+        """
+        with self._translated(), self._pool.connection() as connection:
+            connection.autocommit = True  # VACUUM cannot run inside a transaction
+            try:
+                connection.execute("VACUUM (FULL) events")
+            finally:
+                connection.autocommit = False
 
     @override
     def _failure(self, exc: Exception) -> StoreError:

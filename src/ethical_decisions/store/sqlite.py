@@ -41,6 +41,9 @@ _BEGIN_ATTEMPTS = 6
 _FIRST_PAUSE = 0.01
 _LONGEST_PAUSE = 0.5
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_DAMAGE_SHOWN = 3
+"""Lines of SQLite's integrity check kept in a report: they name pages, tables and indexes, never values."""
 
 
 def _is_busy(exc: Exception) -> bool:
@@ -53,14 +56,22 @@ class SQLiteStore(SQLStore):
 
     The schema is created or brought up to date when the store is opened.
 
-    :param path: the database file; created if missing (its folder must exist).
+    :param path: the database file; created if missing and *create* is true
+        (its folder must exist).
     :param busy_timeout: seconds a writer waits for another's transaction to end,
         per attempt.
-    :raises StoreError: if the file cannot be opened or is not a store.
+    :param create: make a new store if there is no file at *path*; with
+        ``False`` (for reading), a missing file is refused instead.
+    :raises StoreError: if the file cannot be opened or is not a store: a
+        folder, an empty (zero-byte) file, a file that is not SQLite, or an
+        SQLite database that is not an ethical-decisions store are refused,
+        never turned into a store; and, unless *create*, a missing file.
     :raises SchemaVersionError: if a newer version of ethical-decisions wrote it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, create: bool = True
+    ) -> None:
         name = os.fspath(path)
         if name in ("", ":memory:") or name.startswith("file:"):
             raise StoreError(
@@ -76,11 +87,72 @@ class SQLiteStore(SQLStore):
         self._idle: list[sqlite3.Connection] = []
         self._opened: list[sqlite3.Connection] = []
         self._closed = False
+        self._check_file(create=create)
         try:
             self._migrate()
         except BaseException:
             self.close()
             raise
+
+    def _check_file(self, *, create: bool) -> None:
+        """Refuse what is not a store, before SQLite (which would make one of anything) opens it."""
+        path, url = self._path, self.url
+        if path.is_dir():
+            raise StoreError(
+                f"The SQLite store's path {path} is a folder, not a file; name a file in it, "
+                f"e.g. sqlite:///{(path / 'reviews.db').as_posix()}."
+            )
+        if not path.exists():
+            if not path.parent.is_dir():
+                raise StoreError(
+                    f"There is no store at {url}: the folder {path.parent} does not exist. Check the path "
+                    "(a relative path is from the current folder) and that the folder exists: a store's "
+                    "file is made when needed, its folder never is."
+                )
+            if not create:
+                raise StoreError(
+                    f"There is no store at {url}: no such file. Check the path (a relative path is from "
+                    "the current folder). To make a store, run 'ethical-decisions demo', or take the "
+                    "first step through the API (open_store creates the store when it writes)."
+                )
+            return
+        if path.stat().st_size == 0:
+            raise StoreError(
+                f"The file at {url} is empty (zero bytes): it is not an ethical-decisions store, and is "
+                "not made into one. If it held the store, restore the store from a backup; to start a "
+                "new store there, delete the empty file first."
+            )
+        tables = self._tables()
+        if not tables and create:
+            return  # an empty SQLite database (as sqlite3 leaves a new file): made a store below
+        if not {"schema_migrations", "chain_head", "events"} <= tables:
+            what = "an empty SQLite database" if not tables else "an SQLite database of something else"
+            raise StoreError(
+                f"The file at {url} is {what}, not an ethical-decisions store; it is left as it is. "
+                "Check the path names the store's own file."
+            )
+
+    def _tables(self) -> set[str]:
+        """The tables of the SQLite database at the path (read without creating or changing it)."""
+        try:
+            connection = sqlite3.connect(
+                f"{self._path.as_uri()}?mode=rw", uri=True, timeout=self._busy_timeout, isolation_level=None
+            )
+        except sqlite3.Error:
+            raise self._failure(sqlite3.OperationalError("cannot open")) from None
+        try:
+            found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _DAMAGED_CODES:
+                raise StoreError(
+                    f"The file at {self.url} is not an SQLite database, so not an ethical-decisions store; "
+                    "it is left as it is. Check the path names the store's own file; if it did, the file "
+                    "is damaged: restore the store from a backup."
+                ) from None
+            raise self._failure(exc) from None
+        finally:
+            connection.close()
+        return {name for (name,) in found}
 
     @property
     def url(self) -> str:
@@ -180,6 +252,12 @@ class SQLiteStore(SQLStore):
     @override
     def _failure(self, exc: Exception) -> StoreError:
         code = getattr(exc, "sqlite_errorname", type(exc).__name__)
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _DAMAGED_CODES:
+            return StoreError(
+                f"The SQLite store at {self.url} is damaged ({code}): the file is corrupt or is not an "
+                "ethical-decisions store; nothing was recorded. Run verify to see what SQLite finds "
+                "wrong, and restore the store from a backup."
+            )
         if _is_busy(exc):
             return StoreError(
                 f"The SQLite store at {self.url} stayed locked by other writers ({code}); nothing was "
@@ -225,3 +303,44 @@ class SQLiteStore(SQLStore):
     def _read(self) -> Iterator[Cursor]:
         with self._translated(), self._connection() as connection:
             yield connection.cursor()
+
+    @override
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Cursor]:
+        # A read transaction: in WAL mode it sees the store as of its first read, while writers go on.
+        with self._translated(), self._connection() as connection:
+            connection.execute("BEGIN")
+            try:
+                yield connection.cursor()
+            finally:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+
+    @override
+    def _damage(self, cursor: Cursor) -> str | None:
+        """``PRAGMA integrity_check``: every page read, every index checked against its table.
+
+        Not ``quick_check``, which checks every page but not that each index holds what its
+        table does: verify reads the tables through their ``review_id`` indexes as well as in
+        chain order, and relies on the ``(review_id, sequence)`` index's uniqueness. On a
+        million events it takes a few seconds, a small part of the whole check.
+        """
+        try:
+            cursor.execute("PRAGMA integrity_check")
+            found = [str(line) for (line,) in cursor.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return f"SQLite could not read the file: {getattr(exc, 'sqlite_errorname', type(exc).__name__)}"
+        if found == ["ok"]:
+            return None
+        shown = "; ".join(line.replace("\n", " ")[:200] for line in found[:_DAMAGE_SHOWN])
+        more = f"; and {len(found) - _DAMAGE_SHOWN} more" if len(found) > _DAMAGE_SHOWN else ""
+        return f"SQLite's integrity check: {shown}{more}"
+
+    @override
+    def compact(self) -> None:
+        """Checkpoint the write-ahead log into the file and empty it.
+
+        Erased words are already gone from the file's pages (``secure_delete``) and, unless a
+        reader held an old snapshot at the time, from the log (checkpointed after each erasure).
+        """
+        self._checkpoint()
