@@ -64,7 +64,7 @@ def _demo_run(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     folder = tmp_path_factory.mktemp("audit")
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.setattr(_demo, "_today", lambda: TODAY)
-        patch.setattr(_common, "open_store", lambda url: store)
+        patch.setattr(_common, "open_store", lambda url, create=True: store)
         assert main(["--db", "memory://", "demo", "--reports", str(folder)]) == 0
     names = {route.route_id: route.name for route in EthicalDecisions(store).routes()}
     return Demo(store, names, printed.getvalue(), folder)

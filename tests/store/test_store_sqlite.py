@@ -210,3 +210,25 @@ def test_closed_store_refuses_work(path: Path, make: Make) -> None:
 
     with pytest.raises(StoreError, match="closed"):
         make.stored(store, "rv-a")
+
+
+def test_a_store_is_made_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while a new store is made leaves nothing at its path; the next open makes the store."""
+    path = tmp_path / "reviews.db"
+    real = SQLiteStore._migrate
+
+    def failing(self: SQLiteStore, *, opened: bool = True) -> None:
+        real(self, opened=opened)
+        raise OSError("the process dies here")
+
+    monkeypatch.setattr(SQLiteStore, "_migrate", failing)
+    with pytest.raises(OSError, match="dies here"):
+        SQLiteStore(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    store = SQLiteStore(path)
+    try:
+        assert store.head() is None
+        assert path.stat().st_size > 0
+    finally:
+        store.close()

@@ -123,8 +123,11 @@ class SQLStore(Store):
     def _before_migrating(self, cursor: Cursor) -> None:
         """Run first in the migration transaction (PostgreSQL: lock, create the schema)."""
 
-    def _migrate(self) -> None:
-        """Bring the schema up to date, in one transaction, and log what was done."""
+    def _migrate(self, *, opened: bool = True) -> None:
+        """Bring the schema up to date, in one transaction, and log what was done.
+
+        :param opened: also log that the store is open (not while a new store is still being made).
+        """
         with self._write() as cursor:
             self._before_migrating(cursor)
             applied = migrate(cursor, self._dialect, f"The store at {self.url}")
@@ -134,7 +137,8 @@ class SQLStore(Store):
                 self._start_ledger(cursor)
         for migration in applied:
             emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=migration.version)
-        emit(LogEvent.STORE_OPENED, store=self._dialect.name, schema_version=SCHEMA_VERSION)
+        if opened:
+            emit(LogEvent.STORE_OPENED, store=self._dialect.name, schema_version=SCHEMA_VERSION)
 
     # -- appending -------------------------------------------------------------------------
 

@@ -87,15 +87,44 @@ class SQLiteStore(SQLStore):
         self._idle: list[sqlite3.Connection] = []
         self._opened: list[sqlite3.Connection] = []
         self._closed = False
-        self._check_file(create=create)
+        if self._check_file(create=create):
+            self._create()
         try:
             self._migrate()
         except BaseException:
             self.close()
             raise
 
-    def _check_file(self, *, create: bool) -> None:
-        """Refuse what is not a store, before SQLite (which would make one of anything) opens it."""
+    def _create(self) -> None:
+        """Make a new store at the path, whole or not at all.
+
+        The store is built in a file of its own beside the path and linked into
+        place only once its schema is written, so a process killed while making
+        it leaves no empty file at the path (which would then be refused as not
+        a store): at most a ``.creating`` file beside it, which can be deleted.
+        If another process made the store meanwhile, theirs is kept and used.
+        """
+        final = self._path
+        building = final.with_name(f".{final.name}.{os.getpid()}.{os.urandom(4).hex()}.creating")
+        self._path = building
+        try:
+            self._migrate(opened=False)
+            self.close()  # the last connection to close folds the write-ahead log into the file
+            os.link(building, final)  # fails if the path exists: another process made the store first
+        except FileExistsError:
+            pass
+        finally:
+            self.close()
+            self._closed = False
+            self._path = final
+            for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _check_file(self, *, create: bool) -> bool:
+        """Refuse what is not a store, before SQLite (which would make one of anything) opens it.
+
+        :returns: whether there is no file yet, and a store is to be made.
+        """
         path, url = self._path, self.url
         if path.is_dir():
             raise StoreError(
@@ -115,7 +144,7 @@ class SQLiteStore(SQLStore):
                     "the current folder). To make a store, run 'ethical-decisions demo', or take the "
                     "first step through the API (open_store creates the store when it writes)."
                 )
-            return
+            return True
         if path.stat().st_size == 0:
             raise StoreError(
                 f"The file at {url} is empty (zero bytes): it is not an ethical-decisions store, and is "
@@ -124,13 +153,14 @@ class SQLiteStore(SQLStore):
             )
         tables = self._tables()
         if not tables and create:
-            return  # an empty SQLite database (as sqlite3 leaves a new file): made a store below
+            return False  # an empty SQLite database (as sqlite3 leaves a new file): made a store below
         if not {"schema_migrations", "chain_head", "events"} <= tables:
             what = "an empty SQLite database" if not tables else "an SQLite database of something else"
             raise StoreError(
                 f"The file at {url} is {what}, not an ethical-decisions store; it is left as it is. "
                 "Check the path names the store's own file."
             )
+        return False
 
     def _tables(self) -> set[str]:
         """The tables of the SQLite database at the path (read without creating or changing it)."""

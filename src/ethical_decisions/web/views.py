@@ -2,7 +2,7 @@
 
 Each is a frozen attrs class built from the library's public types
 (:class:`~ethical_decisions.Review`, :class:`~ethical_decisions.Referral`, the
-store's queue rows, :class:`~ethical_decisions.VerificationReport`), written
+store's queue rows, :class:`~ethical_decisions.store.StoreReport`), written
 as JSON by the library's converter, and described in the OpenAPI document by
 the same classes.
 """
@@ -13,7 +13,6 @@ import datetime as dt
 
 import attrs
 
-from ethical_decisions.audit import VerificationReport
 from ethical_decisions.events import DiscretionConsidered, DiscussionHeld, Event, ReferralAssigned
 from ethical_decisions.model import (
     CaseReference,
@@ -39,6 +38,7 @@ from ethical_decisions.review import (
     Review,
     StepTaken,
 )
+from ethical_decisions.store import StoreReport
 
 __all__ = [
     "ActorView",
@@ -342,7 +342,7 @@ class VerifyView:
     broken_position: int | None
 
 
-def verify_view(report: VerificationReport) -> VerifyView:
+def verify_view(report: StoreReport) -> VerifyView:
     """The view of a verification *report*."""
     head = report.head
     return VerifyView(
