@@ -1,7 +1,7 @@
 """The peer figures: the library against the ``eventsourcing`` package doing the same review.
 
 ``peer_events_memory``, ``peer_events_sqlite``, ``peer_events_postgres``: full
-reviews (eight events, each step saved on its own, as a casework system takes
+reviews (nine events, each step saved on its own, as a casework system takes
 them one request at a time) through our service and through the peer, per
 event. ``peer_read_review``: reading reviews back from SQLite, cold (from the
 store, through no cache), into a folded review or aggregate.

@@ -4,7 +4,7 @@
 event of a SQLite store, against the least any check of the chain must do:
 read the same rows with raw :mod:`sqlite3` (every column, in position order)
 and SHA-256 each body into the chain, comparing each link with the stored
-hash. The store is a chain of full eight-event reviews (:mod:`chains`). Besides
+hash. The store is a chain of full nine-event reviews (:mod:`chains`). Besides
 the links, the check compares each record's review, sequence and kind with its
 body and each free text with its salted digest, checks each review's sequence
 and erasure (in SQL) and the chain's end against the store's head row: that is
@@ -22,7 +22,7 @@ it compares (raw :mod:`sqlite3`). Per event.
 store and runs the whole check over 1,000,000 reviews, over the same for
 10,000 reviews (each review its opening event alone, so that a million fit in
 about 1.5 GB; what the check keeps per review is the same for one event or
-eight). A streaming check stays flat: the target is 1.1. The raw
+nine). A streaming check stays flat: the target is 1.1. The raw
 read-and-hash's peak on the large chain is given for scale.
 """
 

@@ -1,7 +1,7 @@
 r"""SQLite stores holding long audit chains, for the verify benchmarks: built once and cached.
 
 A chain is made from a template: one review written by the service to a
-fresh store (the full eight-event review of :mod:`workload`, or only its
+fresh store (the full nine-event review of :mod:`workload`, or only its
 opening event), then copied *reviews* times under new review ids, each copy
 linked into the one chain as the store links it
 (``hash = SHA-256(previous + "\\n" + body)``, the formula :mod:`ethical_decisions.audit`
@@ -41,7 +41,7 @@ GENESIS = "0" * 64
 """The hash before the first event."""
 
 Kind = Literal["full", "opened"]
-"""A full eight-event review per copy, or its opening event only."""
+"""A full nine-event review per copy, or its opening event only."""
 
 _CHUNK = 20_000
 

@@ -16,7 +16,6 @@ and generator version, and reused by later runs.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import sqlite3
@@ -42,7 +41,7 @@ from library import store_rows as rows
 __all__ = ["FIRST", "LAST", "STAFF", "build", "path_for"]
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-GENERATOR = 1
+GENERATOR = 2
 """Bump when the rows made here change, so that old cache files are not reused."""
 
 FIRST = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -95,10 +94,6 @@ def build(records: int) -> Path:
     _check(partial)
     partial.rename(path)
     return path
-
-
-def _time(moment: dt.datetime) -> str:
-    return str(SQLITE_DIALECT.time(moment))  # SQLite keeps times as ISO 8601 text
 
 
 def _staff(index: int) -> tuple[str, str, StaffRole, str, str | None, int]:
@@ -155,7 +150,6 @@ def _record(rng: random.Random, number: int, closed: dt.datetime) -> dict[str, A
     route_ids: list[str] = []
     referral_rows: list[tuple[Any, ...]] = []
     first_escalated = first_advice = None
-    advised_all = True
     if concerns:
         if rng.random() < 0.8:
             steps.add(StepUsed.DISCRETION_INSIDE_RULES)
@@ -172,7 +166,6 @@ def _record(rng: random.Random, number: int, closed: dt.datetime) -> dict[str, A
             if withdrawn:
                 steps.add(StepUsed.REFERRAL_WITHDRAWN)
                 advice = None
-                advised_all = False
             else:
                 advice = first_escalated + dt.timedelta(hours=rng.randrange(2, days * 24 + 120))
                 first_advice = advice
@@ -211,25 +204,32 @@ def _record(rng: random.Random, number: int, closed: dt.datetime) -> dict[str, A
         later_result = rng.choices(_RESULTS, weights=(70, 20, 10))[0]
         later_on = (closed + dt.timedelta(days=rng.randrange(20, 300))).date()
     steps_used = sorted(steps)
-    month = f"{closed:%Y-%m}"
-    compliance = (
-        review_id, staff_id, role.value, team, area, "2026.1",
-        _time(opened), _time(reflected), _time(closed),
-        1, 1, concerns,
-        json.dumps([c.value for c in categories], separators=(",", ":")),
-        json.dumps([s.value for s in steps_used], separators=(",", ":")),
-        json.dumps(route_ids, separators=(",", ":")),
-        len(route_ids), int(role is StaffRole.FRONTLINE_OFFICER and bool(route_ids)),
-        int(advised_all), 1, unresolved, outcome.value, int(rng.random() < 0.1),
-        _time(first_escalated) if first_escalated else None,
-        _time(first_advice) if first_advice else None,
-        int((first_escalated - reflected).total_seconds()) if first_escalated else None,
-        int((first_advice - first_escalated).total_seconds()) if first_advice and first_escalated else None,
-        later_kind.value if later_kind else None,
-        later_result.value if later_result else None,
-        later_on.isoformat() if later_on else None,
-        "{}",
-        month,
+    referred = bool(route_ids)
+    to_escalate = int((first_escalated - reflected).total_seconds()) if first_escalated else None
+    to_advice = None
+    if first_advice and first_escalated:
+        to_advice = int((first_advice - first_escalated).total_seconds())
+    compliance = rows.COMPLIANCE.row(
+        SQLITE_DIALECT,
+        {
+            "review_id": review_id, "staff_id": staff_id, "role": role, "team": team, "business_area": area,
+            "guidance_version": "2026.1", "opened_at": opened, "reflected_at": reflected, "closed_at": closed,
+            "concern_count": concerns, "concern_categories": categories, "steps_used": steps_used,
+            "route_ids": route_ids, "referral_count": len(route_ids),
+            "referred_by_frontline": role is StaffRole.FRONTLINE_OFFICER and referred,
+            "unresolved_acknowledged": unresolved, "outcome_class": outcome,
+            "decision_changed": rng.random() < 0.1, "opened_by": staff_id, "reflected_by": staff_id,
+            "escalated_by": [staff_id] if referred else [], "handed_over_by": [], "holders": [staff_id],
+            "first_escalated_at": first_escalated, "first_advice_at": first_advice,
+            "seconds_to_escalate": to_escalate, "seconds_to_advice": to_advice,
+            "later_outcome_kind": later_kind, "later_outcome": later_result, "later_outcome_on": later_on,
+            "advice_followed": int(first_advice is not None and outcome is not _UNRESOLVED),
+            "advice_followed_in_part": 0,
+            "advice_not_followed": int(first_advice is not None and outcome is _UNRESOLVED),
+            "re_escalations": 0,
+            "referrals_returned": int(StepUsed.INFORMATION_REQUESTED in steps),
+            "extensions": {},
+        },
     )  # fmt: skip
     items = [
         (review_id, item, ordinal, value)
@@ -240,11 +240,18 @@ def _record(rng: random.Random, number: int, closed: dt.datetime) -> dict[str, A
         )
         for ordinal, value in enumerate(values)
     ]
-    review = (
-        review_id, area, staff_id, Stage.CLOSED.value, 8, _time(opened), _time(closed), _time(closed),
-        outcome.value,
+    review = rows.REVIEWS.row(
+        SQLITE_DIALECT,
+        {
+            "review_id": review_id, "business_area": area, "staff_id": staff_id, "owner_id": staff_id,
+            "stage": Stage.CLOSED, "version": 9, "opened_at": opened, "updated_at": closed,
+            "closed_at": closed, "outcome_class": outcome,
+        },
     )  # fmt: skip
     return {"compliance": compliance, "items": items, "referrals": referral_rows, "review": review}
+
+
+_UNRESOLVED = OutcomeClass.PROCEEDED_WITH_UNRESOLVED_CONCERNS
 
 
 def _referral(  # noqa: PLR0917 - one row's values, in its column order
@@ -261,13 +268,17 @@ def _referral(  # noqa: PLR0917 - one row's values, in its column order
     updated: dt.datetime,
 ) -> tuple[Any, ...]:
     acknowledged = submitted + dt.timedelta(hours=1)
-    return (
-        referral_id, review_id, route, "1.0.0", area, status.value, role.value,
-        json.dumps([c.value for c in categories], separators=(",", ":")),
-        _time(submitted), _time(due), _time(updated), _time(acknowledged),
-        _time(advice) if advice else None,
-        _time(updated) if status in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN) else None,
-        f"{submitted:%Y-%m}",
+    finished = status in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN)
+    return rows.REFERRALS.row(
+        SQLITE_DIALECT,
+        {
+            "referral_id": referral_id, "review_id": review_id, "route_id": route, "route_version": "1.0.0",
+            "business_area": area, "status": status, "referred_by": f"by-{review_id[-5:]}",
+            "referred_by_role": role, "concern_categories": categories, "submitted_at": submitted,
+            "due_by": due, "updated_at": updated, "proposed_at": submitted - dt.timedelta(hours=26),
+            "acknowledged_at": acknowledged, "advice_at": advice, "closed_at": updated if finished else None,
+            "assignee_id": None, "re_escalation": False,
+        },
     )  # fmt: skip
 
 
@@ -278,9 +289,13 @@ def _open_reviews(count: int) -> Iterator[tuple[Any, ...]]:
         rng = random.Random(-1 - number)
         staff_id, area, *_ = _staff(rng.randrange(STAFF))
         opened = LAST - dt.timedelta(days=rng.randrange(1, 400))
-        yield (
-            f"rv-open-{number:08d}", area, staff_id, stages[number % 3].value, 3, _time(opened),
-            _time(opened + dt.timedelta(hours=2)), None, None,
+        yield rows.REVIEWS.row(
+            SQLITE_DIALECT,
+            {
+                "review_id": f"rv-open-{number:08d}", "business_area": area, "staff_id": staff_id,
+                "owner_id": staff_id, "stage": stages[number % 3], "version": 3, "opened_at": opened,
+                "updated_at": opened + dt.timedelta(hours=2), "closed_at": None, "outcome_class": None,
+            },
         )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from ethical_decisions import EthicalDecisions, MemoryStore, SQLiteStore, make_p
 from ethical_decisions.compliance import StepUsed
 from ethical_decisions.figures import DepartmentFigures, Period
 from ethical_decisions.model import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -58,6 +59,7 @@ def postgres_store(url: str, schema: str) -> Store:
 __all__ = [
     "SQLITE_DIALECT",
     "STORE_SCHEMA_VERSION",
+    "AdviceResponse",
     "CaseReference",
     "Concern",
     "ConcernCategory",

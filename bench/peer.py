@@ -1,4 +1,4 @@
-"""The peer: the same eight-event review as an aggregate of the ``eventsourcing`` package.
+"""The peer: the same nine-event review as an aggregate of the ``eventsourcing`` package.
 
 :class:`PeerReview` records what :func:`workload.walk` records, event for
 event, with the same strings: the actor, the case, the concerns, the route's
@@ -122,6 +122,14 @@ class PeerReview(Aggregate):
         referral["advice"] = advice
         for concern_id in referral["concern_ids"]:
             self.concerns[concern_id]["status"] = "advised"
+        self.stage = "advice_received"
+
+    @event("AdviceResponded")
+    def respond_to_advice(
+        self, *, actor: Data, referral_id: str, concern_id: str, response: str, reason: str, resolved: bool
+    ) -> None:
+        """The decision-maker says what they did with the advice, and whether the concern is resolved."""
+        self._step(concern_id, f"response {response}", "resolved" if resolved else "not_resolved")
         self.stage = "ready_to_decide"
 
     @event("ReviewFinalised")
@@ -229,6 +237,14 @@ def peer_walk(app: PeerApp, inputs: PeerInputs, index: int, *, cached: bool) -> 
         ),
         lambda r: r.acknowledge_referral(actor=team, referral_id=r.last_referral_id),
         lambda r: r.give_advice(actor=team, referral_id=r.last_referral_id, advice=TEXT["advice"]),
+        lambda r: r.respond_to_advice(
+            actor=by,
+            referral_id=r.last_referral_id,
+            concern_id="C1",
+            response=TEXT["response"],
+            reason=TEXT["response_reason"],
+            resolved=True,
+        ),
         lambda r: r.finalise(
             actor=by,
             decision={

@@ -2,9 +2,10 @@
 
 A full review is the model from end to end: a proposed decision, a reflection
 with two concerns, discretion and a discussion of the first, its escalation to
-the business area's route, the route's acknowledgement and advice, and the
-final decision (acknowledging the second concern as unresolved). That is
-eight events, eight store appends and one compliance record.
+the business area's route, the route's acknowledgement and advice, the
+decision-maker's response to the advice (followed, resolving the first
+concern), and the final decision (acknowledging the second concern as
+unresolved). That is nine events, nine store appends and one compliance record.
 
 Every string a review records is defined here once; the peer's walk
 (:mod:`peer`) records the same strings.
@@ -16,6 +17,7 @@ import logging
 
 import structlog
 from library import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -48,7 +50,7 @@ __all__ = [
     "walk",
 ]
 
-EVENTS_PER_REVIEW = 8
+EVENTS_PER_REVIEW = 9
 """Events (and store appends) in one full review."""
 
 _AREAS = (
@@ -72,6 +74,8 @@ TEXT = {
     "question": "May residence be accepted on the evidence available?",
     "route_staff": "rt-0001",
     "advice": "Check the department's own records first; the requirement can be met.",
+    "response": "followed",
+    "response_reason": "Our records showed the residence, as the route said they might.",
     "final_outcome": "grant",
     "final_summary": "Grant.",
     "rationale": "The records were found.",
@@ -157,7 +161,15 @@ def walk(edm: EthicalDecisions, index: int) -> Review:
     referral_id = review.referrals[-1].referral_id
     team = RouteTeamMember(staff_id=TEXT["route_staff"], route_id=route_id)
     edm.acknowledge_referral(referral_id, by=team)
-    review = edm.give_advice(referral_id, by=team, advice=TEXT["advice"])
+    edm.give_advice(referral_id, by=team, advice=TEXT["advice"])
+    review = edm.respond_to_advice(
+        referral_id,
+        by=by,
+        concern_id="C1",
+        response=AdviceResponse(TEXT["response"]),
+        reason=TEXT["response_reason"],
+        resolved=True,
+    )
     unresolved = sorted(c.concern_id for c in review.open_concerns)
     return edm.finalise(
         rid,

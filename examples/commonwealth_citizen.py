@@ -4,8 +4,10 @@ She came to the UK as a child in 1971 and has lived here ever since, but has no
 documents of her own to prove it. The proposed decision is to refuse. The
 caseworker is uncomfortable, considers discretion inside and then outside the
 Immigration Rules, discusses the case, and escalates to Customer Services
-Group's route, the Chief Caseworker Unit. The unit advises, and the decision
-changes. The trail is kept in a temporary SQLite file and verified.
+Group's route, the Chief Caseworker Unit. The unit advises; the caseworker
+records that they followed the advice and that it resolves the concern (advice
+informs: only the decision-maker resolves), and the decision changes. The
+trail is kept in a temporary SQLite file and verified.
 
 Run it with the library and the Chief Caseworker Unit's plugin installed:
 ``python examples/commonwealth_citizen.py``.
@@ -21,6 +23,7 @@ import structlog
 
 from ethical_decisions import (
     GUIDANCE,
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -49,6 +52,33 @@ def main() -> None:
             walk(EthicalDecisions(store))
         finally:
             store.close()
+
+
+def advise_and_respond(
+    edm: EthicalDecisions, referral_id: str, route_id: str, caseworker: DecisionMaker
+) -> None:
+    """The route's team advises; the caseworker says what they did with the advice (advice never resolves)."""
+    unit = RouteTeamMember(staff_id="ccu-0012", route_id=route_id)
+    edm.acknowledge_referral(referral_id, by=unit)
+    review = edm.give_advice(
+        referral_id,
+        by=unit,
+        advice=(
+            "HMRC and National Insurance records show continuous employment from 1979, and school records "
+            "cover the 1970s. Treat these as the evidence of residence; the burden cannot rest on documents "
+            "she could never have held."
+        ),
+    )
+    print(f"\nThe Chief Caseworker Unit acknowledged and advised. Stage now: {review.stage}")
+    review = edm.respond_to_advice(
+        referral_id,
+        by=caseworker,
+        concern_id="C1",
+        response=AdviceResponse.FOLLOWED,
+        reason="The HMRC and school records the unit pointed to show her residence since 1971.",
+        resolved=True,
+    )
+    print(f"The caseworker followed the advice, and says it resolves the concern. Stage now: {review.stage}")
 
 
 def walk(edm: EthicalDecisions) -> None:
@@ -144,18 +174,7 @@ def walk(edm: EthicalDecisions) -> None:
     except StepError as error:
         print(f"  finalising now is refused: {error.problem}")
 
-    unit = RouteTeamMember(staff_id="ccu-0012", route_id=referral.route_id)
-    edm.acknowledge_referral(referral.referral_id, by=unit)
-    review = edm.give_advice(
-        referral.referral_id,
-        by=unit,
-        advice=(
-            "HMRC and National Insurance records show continuous employment from 1979, and school records "
-            "cover the 1970s. Treat these as the evidence of residence; the burden cannot rest on documents "
-            "she could never have held."
-        ),
-    )
-    print(f"\nThe Chief Caseworker Unit acknowledged and advised. Stage now: {review.stage}")
+    advise_and_respond(edm, referral.referral_id, referral.route_id, caseworker)
 
     review = edm.finalise(
         review_id,

@@ -17,6 +17,7 @@ import logging
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -91,6 +92,14 @@ def main() -> None:
         by=svm,
         advice="Do not detain today. Refer his wife to adult social care; he reports to his local office.",
     )
+    edm.respond_to_advice(
+        referral.referral_id,
+        by=officer,
+        concern_id="C1",
+        response=AdviceResponse.FOLLOWED,
+        reason="Reporting keeps him at home with her; adult social care has the referral.",
+        resolved=True,
+    )
     review = edm.finalise(
         review_id,
         by=officer,
@@ -99,7 +108,7 @@ def main() -> None:
         ),
     )
     final = review.final_decision
-    print(f"Advice given; decision changed from detain to {final.outcome if final else '-'}.")
+    print(f"Advice given and followed; decision changed from detain to {final.outcome if final else '-'}.")
 
     print("\nA caseworker in the same business area tries the same, without a discussion:")
     caseworker = DecisionMaker(

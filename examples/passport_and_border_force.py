@@ -3,7 +3,9 @@
 HM Passport Office escalates to the Quality Examination Support Team; Border
 Force to the National Immigration Casework Oversight Team. The same calls
 reach different routes because each review belongs to its decision-maker's
-business area, and each area's route is a plugin.
+business area, and each area's route is a plugin. The route's advice informs;
+each decision-maker records what they did with it (followed, or followed in
+part) before deciding.
 
 Run it with the library and both routes' plugins installed:
 ``python examples/passport_and_border_force.py``.
@@ -16,6 +18,7 @@ import logging
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -43,9 +46,10 @@ def escalate_and_advise(
     proposed: ProposedDecision,
     concern: Concern,
     advice: str,
+    response: tuple[AdviceResponse, str],
     final: FinalDecision,
 ) -> None:
-    """One review: concern, discretion, discussion, escalation to the area's route, advice, decision."""
+    """One review: concern, discretion, discussion, escalation, advice, the response to it, decision."""
     review_id = edm.open_review(by=maker, case=CaseReference(case), proposed=proposed).review_id
     edm.record_reflection(review_id, by=maker, concerns=[concern])
     edm.consider_discretion(
@@ -77,10 +81,14 @@ def escalate_and_advise(
     team = RouteTeamMember("team-0001", route.route_id)
     edm.acknowledge_referral(referral.referral_id, by=team)
     edm.give_advice(referral.referral_id, by=team, advice=advice)
+    what, reason = response
+    edm.respond_to_advice(
+        referral.referral_id, by=maker, concern_id="C1", response=what, reason=reason, resolved=True
+    )
     review = edm.finalise(review_id, by=maker, decision=final)
     print(
-        f"    advice given; final decision {final.outcome!r} (proposed {proposed.outcome!r}); "
-        f"{review.outcome_class}"
+        f"    advice given and {what.replace('_', ' ')}; final decision {final.outcome!r} "
+        f"(proposed {proposed.outcome!r}); {review.outcome_class}"
     )
 
 
@@ -99,6 +107,10 @@ def main() -> None:
             "every document he holds disagrees with it.",
         ),
         advice="Correct the record against the General Register Office entry, then re-examine.",
+        response=(
+            AdviceResponse.FOLLOWED,
+            "The register entry matches his documents; the record is corrected.",
+        ),
         final=FinalDecision(
             "issue", "Issue the passport.", "The record was wrong; identity established on correction."
         ),
@@ -114,6 +126,10 @@ def main() -> None:
             "The interview was held without an interpreter; her answers may not show what she meant.",
         ),
         advice="Re-interview with an interpreter before deciding.",
+        response=(
+            AdviceResponse.FOLLOWED_IN_PART,
+            "Re-interviewed through a telephone interpreter the same day, not in person next morning.",
+        ),
         final=FinalDecision(
             "grant_entry", "Grant entry as a visitor.", "Re-interviewed with an interpreter; credible."
         ),

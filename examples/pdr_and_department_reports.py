@@ -3,8 +3,11 @@
 Builds a quarter's worth of reviews (January to March 2026) in a temporary
 SQLite file: twelve by one caseworker, cw-1042, and more across the four
 business areas, some with no concerns, some resolved by discretion or
-discussion, some escalated. Then it prints cw-1042's PDR report and the first
-sections of the department report, as text. With ``--html DIR`` it also writes
+discussion, some escalated (the caseworker then says what they did with
+the route's advice: usually followed, sometimes in part, now and then not).
+Their line manager assesses the records sampled for cw-1042's PDR. Then it
+prints cw-1042's PDR report and the first sections of the department report,
+as text. With ``--html DIR`` it also writes
 both as self-contained HTML pages.
 
 Run it with the library and the four route plugins installed:
@@ -23,6 +26,8 @@ from pathlib import Path
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
+    AssessedElement,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -33,9 +38,12 @@ from ethical_decisions import (
     DiscussionResult,
     EthicalDecisions,
     FinalDecision,
+    Finding,
     ProposedDecision,
     RouteTeamMember,
     StaffRole,
+    Store,
+    UnresolvedAcknowledgement,
     open_store,
     reports,
 )
@@ -89,6 +97,26 @@ def one_review(edm: EthicalDecisions, maker: DecisionMaker, rng: random.Random, 
         team = RouteTeamMember("team-0001", referral.route_id)
         edm.acknowledge_referral(referral.referral_id, by=team)
         edm.give_advice(referral.referral_id, by=team, advice="The route's advice.")
+        response = rng.choice(
+            (*[AdviceResponse.FOLLOWED] * 4, AdviceResponse.FOLLOWED_IN_PART, AdviceResponse.NOT_FOLLOWED)
+        )
+        followed = response is not AdviceResponse.NOT_FOLLOWED
+        edm.respond_to_advice(
+            referral.referral_id,
+            by=maker,
+            concern_id="C1",
+            response=response,
+            reason="What I did with the advice, and why.",
+            resolved=followed,
+        )
+        if not followed:
+            edm.finalise(
+                review_id,
+                by=maker,
+                decision=FinalDecision("refuse", "Refuse.", "The requirements are not met."),
+                unresolved=UnresolvedAcknowledgement(["C1"], "Why it is right to proceed all the same."),
+            )
+            return
     edm.finalise(review_id, by=maker, decision=FinalDecision("grant", "Grant.", "After reflection, grant."))
 
 
@@ -111,6 +139,33 @@ def build(edm: EthicalDecisions, clock: FakeClock) -> None:
         clock.advance(dt.timedelta(hours=20))
 
 
+def assess(edm: EthicalDecisions, store: Store, period: reports.Period) -> None:
+    """cw-1042's line manager assesses the three records the PDR report will sample, on two elements each."""
+    manager = DecisionMaker(
+        "lm-0007", StaffRole.LINE_MANAGER, "customer_services_group", "Settlement Casework"
+    )
+    findings = iter(
+        [Finding.EVIDENT, Finding.PARTLY_EVIDENT, Finding.EVIDENT, Finding.NOT_EVIDENT, Finding.EVIDENT]
+    )
+    for record in store.pdr_sample("cw-1042", period, size=3, seed=1):
+        if record.staff_id != "cw-1042":
+            continue
+        edm.assess(
+            record.review_id,
+            by=manager,
+            element=AssessedElement.RATIONALE_EXPLAINS,
+            finding=next(findings, Finding.EVIDENT),
+        )
+        if record.concern_count:
+            edm.assess(
+                record.review_id,
+                by=manager,
+                element=AssessedElement.CONCERN_ARTICULATED,
+                finding=next(findings, Finding.EVIDENT),
+                note="For the conversation: never in a report.",
+            )
+
+
 def main() -> None:
     """Build the store, then print the reports."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -123,6 +178,7 @@ def main() -> None:
             edm = EthicalDecisions(store, clock=clock)
             build(edm, clock)
             period = reports.Period.from_dates(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+            assess(edm, store, period)
             made_at = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
             pdr = reports.pdr_report(store, "cw-1042", period, seed=1, made_at=made_at)
             names = {route.route_id: route.name for route in edm.routes()}

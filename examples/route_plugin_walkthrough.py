@@ -10,7 +10,9 @@ repository's root::
     python examples/route_plugin_walkthrough.py
 
 The library finds the route through the plugin's entry point: nothing here
-names the plugin's package.
+names the plugin's package. The panel's advice does not resolve the concern
+(the decision-maker says why), so the decision-maker escalates it again to the
+plugin's second tier, the Overseas Ethics Board, which reconsiders it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -42,7 +45,7 @@ AREA = "visas_and_citizenship_overseas"
 
 
 def main() -> int:
-    """Walk one referral through the example route, if it is installed."""
+    """Walk one referral through the example route and its second tier, if they are installed."""
     edm = EthicalDecisions(open_store("memory://"))
     try:
         route = edm.routes().for_business_area(AREA)
@@ -94,16 +97,56 @@ def main() -> int:
     panel = RouteTeamMember("oep-0001", route.route_id)
     edm.acknowledge_referral(referral.referral_id, by=panel)
     edm.give_advice(referral.referral_id, by=panel, advice="Yes, with the school record beside it.")
+    review = edm.respond_to_advice(
+        referral.referral_id,
+        by=specialist,
+        concern_id="C1",
+        response=AdviceResponse.NOT_FOLLOWED,
+        reason="There is no school record to put beside it: he was taught at home.",
+        resolved=False,
+    )
+    print(
+        f"The panel advised; its advice could not be followed, and the concern is {review.concerns[0].status}"
+        "."
+    )
+
+    board = next(r for r in edm.routes() if r.policy.reconsiders == route.route_id)
+    review = edm.escalate(
+        review_id,
+        by=specialist,
+        concern_ids=["C1"],
+        question="With no school record, is the baptism record enough on its own?",
+        route_id=board.route_id,
+    )
+    second = review.referrals[-1]
+    print(f"Escalated again, to the second tier {board.name!r} ({board.route_id}): {second.referral_id}")
+    member = RouteTeamMember("oeb-0001", board.route_id)
+    edm.acknowledge_referral(second.referral_id, by=member)
+    edm.give_advice(
+        second.referral_id, by=member, advice="Yes, with a statement from the parish that made it."
+    )
+    edm.respond_to_advice(
+        second.referral_id,
+        by=specialist,
+        concern_id="C1",
+        response=AdviceResponse.FOLLOWED,
+        reason="The parish confirmed the record.",
+        resolved=True,
+    )
     review = edm.finalise(
         review_id,
         by=specialist,
         decision=FinalDecision(
-            "grant", "Grant entry clearance.", "The panel advised the two records suffice."
+            "grant", "Grant entry clearance.", "The board advised the baptism record, confirmed, suffices."
         ),
     )
-    print(f"The panel advised; the decision changed from refuse to grant: {review.decision_changed}.")
+    print(
+        "The board advised and it was followed; the decision changed from refuse to grant: "
+        f"{review.decision_changed}."
+    )
     print(f"Audit chain: {edm.verify()}")
-    print("\nNotice: a new business area needed no change to the library: one installed plugin.")
+    print("\nNotice: a new business area needed no change to the library: one installed plugin, which may")
+    print("declare a second tier. Advice informs; each time, the decision-maker said what they did with it.")
     return 0
 
 

@@ -17,6 +17,7 @@ import logging
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -32,6 +33,7 @@ from ethical_decisions import (
     StaffRole,
     open_store,
 )
+from ethical_decisions.events import AdviceResponded
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
@@ -140,7 +142,41 @@ def main() -> None:
         f"\nAwaiting advice now: {len(edm.referrals(ROUTE))}. "
         f"With --all: {len(edm.referrals(ROUTE, open_only=False))}."
     )
-    print("Notice: each caseworker now takes the final decision, with the advice in front of them.")
+
+    print("\nAdvice informs; each caseworker decides what to do with it, and says why:")
+    responses = {
+        first.referral_id: (AdviceResponse.FOLLOWED, True, "The council's records show the tenancy."),
+        second.referral_id: (
+            AdviceResponse.FOLLOWED_IN_PART,
+            True,
+            "A home visit is booked; the decision waits for it rather than for a new application.",
+        ),
+        third.referral_id: (
+            AdviceResponse.NOT_FOLLOWED,
+            False,
+            "The record cannot be corrected before the decision is due; the refusal stands for now.",
+        ),
+    }
+    for referral_id, (response, resolved, reason) in responses.items():
+        maker = edm.referral(referral_id).referred_by
+        edm.respond_to_advice(
+            referral_id,
+            by=maker,
+            concern_id="C1",
+            response=response,
+            reason=reason,
+            resolved=resolved,
+        )
+
+    print("\nWhat became of the unit's advice, as the team sees it in each referral's history:")
+    for referral_id in responses:
+        referral = edm.referral(referral_id)
+        answer = referral.history[-1].payload
+        assert isinstance(answer, AdviceResponded)
+        outcome = "concern resolved" if answer.resolved else "concern still unresolved"
+        who = referral.referred_by.staff_id
+        print(f"  {referral_id}: {answer.response.replace('_', ' ')} by {who}; {outcome}")
+    print("Notice: each caseworker, not the unit, resolves the concern; one may escalate it again.")
 
 
 if __name__ == "__main__":

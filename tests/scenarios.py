@@ -1,8 +1,9 @@
-"""Walks through the model that many tests need: a review with a concern, brought to escalation."""
+"""Walks through the model that many tests need: a review with a concern, brought to escalation and back."""
 
 from __future__ import annotations
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -21,6 +22,7 @@ from ethical_decisions import (
 STATEMENT = "The applicant cannot obtain school records that the department itself holds."
 QUESTION = "May residence be accepted on the evidence available, given the records we hold?"
 ADVICE = "Check the department's own records first; the requirement can then be met."
+REASON = "Our records showed the residence, as the route said they might."
 
 
 def open_with_concern(
@@ -75,4 +77,19 @@ def close_unresolved(edm: EthicalDecisions, review_id: str, by: DecisionMaker) -
         by=by,
         decision=FinalDecision(outcome="refuse", summary="Refuse.", rationale="No discretion applies."),
         unresolved=UnresolvedAcknowledgement(["C1"], "The rules leave no other decision open."),
+    )
+
+
+def respond(
+    edm: EthicalDecisions,
+    referral_id: str,
+    by: DecisionMaker,
+    *,
+    response: AdviceResponse = AdviceResponse.FOLLOWED,
+    resolved: bool = True,
+    concern_id: str = "C1",
+) -> Review:
+    """Record the decision-maker's response to the advice on *referral_id* about *concern_id*."""
+    return edm.respond_to_advice(
+        referral_id, by=by, concern_id=concern_id, response=response, reason=REASON, resolved=resolved
     )

@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     ChainHead,
     Concern,
@@ -32,6 +33,7 @@ from ethical_decisions import (
 from ethical_decisions._fields import MAX_TEXT_LENGTH
 from ethical_decisions.events import (
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -101,6 +103,7 @@ route_policies = st.builds(
         max_size=2,
     ),
     response_target_days=st.integers(1, 60),
+    reconsiders=st.none() | ids,
 )
 referral_ids = st.builds(lambda review, n: f"{review}-R{n}", ids, st.integers(1, 99))
 
@@ -136,6 +139,14 @@ PAYLOADS: dict[type[Payload], st.SearchStrategy[Payload]] = {
     ReferralReturned: st.builds(ReferralReturned, referral_id=referral_ids, question=texts),
     InformationProvided: st.builds(InformationProvided, referral_id=referral_ids, response=texts),
     AdviceGiven: st.builds(AdviceGiven, referral_id=referral_ids, advice=texts),
+    AdviceResponded: st.builds(
+        AdviceResponded,
+        referral_id=referral_ids,
+        concern_id=concern_ids,
+        response=st.sampled_from(AdviceResponse),
+        reason=texts,
+        resolved=st.booleans(),
+    ),
     ReferralWithdrawn: st.builds(ReferralWithdrawn, referral_id=referral_ids, reason=texts),
     ReviewHandedOver: st.builds(ReviewHandedOver, handed_from=ids, to=decision_makers, reason=texts),
     ReferralAssigned: st.builds(ReferralAssigned, referral_id=referral_ids, assignee=route_team_members),

@@ -15,10 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from ethical_decisions import EthicalDecisions, ReferralStatus, open_store, testing
+from ethical_decisions import (
+    ConcernCategory,
+    EthicalDecisions,
+    OutcomeClass,
+    ReferralStatus,
+    open_store,
+    testing,
+)
 from ethical_decisions.cli import main
 from ethical_decisions.compliance import Part
 from ethical_decisions.figures import Period
+from ethical_decisions.reports.labels import OUTCOME
 from ethical_decisions.store import SQLiteStore
 from tests import scenarios
 
@@ -87,7 +95,7 @@ def test_demo_prints_where_to_look_next(tmp_path: Path, capsys: pytest.CaptureFi
         str(tmp_path / "r"),
     )
     assert status == 0
-    assert "12 reviews;" in out
+    assert "12 cases: " in out
     assert f"open {tmp_path / 'r' / 'department.html'} in a browser" in out
     assert "Audit chain: intact" in out
 
@@ -566,3 +574,41 @@ def test_default_store_comes_from_the_environment(
     status, out, _ = run(capsys, "verify")
     assert status == 0
     assert out.startswith("intact:")
+
+
+@pytest.mark.slow
+def test_the_demo_shows_the_whole_model_and_its_summary_agrees_with_its_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default demo: every category and outcome in the period; the summary's counts are the report's.
+
+    The summary and both HTML reports state the same whole-month period; the summary's outcomes by
+    business area add up to the department report's; every concern category and outcome class has
+    reviews in the period; line managers' assessments reach the PDR report, and a category rises.
+    """
+    db = tmp_path / "demo.db"
+    status, out, _ = run(capsys, "--db", f"sqlite:///{db}", "demo", "--reports", str(tmp_path / "r"))
+    assert status == 0
+    stated = re.search(r"Reviews closed from (\d+ \w+ \d{4}) to (\d+ \w+ \d{4}) \(the reports' period\)", out)
+    assert stated is not None
+    first, last = (dt.datetime.strptime(d, "%d %B %Y").date() for d in stated.groups())
+    period = Period.from_dates(first, last)
+    assert (first.day, (last + dt.timedelta(days=1)).day) == (1, 1)  # whole calendar months
+    department = (tmp_path / "r" / "department.html").read_text(encoding="utf-8")
+    (pdr_page,) = (tmp_path / "r").glob("pdr-*.html")
+    assert all(period.describe() in page for page in (department, pdr_page.read_text(encoding="utf-8")))
+
+    store = open_store(f"sqlite:///{db}")
+    try:
+        figures = store.department_figures(period, as_of=period.end)
+    finally:
+        store.close()
+    rows = [re.split(r"\s{2,}", line.strip()) for line in out.splitlines() if line.startswith("  ")]
+    summary = {row[0]: int(row[-1]) for row in rows if len(row) == 6 and row[-1].isdigit()}
+
+    assert {OUTCOME[o]: n for o, n in figures.outcomes.items()} == {k: v for k, v in summary.items() if v}
+    assert set(figures.outcomes) == set(OutcomeClass)
+    assert {category for _, category in figures.categories} == set(ConcernCategory)
+    assert sum(figures.assessed.values()) > 0
+    assert "Sampled records assessed by their line manager" in pdr_page.read_text(encoding="utf-8")
+    assert re.search(r'id="rising".*?<tbody><tr><td>', department, flags=re.DOTALL)

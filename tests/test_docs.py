@@ -23,6 +23,7 @@ import pytest
 
 import ethical_decisions
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -93,6 +94,7 @@ def test_every_exported_name_is_in_the_api_reference_once() -> None:
 
 
 PUBLIC_MODULES = (
+    "assessments",
     "audit",
     "clock",
     "compliance",
@@ -113,6 +115,7 @@ PUBLIC_MODULES = (
     "routes",
     "serialization",
     "service",
+    "signals",
     "steps",
     "store",
     "testing",
@@ -276,7 +279,8 @@ def _seed_the_referral(url: str) -> str:
 def test_the_route_team_commands_shown_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each ``ethical-decisions`` command on the route-teams page runs, in order, on the review it shows.
 
-    What a command prints is what the page shows, unless the page shows dates (which depend on the day).
+    What a command prints is what the page shows, unless the page shows dates (which depend on the day);
+    after the advice, the decision-maker responds and ``referrals show`` says what became of it.
     """
     from ethical_decisions.cli import main
 
@@ -286,19 +290,33 @@ def test_the_route_team_commands_shown_run(tmp_path: Path, monkeypatch: pytest.M
     assert len(examples) >= 5
     for argv, shown in examples:
         assert referral_id in argv or argv[:2] == ["referrals", "list"]
+        dm = DecisionMaker("cw-1042", "caseworker", "customer_services_group", "Settlement Casework")
         if argv[:2] == ["referrals", "advise"]:
             # Between returning the referral and advising, the page has the decision-maker answer.
             edm = EthicalDecisions(open_store(url))
-            dm = DecisionMaker("cw-1042", "caseworker", "customer_services_group", "Settlement Casework")
             edm.provide_information(referral_id, by=dm, response="HMRC records.")
             edm.store.close()
             monkeypatch.setattr("sys.stdin", io.StringIO("Treat the HMRC records as the evidence."))
+        if argv[:2] == ["referrals", "show"] and "What became of the advice" in shown:
+            # After the advice, the page has the decision-maker respond to it.
+            edm = EthicalDecisions(open_store(url))
+            edm.respond_to_advice(
+                referral_id,
+                by=dm,
+                concern_id="C1",
+                response=AdviceResponse.FOLLOWED_IN_PART,
+                reason="HMRC records cover 1979 onwards; her school's records cover the 1970s.",
+                resolved=True,
+            )
+            edm.store.close()
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             status = main(["--db", url, *argv])
         assert 0 == status, (argv, out.getvalue())
         if not re.search(r"\d{4}-\d\d-\d\d", shown):  # what does not depend on the day it is run
             assert shown == out.getvalue(), argv
+        for section in ("What became of the advice", "C1: followed in part; the concern is resolved"):
+            assert (section in shown) == (section in out.getvalue()), argv
 
 
 def test_the_handover_commands_on_the_people_page_print_what_it_shows(tmp_path: Path) -> None:

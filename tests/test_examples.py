@@ -63,34 +63,45 @@ EXPECTED = {
         "Final decision: grant (proposed: refuse). Decision changed: True.",
         "Outcome class: resolved_after_escalation",
         "advice_given           by ccu-0012",
-        "Audit chain verified: True (9 events).",
+        "Stage now: advice received: respond to it",
+        "The caseworker followed the advice, and says it resolves the concern. "
+        "Stage now: ready to finalise: concerns resolved",
+        "advice_responded       by cw-1042",
+        "Audit chain verified: True (10 events).",
         "steps used: discretion_inside_rules, discretion_outside_rules, discussion, escalation",
     ],
     "frontline_referral.py": [
         "Escalated to safety_valve_mechanism with NO prior discussion: accepted",
         "discussion_held=False",
-        "Advice given; decision changed from detain to report.",
+        "Advice given and followed; decision changed from detain to report.",
         "refused, nothing recorded: route 'safety_valve_mechanism' needs concern 'C1' discussed",
     ],
     "passport_and_border_force.py": [
         "HM Passport Office (HMPO): escalated to the Quality Examination Support Team",
         "Border Force: escalated to the National Immigration Casework Oversight Team",
-        "advice given; final decision 'issue' (proposed 'refuse'); resolved_after_escalation",
-        "advice given; final decision 'grant_entry' (proposed 'refuse_entry'); resolved_after_escalation",
+        "advice given and followed; final decision 'issue' (proposed 'refuse'); resolved_after_escalation",
+        "advice given and followed in part; final decision 'grant_entry' (proposed 'refuse_entry'); "
+        "resolved_after_escalation",
     ],
     "route_team_queue.py": [
         "The Chief Caseworker Unit's queue: 3 referrals awaiting advice, oldest first.",
         "status now: returned",
         "the caseworker answered; status now: acknowledged",
         "was made to route chief_caseworker_unit, and svm-0004 is on route safety_valve_mechanism's team",
-        "that review is now: ready to finalise: concerns resolved",
+        "that review is now: advice received: respond to it",
         "Awaiting advice now: 0. With --all: 3.",
+        ": followed by cw-1042; concern resolved",
+        ": followed in part by cw-1107; concern resolved",
+        ": not followed by cw-1",
+        "; concern still unresolved",
     ],
     "pdr_and_department_reports.py": [
         "Ethical decision-making: PDR evidence",
         "Decision-maker cw-1042, 1 January 2026 to 31 March 2026",
         "Raising a concern never counts against anyone.",
         "Your part in reviews closed in the period",
+        "Sampled records assessed by their line manager",
+        "because the library requires them",
         "Reviews to talk about",
         "Ethical decision-making: department report",
         "Escalations per route per month",
@@ -102,8 +113,10 @@ EXPECTED = {
         f"from {PLUGIN_DISTRIBUTION} 0.1.0",
         "[inside_rules] Could the applicant reasonably have provided it?",
         "A technical specialist escalated with no discussion, as the route's rules allow",
-        "The panel advised; the decision changed from refuse to grant: True.",
-        "Audit chain: intact: 7 events in 1 reviews",
+        "The panel advised; its advice could not be followed, and the concern is open.",
+        "Escalated again, to the second tier 'Overseas Ethics Board' (overseas_ethics_board)",
+        "The board advised and it was followed; the decision changed from refuse to grant: True.",
+        "Audit chain: intact: 12 events in 1 reviews",
     ],
 }
 """Each script in examples/, and the lines it must print (what it tells the reader to notice)."""
@@ -148,7 +161,10 @@ def test_the_example_plugin_is_installed_by_the_test_set_up() -> None:
         pytest.fail(f"{PLUGIN_DISTRIBUTION} is not installed: pip install -r requirements-dev.txt")
     entry_points = [(ep.group, ep.name) for ep in distribution.entry_points]
 
-    assert [("ethical_decisions", "overseas_ethics_panel")] == entry_points
+    assert [
+        ("ethical_decisions", "overseas_ethics_board"),
+        ("ethical_decisions", "overseas_ethics_panel"),
+    ] == sorted(entry_points)
 
 
 @pytest.mark.slow
@@ -157,7 +173,7 @@ def test_the_example_plugin_passes_its_own_tests() -> None:
     result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=PLUGIN)
 
     assert 0 == result.returncode, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "4 passed" in result.stdout
 
 
 def test_the_walkthrough_says_how_to_install_the_plugin_when_it_is_missing() -> None:

@@ -40,6 +40,7 @@ EXPORTED = {
     "DiscretionResult",
     "ConsultedRole",
     "DiscussionResult",
+    "AdviceResponse",
     "LaterOutcomeKind",
     "LaterOutcomeResult",
     # what its methods give back: the review and its parts, routes and guidance, compliance records
@@ -61,9 +62,13 @@ EXPORTED = {
     "hookimpl",
     "ComplianceRecord",
     "StepUsed",
+    "Assessment",
+    "AssessedElement",
+    "Finding",
     # every error
     "EthicalDecisionsError",
     "ValidationError",
+    "AssessmentError",
     "StepError",
     "NotPermittedError",
     "NotFoundError",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -137,6 +138,9 @@ def _mappings(dm: DecisionMaker) -> dict[str, Mapping[Any, Any]]:
     team = RouteTeamMember("rt-1", route.route_id)
     edm.acknowledge_referral(referral_id, by=team)
     edm.give_advice(referral_id, by=team, advice="Yes.")
+    edm.respond_to_advice(
+        referral_id, by=dm, concern_id="C1", response=AdviceResponse.FOLLOWED, reason="Agreed.", resolved=True
+    )
     review = edm.finalise(rid, by=dm, decision=FinalDecision("grant", "Grant", "Advised."))
     (record,) = edm.store.compliance_records()
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import traceback
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ import structlog
 from structlog.testing import capture_logs
 
 from ethical_decisions import (
+    AdviceResponse,
+    AssessedElement,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -23,17 +26,23 @@ from ethical_decisions import (
     EthicalDecisions,
     EthicalDecisionsError,
     FinalDecision,
+    Finding,
     LaterOutcomeKind,
     LaterOutcomeResult,
     ProposedDecision,
     RecordsOfficer,
+    StaffRole,
     UnresolvedAcknowledgement,
+    reports,
     testing,
 )
 from ethical_decisions.log import redact_personal_data
 from ethical_decisions.serialization import parse, unparse
 
 from .conftest import RoutesPlugin
+
+PERIOD = reports.Period.from_dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+NOW = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
 
 
 class Markers:
@@ -159,12 +168,22 @@ def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, li
     edm.return_referral(referral_id, by=team, question=m("question"))
     edm.provide_information(referral_id, by=dm, response=m("response"))
     edm.give_advice(referral_id, by=team, advice=m("advice"))
+
+    def respond(concern_id: str, response: AdviceResponse = AdviceResponse.FOLLOWED) -> object:
+        return edm.respond_to_advice(
+            referral_id, by=dm, concern_id=concern_id, response=response, reason=m("reason"), resolved=True
+        )
+
     errors += _errors(
         [
             lambda: edm.finalise(rid, by=dm, decision=FinalDecision("grant", m("summary"), m("rationale"))),
             lambda: edm.record_reflection(rid, by=dm, expected_version=1),
+            lambda: respond("C2"),  # the referral did not ask about it
+            lambda: respond(m("concern")),  # not a concern id at all
         ]
     )
+    respond("C1", AdviceResponse.NOT_FOLLOWED)
+    errors += _errors([lambda: respond("C1")])  # a second response to the same advice
     edm.finalise(
         rid,
         by=dm,
@@ -177,6 +196,38 @@ def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, li
         challenge=LaterOutcomeKind.APPEAL,
         result=LaterOutcomeResult.UPHELD,
         decided_on=edm.review(rid).closed_at.date(),  # type: ignore[union-attr]
+    )
+    manager = DecisionMaker("lm-1", StaffRole.LINE_MANAGER, dm.business_area, "Line management")
+    edm.assess(
+        rid, by=manager, element=AssessedElement.RATIONALE_EXPLAINS, finding=Finding.EVIDENT, note=m("note")
+    )
+    errors += _errors(
+        [
+            lambda: edm.assess(
+                rid, by=dm, element=AssessedElement.USE_OF_ADVICE, finding=Finding.EVIDENT, note=m("note")
+            ),
+            lambda: edm.assess(
+                rid,
+                by=manager,
+                element=m("element"),
+                finding=Finding.EVIDENT,
+                note=m("note"),  # type: ignore[arg-type]
+            ),
+            lambda: edm.assess(
+                rid,
+                by=manager,
+                element=AssessedElement.USE_OF_ADVICE,
+                finding=Finding.EVIDENT,
+                staff_id=m("staff") + " x",
+            ),
+            lambda: edm.assess(
+                rid,
+                by=manager,
+                element=AssessedElement.USE_OF_ADVICE,
+                finding=Finding.EVIDENT,
+                note=m("long") * 3000,
+            ),
+        ]
     )
     return rid, errors
 
@@ -200,7 +251,11 @@ def _bad_input(m: Markers) -> Iterator[BaseException]:
 
 
 def test_markers_in_every_free_text_field_never_leak(markers: Markers, route: Any) -> None:
-    """A whole review, with refused steps and bad input, leaks no free text anywhere people look."""
+    """A whole review, its assessment, refused steps and bad input leak no free text anywhere people look.
+
+    Not in a log, an error or its traceback, a compliance record, a queue, a repr, or any report in any
+    format: assessment notes and reasons for responses to advice included.
+    """
     edm = testing.service(RoutesPlugin(route))
     dm = testing.decision_maker()
     with capture_logs() as logs:
@@ -219,6 +274,15 @@ def test_markers_in_every_free_text_field_never_leak(markers: Markers, route: An
         "outbox": repr(edm.store.outbox()),
         "review repr": repr(review) + repr(review.concerns) + repr(review.referrals),
         "event repr": repr(edm.trail(review_id)),
+        "assessment repr": repr(edm.assessments(review_id)),
+        "reports": "\n".join(
+            reports.render(report, fmt)
+            for report in (
+                reports.pdr_report(edm.store, dm.staff_id, PERIOD, made_at=NOW),
+                reports.department_report(edm.store, PERIOD, as_of=NOW, threshold=3),
+            )
+            for fmt in reports.FORMATS
+        ),
     }
     leaks = {where: markers.found_in(text) for where, text in seen.items() if markers.found_in(text)}
     assert leaks == {}

@@ -38,5 +38,5 @@ def test_python_example_runs_and_prints_what_it_says() -> None:
     with contextlib.redirect_stdout(output):
         exec(compile(example, "README.md", "exec"), {})
     lines = output.getvalue().splitlines()
-    assert lines[0] == "resolved_by_discretion True"
-    assert lines[1].startswith("intact: 4 events in 1 reviews; head ")
+    assert lines[0] == "resolved_after_escalation True"
+    assert lines[1].startswith("intact: 9 events in 1 reviews; head ")

@@ -119,7 +119,7 @@ def test_routes_listed_with_their_distribution_versions() -> None:
 def test_referral_walked_end_to_end_through_the_queue(
     route_id: str, service: EthicalDecisions, relay_clock: testing.FakeClock
 ) -> None:
-    """A case escalates to its area's route, is delivered and answered by the team, and is finalised."""
+    """A case escalates to its route, is delivered and answered; the decision-maker responds and decides."""
     dm = _decision_maker(route_id)
     team = testing.route_team_member(route_id)
     referral = scenarios.escalated(service, dm).referrals[0]
@@ -128,6 +128,7 @@ def test_referral_walked_end_to_end_through_the_queue(
     queue = [r.referral_id for r in service.referrals(route_id)]
     service.acknowledge_referral(referral.referral_id, by=team)
     service.give_advice(referral.referral_id, by=team, advice=scenarios.ADVICE)
+    scenarios.respond(service, referral.referral_id, dm)
     review = service.finalise(
         referral.review_id,
         by=dm,

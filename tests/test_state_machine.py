@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 from ethical_decisions import (
+    AdviceResponse,
     ConcernStatus,
     ConsultedRole,
     DecisionMaker,
@@ -38,8 +39,11 @@ from ethical_decisions import (
 )
 from ethical_decisions.events import (
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
+    DiscussionHeld,
+    Event,
     FreeTextErased,
     LaterOutcomeRecorded,
     ReferralSubmitted,
@@ -47,16 +51,29 @@ from ethical_decisions.events import (
     ReviewHandedOver,
 )
 from ethical_decisions.policy import default_policy, request_for
-from ethical_decisions.review import evolve, replay
+from ethical_decisions.review import ConcernRecord, evolve, replay
 
 from . import strategies as s
 from .conftest import RoutesPlugin
 
 CSG = "customer_services_group"
 IE = "immigration_enforcement"
+PANEL = "ccu_panel"
+"""A second tier: it reconsiders the Chief Caseworker Unit's advice, and asks for nothing first."""
 
 ROUTES = (
     testing.route("ccu", business_area=CSG),
+    testing.route(
+        PANEL,
+        business_area=CSG,
+        policy=RoutePolicy(
+            route_id=PANEL,
+            version="1.0",
+            business_area=CSG,
+            requirements=EscalationRequirements(discretion_considered=False, discussion_held=False),
+            reconsiders="ccu",
+        ),
+    ),
     testing.route(
         "svm",
         business_area=IE,
@@ -93,6 +110,38 @@ UNLIKELY_TO_RESOLVE_BY_DISCRETION = st.sampled_from(
 UNLIKELY_TO_RESOLVE_BY_DISCUSSION = st.sampled_from(
     [DiscussionResult.RESOLVED] + [DiscussionResult.NOT_RESOLVED] * 5
 )
+# A response that leaves the concern unresolved opens the way to escalating again.
+RESOLVED_BY_RESPONSE = st.sampled_from([True, True, False])
+
+
+def _first_tier(business_area: str) -> str | None:
+    """The business area's own route (never the second tier), if the machine has one."""
+    return next(
+        (r.route_id for r in ROUTES if r.business_area == business_area and r.policy.reconsiders is None),
+        None,
+    )
+
+
+def _advised_by(review: Review, concern: ConcernRecord, route_id: str) -> bool:
+    """Whether a referral of *concern* to *route_id* has had advice."""
+    return any(
+        (referral := review.referral(referral_id)) is not None
+        and referral.route_id == route_id
+        and referral.advice_at is not None
+        for referral_id in concern.referral_ids
+    )
+
+
+def _resolves(event: Event, concern_id: str) -> bool:
+    """Whether *event* is a decision-maker's step that says it resolved *concern_id*."""
+    payload = event.payload
+    if getattr(payload, "concern_id", None) != concern_id or not isinstance(event.actor, DecisionMaker):
+        return False
+    if isinstance(payload, DiscretionConsidered):
+        return payload.result is DiscretionResult.RESOLVED
+    if isinstance(payload, DiscussionHeld):
+        return payload.result is DiscussionResult.RESOLVED
+    return isinstance(payload, AdviceResponded) and payload.resolved
 
 
 class ReviewMachine(RuleBasedStateMachine):
@@ -186,25 +235,58 @@ class ReviewMachine(RuleBasedStateMachine):
             result=result,
         )
 
-    @rule(review_id=reviews, data=st.data(), question=s.texts)
-    def escalate(self, review_id, data, question):
-        """Escalate concerns that meet the route's requirements."""
+    @rule(review_id=reviews, data=st.data(), question=s.texts, second_tier=st.booleans())
+    def escalate(self, review_id, data, question, second_tier):
+        """Escalate concerns that meet the route's requirements: open ones, or again after advice.
+
+        To the business area's own route (again, to reconsider its advice), or to the second tier,
+        which takes only concerns the first tier has advised on.
+        """
         review = self.review(review_id)
-        if review.is_closed or review.business_area not in (CSG, IE):
+        first = _first_tier(review.business_area)
+        if review.is_closed or first is None:
             return
-        route = next(r for r in ROUTES if r.business_area == review.business_area)
-        needs = review.routes.get(route.route_id, route.policy).requirements_for(review.decision_maker.role)
+        route_id = PANEL if second_tier and review.business_area == CSG else first
+        route = next(r for r in ROUTES if r.route_id == route_id)
+        needs = review.routes.get(route_id, route.policy).requirements_for(review.decision_maker.role)
         ready = [
             c
-            for c in review.open_concerns
+            for c in (*review.open_concerns, *review.advised_concerns)
             if (c.discretion or not needs.discretion_considered)
             and (c.discussions or not needs.discussion_held)
+            and (route.policy.reconsiders is None or _advised_by(review, c, route.policy.reconsiders))
         ]
         if not ready:
             return
         chosen = data.draw(st.lists(st.sampled_from(ready), min_size=1, unique_by=lambda c: c.concern_id))
         self.edm.escalate(
-            review_id, by=self.dm(review), concern_ids=[c.concern_id for c in chosen], question=question
+            review_id,
+            by=self.dm(review),
+            concern_ids=[c.concern_id for c in chosen],
+            question=question,
+            route_id=route_id,
+        )
+
+    @rule(
+        review_id=reviews,
+        data=st.data(),
+        response=st.sampled_from(AdviceResponse),
+        reason=s.texts,
+        resolved=RESOLVED_BY_RESPONSE,
+    )
+    def respond_to_advice(self, review_id, data, response, reason, resolved):
+        """Say what was done with the latest advice on a concern, and whether it is now resolved."""
+        review = self.review(review_id)
+        if review.is_closed or not review.advised_concerns:
+            return
+        concern = data.draw(st.sampled_from(review.advised_concerns))
+        self.edm.respond_to_advice(
+            concern.referral_ids[-1],
+            by=self.dm(review),
+            concern_id=concern.concern_id,
+            response=response,
+            reason=reason,
+            resolved=resolved,
         )
 
     def _referrals(self, review_id: str, *statuses: ReferralStatus) -> list[Referral]:
@@ -285,7 +367,12 @@ class ReviewMachine(RuleBasedStateMachine):
     def finalise(self, review_id, decision, rationale, proceed_regardless):
         """Finalise when nothing awaits advice; acknowledge open concerns only now and then."""
         review = self.review(review_id)
-        if review.is_closed or review.reflection is None or review.referrals_awaiting_advice:
+        if (
+            review.is_closed
+            or review.reflection is None
+            or review.referrals_awaiting_advice
+            or review.advised_concerns
+        ):
             return
         open_ids = tuple(c.concern_id for c in review.open_concerns)
         if open_ids and proceed_regardless:
@@ -299,6 +386,43 @@ class ReviewMachine(RuleBasedStateMachine):
         for _ in range(steps):
             self._next_step(self.review(review_id), data)
 
+    def _answer_referrals(self, review: Review, data: st.DataObject) -> bool:
+        """Take the next step a referral needs, or answer the latest advice; whether there was one."""
+        review_id, dm = review.review_id, review.decision_maker
+        for referral in review.referrals:
+            member = referral.assignee or TEAM[referral.route_id]
+            if referral.status is ReferralStatus.SUBMITTED:
+                self.edm.acknowledge_referral(referral.referral_id, by=member)
+                return True
+            if referral.status is ReferralStatus.ACKNOWLEDGED:
+                if data.draw(st.integers(0, 3)) == 0:
+                    self.edm.return_referral(
+                        referral.referral_id, by=member, question="Which records were checked?"
+                    )
+                else:
+                    self.edm.give_advice(referral.referral_id, by=member, advice="Consider the exception.")
+                return True
+            if referral.status is ReferralStatus.RETURNED:
+                self.edm.provide_information(referral.referral_id, by=dm, response="HMRC and NHS records.")
+                return True
+        for concern in review.advised_concerns:
+            choice = data.draw(st.integers(0, 3))
+            if choice == 0 and review.business_area == CSG:  # not settled by the advice: to the second tier
+                self.edm.escalate(
+                    review_id, by=dm, concern_ids=[concern.concern_id], question="?", route_id=PANEL
+                )
+            else:
+                self.edm.respond_to_advice(
+                    concern.referral_ids[-1],
+                    by=dm,
+                    concern_id=concern.concern_id,
+                    response=data.draw(st.sampled_from(AdviceResponse)),
+                    reason="Considered the advice.",
+                    resolved=choice < 3,
+                )
+            return True
+        return False
+
     def _next_step(self, review: Review, data: st.DataObject) -> None:
         review_id, dm = review.review_id, review.decision_maker
         if review.stage is Stage.AWAITING_REFLECTION:
@@ -307,22 +431,8 @@ class ReviewMachine(RuleBasedStateMachine):
             return
         if review.is_closed:
             return
-        for referral in review.referrals:
-            member = referral.assignee or TEAM[referral.route_id]
-            if referral.status is ReferralStatus.SUBMITTED:
-                self.edm.acknowledge_referral(referral.referral_id, by=member)
-                return
-            if referral.status is ReferralStatus.ACKNOWLEDGED:
-                if data.draw(st.integers(0, 3)) == 0:
-                    self.edm.return_referral(
-                        referral.referral_id, by=member, question="Which records were checked?"
-                    )
-                else:
-                    self.edm.give_advice(referral.referral_id, by=member, advice="Consider the exception.")
-                return
-            if referral.status is ReferralStatus.RETURNED:
-                self.edm.provide_information(referral.referral_id, by=dm, response="HMRC and NHS records.")
-                return
+        if self._answer_referrals(review, data):
+            return
         for concern in review.open_concerns:
             if not concern.discretion:
                 self.edm.consider_discretion(
@@ -346,7 +456,7 @@ class ReviewMachine(RuleBasedStateMachine):
                     result=DiscussionResult.NOT_RESOLVED,
                 )
                 return
-        if review.open_concerns and review.business_area in (CSG, IE):
+        if review.open_concerns and _first_tier(review.business_area) is not None:
             self.edm.escalate(
                 review_id, by=dm, concern_ids=[c.concern_id for c in review.open_concerns], question="?"
             )
@@ -425,7 +535,33 @@ class ReviewMachine(RuleBasedStateMachine):
                 for c in review.concerns
             )
             assert not review.referrals_awaiting_advice
+            assert not review.advised_concerns
             assert review.outcome_class is not None
+
+    @invariant()
+    def no_concern_is_resolved_without_the_decision_makers_step(self):
+        """A concern is resolved only by its decision-maker's discretion, discussion or response to advice.
+
+        Advice never resolves a concern: it leaves it advised, for the decision-maker to respond to.
+        """
+        for review_id in self.ids:
+            state = None
+            for event in self.edm.trail(review_id):
+                after = evolve(state, event)
+                if state is not None:
+                    for concern in after.concerns:
+                        was = state.concern(concern.concern_id)
+                        newly_resolved = concern.status is ConcernStatus.RESOLVED and (
+                            was is None or was.status is not ConcernStatus.RESOLVED
+                        )
+                        if newly_resolved:
+                            assert _resolves(event, concern.concern_id), (event.kind, concern.concern_id)
+                            assert event.actor == state.owner
+                        if concern.status is ConcernStatus.ADVISED and (
+                            was is None or was.status is not ConcernStatus.ADVISED
+                        ):
+                            assert isinstance(event.payload, AdviceGiven)
+                state = after
 
     @invariant()
     def every_event_was_permitted_when_recorded(self):
@@ -474,12 +610,21 @@ class ReviewMachine(RuleBasedStateMachine):
                         for concern_id in payload.concern_ids:
                             concern = state.concern(concern_id)
                             assert concern is not None
-                            assert concern.status is ConcernStatus.OPEN
+                            assert concern.status in (ConcernStatus.OPEN, ConcernStatus.ADVISED)
                             assert concern.discretion or not needs.discretion_considered
                             assert concern.discussions or not needs.discussion_held
+                            if payload.route.reconsiders is not None:
+                                assert _advised_by(state, concern, payload.route.reconsiders)
+                    if isinstance(payload, AdviceResponded):
+                        concern = state.concern(payload.concern_id)
+                        assert concern is not None
+                        assert concern.status is ConcernStatus.ADVISED
+                        assert concern.referral_ids[-1] == payload.referral_id
+                        assert event.actor == state.owner
                     if isinstance(payload, ReviewFinalised):
                         assert state.reflection is not None
                         assert not state.referrals_awaiting_advice
+                        assert not state.advised_concerns
                     if isinstance(payload, AdviceGiven):
                         referral = state.referral(payload.referral_id)
                         assert referral is not None
@@ -498,5 +643,6 @@ TestReviewMachine = ReviewMachine.TestCase
 TestReviewMachine.__doc__ = (
     "Random sequences of legal and illegal steps over several reviews keep every guarantee: "
     "replay gives the same state, the chain verifies, refused steps change nothing, "
-    "no review closes without reflection or with a concern unaccounted for."
+    "no review closes without reflection or with a concern unaccounted for, and no concern is "
+    "resolved except by the decision-maker's own step (advice, from either tier, never resolves one)."
 )

@@ -9,6 +9,7 @@ import pytest
 
 from ethical_decisions import (
     GUIDANCE,
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -252,7 +253,7 @@ class TestDiscretion:
     def test_unknown_concern_is_refused(self, edm: EthicalDecisions, opened: Review) -> None:
         """Steps on a concern the review does not have are refused, naming the concerns it has."""
         review = reflect(edm, opened, ConcernCategory.OTHER)
-        with pytest.raises(StepError, match=r"has no concern 'C7' \(its concerns: C1\)"):
+        with pytest.raises(StepError, match=r"has no concern C7 \(its concerns: C1\)"):
             discretion(edm, review, concern_id="C7")
 
 
@@ -288,7 +289,7 @@ class TestEscalation:
     ) -> None:
         """A referral must name concerns the review has articulated."""
         review = edm.record_reflection(opened.review_id, by=opened.decision_maker)
-        with pytest.raises(StepError, match="has no concern 'C1'"):
+        with pytest.raises(StepError, match=r"has no concern C1 \(its concerns: none yet\)"):
             escalate(edm, review)
         with pytest.raises(StepError, match="at least one articulated concern"):
             edm.escalate(review.review_id, by=review.decision_maker, concern_ids=[], question="?")
@@ -409,8 +410,10 @@ class TestEscalation:
 class TestReferralLifecycle:
     """A referral from submission to advice, return or withdrawal."""
 
-    def test_advice_flows_back_and_resolves(self, edm: EthicalDecisions, escalated: Review) -> None:
-        """Submitted, acknowledged, advice given, then closed when the review is finalised."""
+    def test_advice_flows_back_and_the_decision_maker_resolves(
+        self, edm: EthicalDecisions, escalated: Review
+    ) -> None:
+        """Advice comes back; the concern awaits the decision-maker's response, which resolves it."""
         referral_id = escalated.referrals[0].referral_id
         review = edm.acknowledge_referral(referral_id, by=TEAM)
         assert review.referrals[0].status == ReferralStatus.ACKNOWLEDGED
@@ -419,6 +422,16 @@ class TestReferralLifecycle:
             review.referrals[0].advice,
             review.referrals[0].status,
         ) == ("Grant outside the Rules.", ReferralStatus.ADVICE_GIVEN)
+        assert (review.concerns[0].status, review.concerns[0].resolved_by) == (ConcernStatus.ADVISED, None)
+        assert review.stage == Stage.ADVICE_RECEIVED
+        review = edm.respond_to_advice(
+            referral_id,
+            by=review.decision_maker,
+            concern_id="C1",
+            response=AdviceResponse.FOLLOWED,
+            reason="The exception applies, as the route advised.",
+            resolved=True,
+        )
         assert review.concerns[0].resolved_by == Resolution.ESCALATION
         closed = edm.finalise(review.review_id, by=review.decision_maker, decision=GRANT)
         assert closed.referrals[0].status == ReferralStatus.CLOSED

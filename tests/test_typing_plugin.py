@@ -15,6 +15,7 @@ from ethical_decisions import (
     testing,
 )
 
+from . import scenarios
 from .typing.route_plugin import VisasPlugin
 
 
@@ -54,6 +55,7 @@ def test_the_typed_example_plugin_runs_end_to_end() -> None:
     team = testing.route_team_member("visas_ethics_panel")
     edm.acknowledge_referral(review.referrals[0].referral_id, by=team)
     edm.give_advice(review.referrals[0].referral_id, by=team, advice="Yes: check them first.")
+    scenarios.respond(edm, review.referrals[0].referral_id, dm)
     edm.finalise(rid, by=dm, decision=FinalDecision("grant", "Grant.", "Our records show the evidence."))
     (record,) = edm.store.compliance_records()
     assert dict(record.extensions) == {"panel_consulted": True}

@@ -33,6 +33,7 @@ from ethical_decisions import GUIDANCE
 from ethical_decisions.events import (
     Actor,
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -53,6 +54,7 @@ from ethical_decisions.events import (
 )
 from ethical_decisions.exceptions import StepError
 from ethical_decisions.model import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -61,6 +63,7 @@ from ethical_decisions.model import (
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
+    EscalationRequirements,
     FinalDecision,
     LaterOutcomeKind,
     LaterOutcomeResult,
@@ -81,10 +84,24 @@ __all__ = ["ACTOR_NAMES", "StageGraph", "Transition", "UnknownStepError", "rende
 
 _AREA = "customer_services_group"
 _ROUTE = RoutePolicy(route_id="example_route", version="1", business_area=_AREA)
+_SECOND_TIER = RoutePolicy(
+    route_id="example_panel",
+    version="1",
+    business_area=_AREA,
+    requirements=EscalationRequirements(discretion_considered=False, discussion_held=False),
+    reconsiders=_ROUTE.route_id,
+)
+"""A second tier: it takes a concern again after the first route's advice (a route plugin may declare one)."""
 _DECISION_MAKER = DecisionMaker("dm-1", StaffRole.CASEWORKER, _AREA, "Example team")
 _COLLEAGUE = DecisionMaker("dm-2", StaffRole.CASEWORKER, _AREA, "Example team")
 _TEAM_MEMBER = RouteTeamMember("rt-1", _ROUTE.route_id)
-_ACTORS: Sequence[Actor] = (_DECISION_MAKER, _COLLEAGUE, _TEAM_MEMBER, RecordsOfficer("ro-1"))
+_ACTORS: Sequence[Actor] = (
+    _DECISION_MAKER,
+    _COLLEAGUE,
+    _TEAM_MEMBER,
+    RouteTeamMember("rt-2", _SECOND_TIER.route_id),
+    RecordsOfficer("ro-1"),
+)
 ACTOR_NAMES = {
     DecisionMaker: "decision-maker",
     RouteTeamMember: "route team",
@@ -134,9 +151,10 @@ def _text(label: str) -> str:
     return f"Example {label}."
 
 
-def _candidates(review: Review, step: Step) -> Iterator[Payload]:  # noqa: PLR0912 - a branch per step, on purpose
+def _candidates(review: Review, step: Step) -> Iterator[Payload]:  # noqa: PLR0912, PLR0915 - a branch per step
     """Example payloads for *step* on *review*: the variations that can lead to different stages."""
     open_ids = [c.concern_id for c in review.open_concerns]
+    advised = review.advised_concerns[:1]
     concern = Concern(ConcernCategory.UNFAIR_OUTCOME, _text("concern"))
     referrals = {
         status: [r.referral_id for r in review.referrals if r.status is status] for status in ReferralStatus
@@ -154,8 +172,11 @@ def _candidates(review: Review, step: Step) -> Iterator[Payload]:  # noqa: PLR09
         for concern_id, result in itertools.product(open_ids[:1], DiscussionResult):
             yield DiscussionHeld(concern_id, ConsultedRole.COLLEAGUE, "A colleague", _text("advice"), result)
     elif step is Step.ESCALATE:
-        if open_ids and len(review.referrals) < _MAX_REFERRALS:
-            yield ReferralSubmitted(_ROUTE, open_ids[:1], _text("question"))
+        if len(review.referrals) < _MAX_REFERRALS:
+            if open_ids:
+                yield ReferralSubmitted(_ROUTE, open_ids[:1], _text("question"))
+            for concern in advised:  # again after its advice: to the second tier (or the same route)
+                yield ReferralSubmitted(_SECOND_TIER, [concern.concern_id], _text("question"))
     elif step is Step.ACKNOWLEDGE_REFERRAL:
         yield from (ReferralAcknowledged(r) for r in referrals[ReferralStatus.SUBMITTED][:1])
     elif step is Step.RETURN_REFERRAL:
@@ -165,6 +186,13 @@ def _candidates(review: Review, step: Step) -> Iterator[Payload]:  # noqa: PLR09
         yield from (InformationProvided(r, _text("response")) for r in referrals[ReferralStatus.RETURNED][:1])
     elif step is Step.GIVE_ADVICE:
         yield from (AdviceGiven(r, _text("advice")) for r in referrals[ReferralStatus.ACKNOWLEDGED][:1])
+    elif step is Step.RESPOND_TO_ADVICE:
+        for concern, (response, resolved) in itertools.product(
+            advised, ((AdviceResponse.FOLLOWED, True), (AdviceResponse.NOT_FOLLOWED, False))
+        ):
+            yield AdviceResponded(
+                concern.referral_ids[-1], concern.concern_id, response, _text("reason"), resolved
+            )
     elif step is Step.WITHDRAW_REFERRAL:
         yield from (
             ReferralWithdrawn(r.referral_id, _text("reason")) for r in review.referrals_awaiting_advice[:1]
@@ -205,6 +233,7 @@ def _key(review: Review) -> tuple[object, ...]:
                 tuple(sorted({d.scope for d in c.discretion})),
                 bool(c.discussions),
                 len(c.referral_ids),
+                len(c.responses),
             )
             for c in review.concerns
         ),

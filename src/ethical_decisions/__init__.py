@@ -20,7 +20,9 @@ What the package exports is what a casework system types to use the model:
 - what its methods give back: the :class:`Review` and the records and enums it
   is made of, the routes and the guidance plugins offer (the same records a
   route plugin registers, with :data:`hookimpl`), and the
-  :class:`ComplianceRecord` that PDR monitoring reads from the store;
+  :class:`ComplianceRecord` that PDR monitoring reads from the store, with
+  the line manager's :class:`Assessment` of a sampled record (its
+  :class:`AssessedElement` and :class:`Finding`);
 - every error; :func:`verify` and what it reports; the model's words,
   :data:`GUIDANCE`; and the :mod:`~ethical_decisions.reports` subpackage.
 
@@ -40,9 +42,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .assessments import AssessedElement, Assessment, Finding
 from .audit import ChainHead, VerificationReport, verify
 from .compliance import ComplianceRecord, StepUsed
 from .exceptions import (
+    AssessmentError,
     ConflictError,
     DeliveryError,
     DuplicateRouteError,
@@ -62,6 +66,7 @@ from .guidance import GUIDANCE
 from .hookspecs import hookimpl
 from .model import (
     KNOWN_BUSINESS_AREAS,
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -97,6 +102,10 @@ if TYPE_CHECKING:
 __all__ = [
     "GUIDANCE",
     "KNOWN_BUSINESS_AREAS",
+    "AdviceResponse",
+    "AssessedElement",
+    "Assessment",
+    "AssessmentError",
     "CaseReference",
     "ChainHead",
     "ComplianceRecord",
@@ -117,6 +126,7 @@ __all__ = [
     "EthicalDecisions",
     "EthicalDecisionsError",
     "FinalDecision",
+    "Finding",
     "IntegrityError",
     "LaterOutcomeKind",
     "LaterOutcomeResult",

@@ -160,6 +160,12 @@ def validate_identifier(instance: object, attribute: attrs.Attribute[Any], value
         )
 
 
+def validate_optional_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Like :func:`validate_identifier`, but ``None`` means "none"."""
+    if value is not None:
+        validate_identifier(instance, attribute, value)
+
+
 def validate_code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Require a lower-case code such as ``customer_services_group`` or ``refuse``."""
     if not isinstance(value, str) or not _CODE.fullmatch(value):
@@ -190,6 +196,12 @@ def validate_utc(instance: object, attribute: attrs.Attribute[Any], value: objec
     assert isinstance(value, datetime)
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
         _fail(instance, attribute, "must be a timezone-aware time in UTC")
+
+
+def validate_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        _fail(instance, attribute, "must be true or false")
 
 
 def validate_positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -6,12 +6,21 @@ process". A :class:`ComplianceRecord` is built from a review when it closes
 (and rebuilt when a later outcome is recorded). It holds who decided, where,
 when, which steps of the model were used and how the review ended. It holds no
 applicant data and no free text: not the case reference, not a statement, not
-a rationale. Plugins may add fields through the
-``ethical_decisions_compliance_record`` hook; their values must be scalars.
+a rationale, not a reason given for a response to advice. Plugins may add
+fields through the ``ethical_decisions_compliance_record`` hook; their values
+must be scalars.
+
+It records nothing the rules force: every closed review has a reflection and a
+rationale, and every referral ended with advice or was withdrawn, because the
+library requires it, so none of that is a field to monitor. What it records
+can differ between reviews and people: which steps were used, what the
+decision-maker did with a route's advice, whether they escalated again, whether
+a route asked for more information, and how the decision fared if challenged.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import enum
 from collections.abc import Mapping
@@ -21,6 +30,7 @@ import attrs
 from ._fields import FrozenDict, frozen_dict
 from .events import LaterOutcomeRecorded
 from .model import (
+    AdviceResponse,
     ConcernCategory,
     DiscretionScope,
     LaterOutcomeKind,
@@ -28,9 +38,9 @@ from .model import (
     OutcomeClass,
     StaffRole,
 )
-from .review import ReferralStatus, Review
+from .review import Referral, ReferralStatus, Review
 
-__all__ = ["ComplianceRecord", "Part", "Scalar", "StepUsed", "build_record"]
+__all__ = ["ComplianceRecord", "Part", "Scalar", "StepUsed", "build_record", "re_escalation"]
 
 Scalar = str | int | float | bool | None
 """A value a plugin may add to a compliance record."""
@@ -76,6 +86,12 @@ class ComplianceRecord:
     Times are UTC. ``seconds_to_escalate`` runs from the reflection to the
     first referral; ``seconds_to_advice`` from the first referral to the first
     advice. ``later_outcome`` is the most recent challenge's result, if any.
+
+    ``advice_followed``, ``advice_followed_in_part`` and ``advice_not_followed``
+    count the decision-maker's responses to routes' advice, one per concern per
+    piece of advice; ``re_escalations`` counts referrals that took a concern
+    further after advice on it; ``referrals_returned`` the referrals a route
+    returned for more information.
     """
 
     review_id: str
@@ -87,18 +103,12 @@ class ComplianceRecord:
     opened_at: dt.datetime
     reflected_at: dt.datetime
     closed_at: dt.datetime
-    reflection_recorded: bool
-    rationale_recorded: bool
     concern_count: int
     concern_categories: tuple[ConcernCategory, ...]
     steps_used: tuple[StepUsed, ...]
     route_ids: tuple[str, ...]
     referral_count: int
     referred_by_frontline: bool
-    advice_recorded: bool
-    """Every discussion and every referral answered carries its advice."""
-    escalations_followed_through: bool
-    """Every referral ended with advice, or was withdrawn with a reason."""
     unresolved_acknowledged: int
     outcome_class: OutcomeClass
     decision_changed: bool
@@ -114,8 +124,23 @@ class ComplianceRecord:
     later_outcome_kind: LaterOutcomeKind | None = None
     later_outcome: LaterOutcomeResult | None = None
     later_outcome_on: dt.date | None = None
+    advice_followed: int = 0
+    advice_followed_in_part: int = 0
+    advice_not_followed: int = 0
+    re_escalations: int = 0
+    referrals_returned: int = 0
     extensions: Mapping[str, Scalar] = attrs.field(factory=FrozenDict, converter=_scalars)
     """Fields added by plugins, by name."""
+
+    @property
+    def advice_responses(self) -> dict[AdviceResponse, int]:
+        """The responses to advice by kind, the kinds with none left out."""
+        counts = {
+            AdviceResponse.FOLLOWED: self.advice_followed,
+            AdviceResponse.FOLLOWED_IN_PART: self.advice_followed_in_part,
+            AdviceResponse.NOT_FOLLOWED: self.advice_not_followed,
+        }
+        return {response: count for response, count in counts.items() if count}
 
     def parts(self, staff_id: str) -> frozenset[Part]:
         """The parts *staff_id* took in the review (none, if they took no part)."""
@@ -170,6 +195,7 @@ def build_record(review: Review) -> ComplianceRecord:
         steps.add(StepUsed.INFORMATION_REQUESTED)
     if any(r.status is ReferralStatus.WITHDRAWN for r in referrals):
         steps.add(StepUsed.REFERRAL_WITHDRAWN)
+    responses = collections.Counter(r.response for c in review.concerns for r in c.responses)
     first_escalated = min((r.submitted_at for r in referrals), default=None)
     first_advice = min((r.advice_at for r in referrals if r.advice_at is not None), default=None)
     later = review.later_outcomes[-1].payload if review.later_outcomes else None
@@ -185,19 +211,12 @@ def build_record(review: Review) -> ComplianceRecord:
         opened_at=review.opened_at,
         reflected_at=review.reflected_at,
         closed_at=review.closed_at,
-        reflection_recorded=review.reflection is not None,
-        rationale_recorded=bool(review.finalised.decision.rationale),
         concern_count=len(review.concerns),
         concern_categories=tuple(sorted(c.category for c in review.concerns)),
         steps_used=tuple(sorted(steps)),
         route_ids=tuple(sorted({r.route_id for r in referrals})),
         referral_count=len(referrals),
         referred_by_frontline=any(r.referred_by.role.is_frontline for r in referrals),
-        advice_recorded=all(d.advice for c in review.concerns for d in c.discussions)
-        and all(r.advice is not None for r in referrals if r.status is ReferralStatus.CLOSED),
-        escalations_followed_through=all(
-            r.status in (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN) for r in referrals
-        ),
         unresolved_acknowledged=len(acknowledged.concern_ids) if acknowledged else 0,
         outcome_class=outcome_class,
         decision_changed=changed,
@@ -213,4 +232,26 @@ def build_record(review: Review) -> ComplianceRecord:
         later_outcome_kind=later.challenge if later else None,
         later_outcome=later.result if later else None,
         later_outcome_on=later.decided_on if later else None,
+        advice_followed=responses[AdviceResponse.FOLLOWED],
+        advice_followed_in_part=responses[AdviceResponse.FOLLOWED_IN_PART],
+        advice_not_followed=responses[AdviceResponse.NOT_FOLLOWED],
+        re_escalations=sum(1 for r in referrals if re_escalation(review, r)),
+        referrals_returned=sum(1 for r in referrals if any(e.kind == "referral_returned" for e in r.history)),
+    )
+
+
+def re_escalation(review: Review, referral: Referral) -> bool:
+    """Whether *referral* took a concern further after a route's advice on it: an escalation again.
+
+    To the same route, to reconsider, or to a second tier. A referral after one
+    that was withdrawn, with no advice given, is not one.
+    """
+    return any(
+        (earlier := review.referral(referral_id)) is not None
+        and earlier.advice_at is not None
+        and earlier.advice_at <= referral.submitted_at
+        for concern_id in referral.concern_ids
+        if (concern := review.concern(concern_id)) is not None
+        for referral_id in concern.referral_ids
+        if referral_id != referral.referral_id
     )

@@ -19,6 +19,7 @@ from ._fields import (
     FREE_TEXT_FIELD,
     optional_free_text,
     str_tuple,
+    validate_bool,
     validate_code,
     validate_date,
     validate_free_text,
@@ -28,6 +29,7 @@ from ._fields import (
 )
 from .guidance import GUIDANCE
 from .model import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConsultedRole,
@@ -51,6 +53,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Actor",
     "AdviceGiven",
+    "AdviceResponded",
     "ConcernRaised",
     "DiscretionConsidered",
     "DiscussionHeld",
@@ -115,6 +118,10 @@ def _consulted_role(value: str) -> ConsultedRole:
 
 def _discussion_result(value: str) -> DiscussionResult:
     return DiscussionResult(value)
+
+
+def _advice_response(value: str) -> AdviceResponse:
+    return AdviceResponse(value)
 
 
 def _later_outcome_kind(value: str) -> LaterOutcomeKind:
@@ -252,6 +259,29 @@ class AdviceGiven:
 
 
 @attrs.frozen
+class AdviceResponded:
+    """The decision-maker recorded what they did with a route's advice on one of the concerns referred.
+
+    Advice informs; the decision-maker decides. They followed it, followed it
+    in part, or did not follow it, and say why; and say whether the concern is
+    now resolved. A concern still unresolved can be escalated again (to the
+    same route for reconsideration, or to a second tier the route declares),
+    taken further in other ways, or acknowledged as unresolved when finalising.
+    """
+
+    kind: ClassVar[str] = "advice_responded"
+    step: ClassVar[Step] = Step.RESPOND_TO_ADVICE
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    concern_id: str = attrs.field(validator=validate_identifier)
+    response: AdviceResponse = attrs.field(converter=_advice_response)
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    """Why they followed the advice, in part, or not."""
+    resolved: bool = attrs.field(validator=validate_bool)
+    """Whether the concern is now resolved."""
+
+
+@attrs.frozen
 class ReferralWithdrawn:
     """The decision-maker withdrew a referral that was awaiting advice, with a reason."""
 
@@ -353,6 +383,7 @@ Payload: TypeAlias = (
     | ReferralReturned
     | InformationProvided
     | AdviceGiven
+    | AdviceResponded
     | ReferralWithdrawn
     | ReviewHandedOver
     | ReferralAssigned
@@ -374,6 +405,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ReferralReturned,
     InformationProvided,
     AdviceGiven,
+    AdviceResponded,
     ReferralWithdrawn,
     ReviewHandedOver,
     ReferralAssigned,

@@ -10,6 +10,7 @@ The hierarchy::
     ├── ValidationError           outside input (JSON, CLI, plugin return) is malformed
     ├── StepError                 a step was taken that the model does not allow now
     │   └── NotPermittedError     the actor may not take this step (e.g. another route's team)
+    ├── AssessmentError           a record cannot be assessed (open review, no part taken, not their manager)
     ├── NotFoundError             no review or referral with that id
     ├── ConflictError             another writer changed the review first; reload and retry
     ├── RouteError
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AssessmentError",
     "ConflictError",
     "DeliveryError",
     "DuplicateRouteError",
@@ -128,6 +130,25 @@ class NotPermittedError(StepError):
         if actor:
             to_allow = f" To take it: {would_allow}." if would_allow else ""
             self.args = (f"Cannot {step} as {actor}: {problem}.{to_allow} Nothing was recorded.",)
+
+
+class AssessmentError(EthicalDecisionsError):
+    """A line manager's assessment of a record cannot be recorded.
+
+    The review is still open, or its free text has been erased, or the person
+    named took no part in it, or the assessor may not assess them (not a line
+    manager or team leader of the business area, not their manager, or the
+    person themselves). Nothing was recorded.
+
+    :ivar problem: why, in words: ids and roles only, never the note.
+    :ivar would_allow: what would let it be recorded (``""`` if nothing would).
+    """
+
+    def __init__(self, problem: str, would_allow: str = "") -> None:
+        self.problem = problem
+        self.would_allow = would_allow
+        to_allow = f" To record it: {would_allow}." if would_allow else ""
+        super().__init__(f"Cannot record the assessment: {problem}.{to_allow} Nothing was recorded.")
 
 
 class NotFoundError(EthicalDecisionsError, LookupError):

@@ -8,7 +8,7 @@ figures. Timings are in whole seconds, each time cut to the second before
 subtracting, so that every store rounds alike.
 
 The figures sit below both the stores and the reports: this module imports only
-the model, the compliance record and the errors. :mod:`ethical_decisions.reports`
+the model, the compliance record, the assessments' codes and the errors. :mod:`ethical_decisions.reports`
 re-exports :class:`Period`, :class:`PdrFigures` and :class:`DepartmentFigures`,
 and documents them there.
 """
@@ -22,9 +22,16 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.exceptions import ValidationError
-from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import (
+    AdviceResponse,
+    ConcernCategory,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    OutcomeClass,
+)
 
 __all__ = [
     "CHALLENGES_AT_APPEAL",
@@ -204,16 +211,18 @@ class PdrFigures:
 
     :attr:`parts` credits them with every part they took in reviews closed in
     the period, whoever decided them (opening a review and handing it over, say);
-    :attr:`open_at_end` counts the reviews they hold. Every other figure counts
-    the reviews they took the final decision on.
+    :attr:`open_at_end` counts the reviews they hold; :attr:`assessed` counts
+    their line manager's findings on their part in reviews closed in the period.
+    Every other figure counts the reviews they took the final decision on.
+
+    Nothing here is forced by the rules: every closed review has a reflection and
+    a rationale because the library requires them, so those are not counted.
     """
 
     staff_id: str
     period: Period
     closed: int = 0
     """Reviews closed in the period."""
-    reflection_recorded: int = 0
-    rationale_recorded: int = 0
     with_concerns: int = 0
     """Reviews with at least one concern articulated."""
     concerns: int = 0
@@ -225,21 +234,27 @@ class PdrFigures:
     decisions_changed: int = 0
     proceeded_unresolved: int = 0
     """Reviews finalised with concerns unresolved, each acknowledged with reasons."""
+    unresolved_acknowledged: int = 0
+    """Concerns acknowledged as unresolved when the decision was taken, with reasons."""
     escalated: int = 0
     """Reviews with at least one referral."""
     referrals: int = 0
-    followed_through: int = 0
-    """Escalated reviews whose every referral ended with advice or was withdrawn with a reason."""
-    advice_sought: int = 0
-    """Reviews with a discussion or a referral."""
-    advice_recorded: int = 0
-    """Of :attr:`advice_sought`, reviews where every discussion and answered referral carries its advice."""
+    returned: int = 0
+    """Referrals the route returned for more information before advising."""
+    advice_responses: Mapping[AdviceResponse, int] = _count_field()
+    """What they did with each route's advice on each concern: followed, followed in part, not followed."""
+    re_escalations: int = 0
+    """Referrals that took a concern further after a route's advice (to the same route or a second tier)."""
     later_outcomes: Mapping[LaterOutcomeResult, int] = _count_field()
     """The latest recorded challenge's result (administrative review, appeal or tribunal), by result."""
     open_at_end: int = 0
     """Reviews the decision-maker holds that were opened before the period's end and not closed by then."""
     parts: Mapping[Part, int] = _count_field()
     """Reviews closed in the period in which they took each part (opened, reflected, escalated, decided…)."""
+    assessed: Mapping[tuple[AssessedElement, Finding], int] = _count_field()
+    """Their line manager's findings on their part in reviews closed in the period, by element and finding."""
+    assessed_reviews: int = 0
+    """Reviews closed in the period with at least one finding on their part in it."""
 
 
 @attrs.frozen
@@ -278,6 +293,14 @@ class DepartmentFigures:
     """Concerns by month of closing and category."""
     challenges: Mapping[tuple[bool, LaterOutcomeResult], int] = _count_field()
     """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result."""
+    referred: Mapping[tuple[str, ConcernCategory], int] = _count_field()
+    """Concerns referred to each route in referrals submitted in the period, by route and category."""
+    first_referrals: Mapping[str, int] = _count_field()
+    """Referrals submitted in the period that took their concerns to a route for the first time, by route."""
+    escalate_seconds: Mapping[str, int] = _count_field()
+    """Whole seconds from the proposed decision to the referral, summed over :attr:`first_referrals`."""
+    assessed: Mapping[tuple[AssessedElement, Finding], int] = _count_field()
+    """Line managers' findings recorded in the period, by element and finding."""
 
     @property
     def routes(self) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .policy import Permission, PermissionRequest
     from .review import Review
     from .routes import DiscretionGuidance, RouteRegistrar
+    from .signals import RisingCategory
 
 __all__ = [
     "PROJECT_NAME",
@@ -52,6 +53,7 @@ __all__ = [
     "ethical_decisions_event_stored",
     "ethical_decisions_permission",
     "ethical_decisions_register_routes",
+    "ethical_decisions_rising_category",
     "hookimpl",
     "hookspec",
 ]
@@ -147,4 +149,20 @@ def ethical_decisions_permission(request: PermissionRequest) -> Permission | Non
     records nothing and raises :class:`~ethical_decisions.NotPermittedError`
     with the reason and what would allow the step. The reason must hold ids
     and roles only, never free text: it reaches logs and screens.
+    """
+
+
+@hookspec
+def ethical_decisions_rising_category(signal: RisingCategory) -> None:
+    """Hear that a kind of concern is rising, to tell whoever should know (a business area, policy).
+
+    Called once for each category that a department report signals as rising
+    (the rule is :data:`ethical_decisions.signals.RULE`), when a department
+    report is made through the command line, and by
+    :func:`ethical_decisions.reports.signals`, which a scheduler can call
+    monthly. The signal holds a category, a month and counts the report shows:
+    no hidden count, no free text, nothing about a person. Called in the
+    caller's thread, after the report is made: a plugin that raises is reported
+    by name and the others are still told; nothing it does changes the report.
+    Send slow work (an email, a ticket) to a queue.
     """

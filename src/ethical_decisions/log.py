@@ -53,11 +53,15 @@ class LogEvent(enum.StrEnum):
     TABLES_DIFFER = "ethical_decisions.tables_differ"
     STORE_DAMAGED = "ethical_decisions.store_damaged"
     STORE_REBUILT = "ethical_decisions.store_rebuilt"
+    ASSESSMENT_RECORDED = "ethical_decisions.assessment_recorded"
+    ASSESSMENT_REFUSED = "ethical_decisions.assessment_refused"
+    RISING_CATEGORY = "ethical_decisions.rising_category"
 
 
 ALLOWED_FIELDS = frozenset(
     {
         "actor_kind",
+        "assessed_by",
         "attempt",
         "business_area",
         "categories",
@@ -65,13 +69,16 @@ ALLOWED_FIELDS = frozenset(
         "count",
         "distribution",
         "duration_ms",
+        "element",
         "error_type",
         "event_kind",
         "events",
         "expected_version",
         "actual_version",
+        "finding",
         "hook",
         "message_id",
+        "month",
         "outcome_class",
         "plugin",
         "position",

@@ -26,12 +26,14 @@ from ._fields import (
     validate_free_text,
     validate_identifier,
     validate_label,
+    validate_optional_identifier,
     validate_positive,
 )
 from .exceptions import ValidationError
 
 __all__ = [
     "KNOWN_BUSINESS_AREAS",
+    "AdviceResponse",
     "CaseReference",
     "Concern",
     "ConcernCategory",
@@ -111,6 +113,7 @@ class Step(enum.StrEnum):
     RETURN_REFERRAL = "return the referral for more information"
     PROVIDE_INFORMATION = "provide information"
     GIVE_ADVICE = "give advice"
+    RESPOND_TO_ADVICE = "respond to the advice"
     WITHDRAW_REFERRAL = "withdraw the referral"
     FINALISE = "finalise the decision"
     HAND_OVER = "hand the review over"
@@ -147,6 +150,7 @@ _DECISION_MAKER_STEPS = frozenset(
         Step.RECORD_DISCUSSION,
         Step.ESCALATE,
         Step.PROVIDE_INFORMATION,
+        Step.RESPOND_TO_ADVICE,
         Step.WITHDRAW_REFERRAL,
         Step.FINALISE,
     }
@@ -161,6 +165,7 @@ class Stage(enum.StrEnum):
     READY_TO_PROCEED = "ready to proceed: no concerns"
     RESOLVING_CONCERNS = "resolving concerns"
     AWAITING_ADVICE = "awaiting advice"
+    ADVICE_RECEIVED = "advice received: respond to it"
     INFORMATION_REQUESTED = "information requested by the route"
     READY_TO_FINALISE = "ready to finalise: concerns resolved"
     CLOSED = "closed"
@@ -202,6 +207,14 @@ class ConsultedRole(_Code):
     LINE_MANAGER = "line_manager"
     TEAM_LEADER = "team_leader"
     COLLEAGUE = "colleague"
+
+
+class AdviceResponse(_Code):
+    """What the decision-maker did with a route's advice on a concern. Advice informs; they decide."""
+
+    FOLLOWED = "followed"
+    FOLLOWED_IN_PART = "followed_in_part"
+    NOT_FOLLOWED = "not_followed"
 
 
 class DiscussionResult(_Code):
@@ -402,6 +415,10 @@ class RoutePolicy:
         discussion).
     :param response_target_days: the route's target for giving advice, in
         calendar days from submission.
+    :param reconsiders: for a second tier (a senior panel, say), the id of the
+        route whose advice it reconsiders: a concern comes here only after that
+        route has advised on it and the decision-maker escalates it again. A
+        business area's own route is never a second tier.
     """
 
     route_id: str = attrs.field(validator=validate_identifier)
@@ -413,6 +430,7 @@ class RoutePolicy:
         factory=FrozenDict, converter=_requirements
     )
     response_target_days: int = attrs.field(default=10, validator=validate_positive)
+    reconsiders: str | None = attrs.field(default=None, validator=validate_optional_identifier)
 
     def requirements_for(self, role: StaffRole) -> EscalationRequirements:
         """The requirements a referral from someone in *role* must meet."""

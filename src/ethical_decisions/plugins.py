@@ -51,6 +51,7 @@ from .model import ConcernCategory
 from .policy import People, Permission, PermissionRequest, default_policy, people_from_environment
 from .review import Review
 from .routes import DiscretionGuidance, RouteRegistry
+from .signals import RisingCategory
 
 __all__ = [
     "BLOCKED_PLUGINS_VARIABLE",
@@ -250,6 +251,22 @@ class Plugins:
             self._report(hook, plugin, "InvalidReturn", "returned something other than a Permission")
             return _POLICY_FAILED
         return answer
+
+    def rising_category(self, signal: RisingCategory) -> tuple[PluginProblem, ...]:
+        """Tell every plugin that a concern category is rising; return the failures (already logged).
+
+        A plugin that raises is reported by name and left out; the others are told.
+        """
+        hook = "ethical_decisions_rising_category"
+        before = len(self.problems())
+        self._call(hook, lambda pm_hook: pm_hook(signal=signal))
+        emit(
+            LogEvent.RISING_CATEGORY,
+            category=signal.category.value,
+            month=signal.month,
+            count=signal.count,
+        )
+        return self.problems()[before:]
 
     def compliance_record(self, record: ComplianceRecord) -> ComplianceRecord:
         """The record with every plugin's extra fields added to its ``extensions``.

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
+from .compliance import re_escalation
 from .events import Event, InformationProvided, ReferralSubmitted, ReferralWithdrawn
 from .model import ConcernCategory, OutcomeClass, StaffRole, Stage
 from .review import Referral, ReferralStatus, Review, referral_id_for
@@ -67,11 +68,15 @@ class ReferralRecord:
     submitted_at: dt.datetime
     due_by: dt.datetime
     updated_at: dt.datetime
+    proposed_at: dt.datetime
+    """When the review's proposed decision was recorded (the review opened): time to escalate runs from it."""
     acknowledged_at: dt.datetime | None = None
     advice_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     assignee_id: str | None = None
     """The staff id of the route team member working it, or ``None`` while it is unassigned."""
+    re_escalation: bool = False
+    """Whether it takes a concern further after a route's advice on it (the same route or a second tier)."""
 
 
 @attrs.frozen
@@ -128,10 +133,12 @@ def referral_record(review: Review, referral: Referral) -> ReferralRecord:
         submitted_at=referral.submitted_at,
         due_by=referral.due_by,
         updated_at=referral.updated_at,
+        proposed_at=review.opened_at,
         acknowledged_at=referral.acknowledged_at,
         advice_at=referral.advice_at,
         closed_at=referral.closed_at,
         assignee_id=referral.assignee.staff_id if referral.assignee is not None else None,
+        re_escalation=re_escalation(review, referral),
     )
 
 

@@ -18,6 +18,7 @@ import attrs
 from ._fields import FrozenDict, field_values, frozen_dict
 from .events import (
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -75,6 +76,8 @@ class ConcernStatus(enum.StrEnum):
     OPEN = "open"
     ESCALATED = "escalated"
     """A referral about it is awaiting advice."""
+    ADVISED = "advised"
+    """A route advised on it: the decision-maker says what they did with the advice, or escalates again."""
     RESOLVED = "resolved"
     ACKNOWLEDGED_UNRESOLVED = "acknowledged_unresolved"
     """The decision-maker finalised with it unresolved, and said why."""
@@ -86,6 +89,7 @@ class Resolution(enum.StrEnum):
     DISCRETION = "discretion"
     DISCUSSION = "discussion"
     ESCALATION = "escalation"
+    """The decision-maker resolved it after a route's advice (which they followed, in part, or not)."""
 
 
 class ReferralStatus(enum.StrEnum):
@@ -151,6 +155,8 @@ class ConcernRecord:
     discretion: tuple[DiscretionConsidered, ...] = ()
     discussions: tuple[DiscussionHeld, ...] = ()
     referral_ids: tuple[str, ...] = ()
+    responses: tuple[AdviceResponded, ...] = ()
+    """What the decision-maker did with each piece of advice on it, in order."""
 
     @property
     def category(self) -> ConcernCategory:
@@ -323,6 +329,8 @@ class Review:
             return Stage.INFORMATION_REQUESTED
         if any(r.status.awaiting_advice for r in self.referrals):
             return Stage.AWAITING_ADVICE
+        if any(c.status is ConcernStatus.ADVISED for c in self.concerns):
+            return Stage.ADVICE_RECEIVED
         if any(c.status is ConcernStatus.OPEN for c in self.concerns):
             return Stage.RESOLVING_CONCERNS
         return Stage.READY_TO_FINALISE
@@ -331,6 +339,11 @@ class Review:
     def open_concerns(self) -> tuple[ConcernRecord, ...]:
         """Concerns not yet resolved and not awaiting advice."""
         return tuple(c for c in self.concerns if c.status is ConcernStatus.OPEN)
+
+    @property
+    def advised_concerns(self) -> tuple[ConcernRecord, ...]:
+        """Concerns a route advised on, awaiting the decision-maker's response (or a further escalation)."""
+        return tuple(c for c in self.concerns if c.status is ConcernStatus.ADVISED)
 
     @property
     def referrals_awaiting_advice(self) -> tuple[Referral, ...]:
@@ -635,12 +648,36 @@ def _advice(review: Review, event: Event) -> _Changes:
         advice_at=event.occurred_at,
         advised_by=event.actor.staff_id,
     )
-    concerns = review.concerns
-    for concern_id in referral.concern_ids:
-        concern = next((c for c in concerns if c.concern_id == concern_id), None)
-        if concern is not None and concern.status is ConcernStatus.ESCALATED:
-            concerns = _resolved(concerns, concern_id, Resolution.ESCALATION, event.occurred_at)
+    ids = set(referral.concern_ids)
+    concerns = _replace(  # advice informs: the decision-maker responds to it, and only they resolve
+        review.concerns,
+        lambda c: c.concern_id in ids and c.status is ConcernStatus.ESCALATED,
+        status=ConcernStatus.ADVISED,
+    )
     return {"referrals": referrals, "concerns": concerns}
+
+
+def _responded(review: Review, event: Event) -> _Changes:
+    payload = event.payload
+    assert isinstance(payload, AdviceResponded)
+    referral = _referral(review, event, payload.referral_id)
+    concern = review.concern(payload.concern_id)
+    if concern is None or concern.concern_id not in referral.concern_ids:
+        raise _broken(event, "responds to advice on a concern the referral does not name")
+    responses = (*concern.responses, payload)
+    if payload.resolved:
+        concerns = _resolved(
+            review.concerns, concern.concern_id, Resolution.ESCALATION, event.occurred_at, responses=responses
+        )
+    else:
+        concerns = _replace(
+            review.concerns,
+            lambda c: c.concern_id == concern.concern_id,
+            status=ConcernStatus.OPEN,
+            responses=responses,
+        )
+    referrals = _updated_referrals(review, event, referral.referral_id)
+    return {"concerns": concerns, "referrals": referrals}
 
 
 def _withdrawn(review: Review, event: Event) -> _Changes:
@@ -669,6 +706,20 @@ def _finalised(review: Review, event: Event) -> _Changes:
         lambda c: c.concern_id in acknowledged,
         status=ConcernStatus.ACKNOWLEDGED_UNRESOLVED,
     )
+    # The rules refuse a final decision while advice awaits a response, so a concern still advised here
+    # comes from a trail recorded before responses existed, when a route's advice resolved the concern.
+    # Read it as it was recorded: resolved after escalation, at the advice.
+    concerns = tuple(
+        _evolve(
+            c,
+            status=ConcernStatus.RESOLVED,
+            resolved_by=Resolution.ESCALATION,
+            resolved_at=_advised_at(review, c) or event.occurred_at,
+        )
+        if c.status is ConcernStatus.ADVISED
+        else c
+        for c in concerns
+    )
     referrals = _replace(
         review.referrals,
         lambda r: r.status is ReferralStatus.ADVICE_GIVEN,
@@ -684,6 +735,12 @@ def _finalised(review: Review, event: Event) -> _Changes:
         "concerns": concerns,
         "referrals": referrals,
     }
+
+
+def _advised_at(review: Review, concern: ConcernRecord) -> dt.datetime | None:
+    """When the latest referral about *concern* was advised on, if it was."""
+    referral = review.referral(concern.referral_ids[-1]) if concern.referral_ids else None
+    return referral.advice_at if referral is not None else None
 
 
 def _handed_over(review: Review, event: Event) -> _Changes:
@@ -729,6 +786,7 @@ _APPLY: Mapping[type, Callable[[Review, Event], _Changes]] = {
     ReferralReturned: _returned,
     InformationProvided: _information,
     AdviceGiven: _advice,
+    AdviceResponded: _responded,
     ReferralWithdrawn: _withdrawn,
     ReviewHandedOver: _handed_over,
     ReferralAssigned: _assigned,

@@ -139,6 +139,9 @@ class RoutePlugin:
         (after the model's own prompts, which the library offers).
     :param version: the route's version; by default the distribution's installed version (set it only
         in tests).
+    :param reconsiders: for a second tier (a senior panel, say), the id of the route whose advice it
+        reconsiders: a decision-maker escalates a concern here only after that route has advised on it.
+        The guidance names no second tier; a business area that has one declares it here.
     """
 
     distribution: str
@@ -151,6 +154,7 @@ class RoutePlugin:
     requirements_by_role: Mapping[StaffRole, EscalationRequirements] = attrs.field(factory=dict)
     guidance: Sequence[DiscretionGuidance] = ()
     version: str | None = None
+    reconsiders: str | None = None
 
     def route(self, environ: Mapping[str, str] | None = None) -> Route:
         """The route, with the deployment's settings from *environ* (by default the process environment).
@@ -172,13 +176,21 @@ class RoutePlugin:
             eligible_roles=self.eligible_roles,
             requirements_by_role=self.requirements_by_role,
             response_target_days=target,
+            reconsiders=self.reconsiders,
         )
-        description = (
-            f"The escalation route for {area_name} in the Ethical Decision-Making Model "
-            f"(version {GUIDANCE.version}). If the issue remains unresolved within your business area, "
-            "you can escalate the issue to an independent team who will provide advice on how to resolve "
-            f"the issue. {self.about}"
-        )
+        if self.reconsiders is None:
+            description = (
+                f"The escalation route for {area_name} in the Ethical Decision-Making Model "
+                f"(version {GUIDANCE.version}). If the issue remains unresolved within your business area, "
+                "you can escalate the issue to an independent team who will provide advice on how to "
+                f"resolve the issue. {self.about}"
+            )
+        else:
+            description = (
+                f"A second tier for {area_name}: it reconsiders the advice of route {self.reconsiders} on a "
+                "concern the decision-maker still could not resolve after that advice, and escalated "
+                f"again. {self.about}"
+            )
         return Route(
             policy=policy,
             name=self.name,

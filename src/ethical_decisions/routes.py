@@ -125,11 +125,15 @@ class RouteRegistry:
         return entry[0]
 
     def for_business_area(self, business_area: str) -> Route:
-        """The route serving *business_area*.
+        """The route serving *business_area* (its own route, never a second tier that reconsiders advice).
 
         :raises NoRouteError: if none is installed, naming the installed routes.
         """
-        matches = [route for route, _ in self._entries.values() if route.business_area == business_area]
+        matches = [
+            route
+            for route, _ in self._entries.values()
+            if route.business_area == business_area and route.policy.reconsiders is None
+        ]
         if not matches:
             raise NoRouteError(f"business area {business_area!r}", sorted(self._entries))
         if len(matches) > 1:

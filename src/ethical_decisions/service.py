@@ -22,12 +22,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
+from ._fields import is_identifier
+from .assessments import AssessedElement, Assessment, Finding, assessor_problem
 from .audit import ChainHead, ChainRecord, seal
 from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
     Actor,
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -47,9 +50,17 @@ from .events import (
     ReviewHandedOver,
     ReviewOpened,
 )
-from .exceptions import ConflictError, NotFoundError, NotPermittedError, StepError
+from .exceptions import (
+    AssessmentError,
+    ConflictError,
+    NotFoundError,
+    NotPermittedError,
+    StepError,
+    ValidationError,
+)
 from .log import LogEvent, emit
 from .model import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -85,6 +96,22 @@ _CACHE_SIZE = 1024
 def new_review_id() -> str:
     """A fresh random review id, e.g. ``"rv-3f9a1c2b7d4e5f60"``."""
     return f"rv-{os.urandom(8).hex()}"
+
+
+def _took_part(review: Review) -> set[str]:
+    """The decision-makers who took a part in *review* that a PDR report credits them with.
+
+    Who opened it, held it, reflected on it, escalated, handed it over or decided it: not the route's
+    team or a records officer, whose steps are theirs to account for elsewhere.
+    """
+    named = (review.reflected_by, review.decided_by)
+    return {
+        review.opened_by.staff_id,
+        *review.holders,
+        *review.escalated_by,
+        *review.handed_over_by,
+        *(n for n in named if n is not None),
+    }
 
 
 def _new_salt() -> str:
@@ -336,6 +363,9 @@ class EthicalDecisions:
         The route's rules in force when this review first escalated to it stay
         in force for the rest of the review.
 
+        :param route_id: the route to escalate to; by default the business area's
+            own route. Name a second tier (a route that reconsiders another's
+            advice) to take a concern further after its advice.
         :raises NoRouteError: if no route is installed for the business area;
             it lists the installed routes.
         """
@@ -351,6 +381,36 @@ class EthicalDecisions:
     ) -> Review:
         """Answer a route's request for more information about a referral."""
         payload = InformationProvided(referral_id=referral_id, response=response)
+        return self.record(
+            review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
+        )
+
+    def respond_to_advice(
+        self,
+        referral_id: str,
+        *,
+        by: DecisionMaker,
+        concern_id: str,
+        response: AdviceResponse,
+        reason: str,
+        resolved: bool,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Record what you did with a route's advice on one of the referral's concerns, and why.
+
+        Advice informs; you decide. *response* says whether you followed it, in
+        part, or not; *resolved* whether the concern is now resolved. A concern
+        still unresolved can be escalated again (to the same route, or to a
+        second tier that reconsiders its advice), or acknowledged as unresolved
+        when you finalise.
+        """
+        payload = AdviceResponded(
+            referral_id=referral_id,
+            concern_id=concern_id,
+            response=response,
+            reason=reason,
+            resolved=resolved,
+        )
         return self.record(
             review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
         )
@@ -426,6 +486,95 @@ class EthicalDecisions:
         """Give the route's advice on a referral. It flows back into the review."""
         payload = AdviceGiven(referral_id=referral_id, advice=advice)
         return self.record(review_id_of_referral(referral_id), payload, by=by)
+
+    # -- a line manager's assessment of a sampled record --------------------------------------
+
+    def assess(
+        self,
+        review_id: str,
+        *,
+        by: DecisionMaker,
+        element: AssessedElement,
+        finding: Finding,
+        note: str | None = None,
+        staff_id: str | None = None,
+    ) -> Assessment:
+        """Record a line manager's finding on one of the model's elements in a closed review's record.
+
+        Evidence for a PDR conversation that the rules cannot force: whether the
+        concern was put into words, discretion considered, and so on (see
+        :mod:`ethical_decisions.assessments`). The assessment is its own record,
+        never an event of the review; recording the same element again replaces
+        the finding. The *note* is free text for the conversation: it never
+        reaches a report, a log or an error, and is erased with the review's
+        free text.
+
+        :param by: the line manager or team leader assessing.
+        :param staff_id: whose use of the model is assessed; by default whoever took the final decision.
+        :raises AssessmentError: if the review is open or erased, the person took no part in it, or *by*
+            may not assess them; nothing is recorded.
+        :raises NotFoundError: if there is no such review.
+        :raises ValidationError: if an argument is malformed (the message never repeats the note).
+        """
+        element, finding = AssessedElement(element), Finding(finding)
+        if staff_id is not None and not is_identifier(staff_id):
+            raise ValidationError("The assessment", ["staff_id: must be the staff id of the person assessed"])
+        review = self.review(review_id)
+        subject = staff_id if staff_id is not None else review.decided_by
+        try:
+            self._check_assessment(review, by, subject)
+            assert subject is not None  # a closed review has someone who decided it
+            assessment = Assessment(
+                review_id=review.review_id,
+                staff_id=subject,
+                element=element,
+                finding=finding,
+                assessed_by=by.staff_id,
+                assessed_at=self._now(),
+                business_area=review.business_area,
+                note=note,
+            )
+        except (AssessmentError, ValidationError):
+            emit(LogEvent.ASSESSMENT_REFUSED, review_id=review.review_id, assessed_by=by.staff_id)
+            raise
+        self.store.record_assessment(assessment)
+        emit(
+            LogEvent.ASSESSMENT_RECORDED,
+            review_id=assessment.review_id,
+            staff_id=assessment.staff_id,
+            assessed_by=assessment.assessed_by,
+            element=assessment.element.value,
+            finding=assessment.finding.value,
+        )
+        return assessment
+
+    def _check_assessment(self, review: Review, by: DecisionMaker, subject: str | None) -> None:
+        """Refuse an assessment of *subject*'s part in *review* by *by*, with what would allow it."""
+        if not review.is_closed or subject is None:
+            raise AssessmentError(
+                f"review {review.review_id} is still open; a record is assessed once its decision is taken",
+                "wait for the final decision",
+            )
+        if review.erased_at is not None:
+            raise AssessmentError(
+                f"review {review.review_id}'s free text has been erased: there is no record left to read"
+            )
+        if subject not in _took_part(review):
+            raise AssessmentError(
+                f"{subject} took no part in review {review.review_id}",
+                "name someone who opened, reflected on, escalated, decided, handed over or held it",
+            )
+        people = self.plugins.people
+        managed = people.managers.get(by.staff_id, frozenset()) if people.managers else None
+        problem = assessor_problem(
+            by, subject, review.business_area, roles=people.handover_roles, managed=managed
+        )
+        if problem is not None:
+            raise AssessmentError(problem, f"ask {subject}'s line manager")
+
+    def assessments(self, review_id: str) -> list[Assessment]:
+        """The line managers' findings on a review, by person assessed and element (notes included)."""
+        return self.store.assessments(review_id=review_id)
 
     # -- later facts -------------------------------------------------------------------------
 

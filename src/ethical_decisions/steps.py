@@ -23,12 +23,14 @@ member advises).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 from .events import (
     Actor,
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -106,20 +108,22 @@ def allowed_steps(review: Review | None) -> tuple[Step, ...]:
         return (Step.RECORD_REFLECTION, Step.HAND_OVER)
     statuses = {r.status for r in review.referrals}
     awaiting = review.referrals_awaiting_advice
+    advised = review.advised_concerns
     possible = {
         Step.RAISE_CONCERN: True,
         Step.CONSIDER_DISCRETION: bool(review.open_concerns),
         Step.RECORD_DISCUSSION: bool(review.open_concerns),
-        Step.ESCALATE: bool(review.open_concerns),
+        Step.ESCALATE: bool(review.open_concerns or advised),
         Step.ACKNOWLEDGE_REFERRAL: ReferralStatus.SUBMITTED in statuses,
         Step.RETURN_REFERRAL: bool(statuses & {ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED}),
         Step.PROVIDE_INFORMATION: ReferralStatus.RETURNED in statuses,
         Step.GIVE_ADVICE: ReferralStatus.ACKNOWLEDGED in statuses,
+        Step.RESPOND_TO_ADVICE: bool(advised),
         Step.WITHDRAW_REFERRAL: bool(awaiting),
         Step.HAND_OVER: True,
         Step.ASSIGN_REFERRAL: bool(awaiting),
         Step.RELEASE_REFERRAL: any(r.assignee is not None for r in awaiting),
-        Step.FINALISE: not awaiting,
+        Step.FINALISE: not awaiting and not advised,
     }
     return tuple(step for step, ok in possible.items() if ok)
 
@@ -162,11 +166,29 @@ def _require_route_team(review: Review, step: Step, actor: Actor, referral: Refe
         _forbid(review, step, f"only the team of route {referral.route_id!r} can take this step")
 
 
-def _open_concern(review: Review, step: Step, concern_id: str) -> ConcernRecord:
+_CONCERN_ID = re.compile(r"C[1-9][0-9]{0,3}")
+
+
+def _concern(review: Review, step: Step, concern_id: str) -> ConcernRecord:
+    """The review's concern *concern_id*; refused without echoing an id that is not a concern id at all."""
+    known = ", ".join(c.concern_id for c in review.concerns) or "none yet"
+    if not _CONCERN_ID.fullmatch(concern_id):
+        _refuse(review, step, f"a concern id is C and its number, e.g. C1 (the review's concerns: {known})")
     concern = review.concern(concern_id)
     if concern is None:
-        known = ", ".join(c.concern_id for c in review.concerns) or "none yet"
-        _refuse(review, step, f"the review has no concern {concern_id!r} (its concerns: {known})")
+        _refuse(review, step, f"the review has no concern {concern_id} (its concerns: {known})")
+    return concern
+
+
+def _open_concern(review: Review, step: Step, concern_id: str, *, advised_too: bool = False) -> ConcernRecord:
+    concern = _concern(review, step, concern_id)
+    if concern.status is ConcernStatus.ADVISED and not advised_too:
+        _refuse(
+            review,
+            step,
+            f"concern {concern_id} has advice from referral {concern.referral_ids[-1]}: record what you did "
+            "with the advice (followed, in part, or not), or escalate it again",
+        )
     if concern.status is ConcernStatus.RESOLVED:
         _refuse(review, step, f"concern {concern_id!r} is already resolved by {concern.resolved_by}")
     if concern.status is ConcernStatus.ESCALATED:
@@ -270,7 +292,14 @@ def _check_escalation(review: Review, payload: Payload, actor: Actor, now: dt.da
         _forbid(review, step, f"route {route.route_id!r} does not take referrals from a {referrer.role}")
     needs = route.requirements_for(referrer.role)
     for concern_id in payload.concern_ids:
-        concern = _open_concern(review, step, concern_id)
+        concern = _open_concern(review, step, concern_id, advised_too=True)
+        if route.reconsiders is not None and not _advised_by(review, concern, route.reconsiders):
+            _refuse(
+                review,
+                step,
+                f"route {route.route_id!r} reconsiders the advice of route {route.reconsiders!r}: escalate "
+                f"concern {concern_id} there first, and here once it has advised",
+            )
         if needs.discretion_considered and not concern.discretion:
             _refuse(
                 review,
@@ -285,6 +314,16 @@ def _check_escalation(review: Review, payload: Payload, actor: Actor, now: dt.da
                 f"route {route.route_id!r} needs concern {concern_id!r} discussed with a "
                 "technical specialist, line manager, team leader or colleague before it is escalated",
             )
+
+
+def _advised_by(review: Review, concern: ConcernRecord, route_id: str) -> bool:
+    """Whether a referral of *concern* to *route_id* has been advised on."""
+    return any(
+        (referral := review.referral(referral_id)) is not None
+        and referral.route_id == route_id
+        and referral.advice_at is not None
+        for referral_id in concern.referral_ids
+    )
 
 
 def _check_acknowledge(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
@@ -317,6 +356,30 @@ def _check_advice(review: Review, payload: Payload, actor: Actor, now: dt.dateti
     referral = _referral(review, step, payload.referral_id)
     _require_route_team(review, step, actor, referral)
     _require_status(review, step, referral, ReferralStatus.ACKNOWLEDGED)
+
+
+def _check_response(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
+    assert isinstance(payload, AdviceResponded)
+    step = Step.RESPOND_TO_ADVICE
+    _require_reflection(review, step)
+    _require_decision_maker(review, step, actor)
+    referral = _referral(review, step, payload.referral_id)
+    _require_status(review, step, referral, ReferralStatus.ADVICE_GIVEN)
+    concern = _concern(review, step, payload.concern_id)
+    if concern.concern_id not in referral.concern_ids:
+        _refuse(
+            review,
+            step,
+            f"referral {referral.referral_id} asked about {', '.join(referral.concern_ids)}, "
+            f"not {concern.concern_id}",
+        )
+    if concern.status is not ConcernStatus.ADVISED or concern.referral_ids[-1] != referral.referral_id:
+        _refuse(
+            review,
+            step,
+            f"concern {concern.concern_id} is not awaiting a response to referral {referral.referral_id}'s "
+            "advice: a response is recorded once, for the latest advice on the concern",
+        )
 
 
 def _check_withdraw(review: Review, payload: Payload, actor: Actor, now: dt.datetime) -> None:
@@ -403,6 +466,15 @@ def _check_finalise(review: Review, payload: Payload, actor: Actor, now: dt.date
             f"referral {waiting[0].referral_id!r} to route {waiting[0].route_id!r} is awaiting advice; "
             "wait for the advice, or withdraw the referral with a reason",
         )
+    advised = review.advised_concerns
+    if advised:
+        _refuse(
+            review,
+            step,
+            f"concerns {', '.join(c.concern_id for c in advised)} have advice awaiting your response: record "
+            "what you did with it (followed, in part, or not) and whether the concern is resolved, or "
+            "escalate again",
+        )
     unresolved = {c.concern_id for c in review.open_concerns}
     acknowledged = set(payload.unresolved.concern_ids) if payload.unresolved else set()
     if unresolved and not acknowledged:
@@ -455,6 +527,7 @@ _CHECKS: Mapping[type, _Check] = {
     ReferralReturned: _check_return,
     InformationProvided: _check_information,
     AdviceGiven: _check_advice,
+    AdviceResponded: _check_response,
     ReferralWithdrawn: _check_withdraw,
     ReviewHandedOver: _check_handover,
     ReferralAssigned: _check_assign,

@@ -2,9 +2,9 @@
 
 ``python concurrency_worker.py workload URL INDEX FOLDER START REVIEWS PROCESSES`` runs two
 decision-maker threads, each taking REVIEWS reviews through reflection, discretion, discussion and
-escalation and finalising once advised, and one route-team thread that acknowledges and advises
-whatever is in the route's queue, racing the other processes' team threads. It stops when all
-PROCESSES have written ``FOLDER/done-N`` and the queue is empty.
+escalation and, once advised, responding to the advice and finalising, and one route-team thread that
+acknowledges and advises whatever is in the route's queue, racing the other processes' team threads. It
+stops when all PROCESSES have written ``FOLDER/done-N`` and the queue is empty.
 
 ``python concurrency_worker.py race URL INDEX PLAN START`` runs two threads that, at each round's
 moment, take the round's command on the round's review, as every other contender does.
@@ -28,6 +28,7 @@ from typing import Any
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -108,7 +109,7 @@ def _until(start: float) -> None:
 
 
 def decision_maker(edm: EthicalDecisions, thread: int, reviews: int) -> None:
-    """Open *reviews* reviews, escalate each, then finalise each once advised."""
+    """Open *reviews* reviews, escalate each, then respond to the advice and finalise each once advised."""
     dm = testing.decision_maker(f"dm-{thread}", business_area=AREA)
     mine: list[str] = []
     for _ in range(reviews):
@@ -153,7 +154,20 @@ def decision_maker(edm: EthicalDecisions, thread: int, reviews: int) -> None:
     deadline = time.time() + 120
     while mine and time.time() < deadline:
         for rid in list(mine):
-            if edm.review(rid).referrals_awaiting_advice:
+            review = edm.review(rid)
+            if review.referrals_awaiting_advice:
+                continue
+            for concern in review.advised_concerns:
+                attempt(
+                    edm.respond_to_advice,
+                    concern.referral_ids[-1],
+                    by=dm,
+                    concern_id=concern.concern_id,
+                    response=AdviceResponse.FOLLOWED,
+                    reason="Followed the route's advice.",
+                    resolved=True,
+                )
+            if edm.review(rid).advised_concerns:
                 continue
             attempt(edm.finalise, rid, by=dm, decision=FINAL)
             mine.remove(rid)
@@ -207,6 +221,14 @@ def contend(edm: EthicalDecisions, thread: str, round_: dict[str, Any], start: f
     commands: dict[str, Callable[[], Review]] = {
         "acknowledge": lambda: edm.acknowledge_referral(referral, by=member),
         "advise": lambda: edm.give_advice(referral, by=member, advice="Grant."),
+        "respond": lambda: edm.respond_to_advice(
+            referral,
+            by=dm,
+            concern_id="C1",
+            response=AdviceResponse.FOLLOWED,
+            reason=f"Followed, says {thread}.",
+            resolved=True,
+        ),
         "finalise": lambda: edm.finalise(rid, by=dm, decision=FINAL),
         "versioned": lambda: edm.raise_concern(
             rid,

@@ -25,6 +25,7 @@ import traceback
 import structlog
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -138,7 +139,7 @@ class Writer:
         return self.later(review)
 
     def escalate(self, review: Review) -> Review:
-        """Discuss, escalate, deliver, and either withdraw or take the route's advice."""
+        """Discuss, escalate, deliver, and either withdraw, or take the route's advice and respond to it."""
         dm, rid = self.dm, review.review_id
         review = self.step(
             rid,
@@ -167,7 +168,19 @@ class Writer:
             rid, review.version, self.edm.provide_information, referral, by=dm, response="The 1970s ones."
         )
         self.relay.run_once(limit=3)
-        return self.step(rid, review.version, self.edm.give_advice, referral, by=self.team, advice="Grant.")
+        review = self.step(rid, review.version, self.edm.give_advice, referral, by=self.team, advice="Grant.")
+        followed = self.rng.random() < 0.5
+        return self.step(
+            rid,
+            review.version,
+            self.edm.respond_to_advice,
+            referral,
+            by=dm,
+            concern_id="C1",
+            response=AdviceResponse.FOLLOWED if followed else AdviceResponse.NOT_FOLLOWED,
+            reason="Followed." if followed else "The Rules leave no room for it.",
+            resolved=followed,
+        )
 
     def finalise(self, review: Review) -> Review:
         """Take the final decision, acknowledging any concern left open."""

@@ -34,7 +34,7 @@ PROCESSES = 3
 """Worker processes; each runs two decision-maker threads and one route-team thread."""
 REVIEWS = 4
 """Reviews each decision-maker thread takes from opening to final decision."""
-ROUNDS = 16
+ROUNDS = 20
 """Races run: each round, four contenders (two processes, two threads each) take one command at once."""
 ROUND_GAP = 0.12
 """Seconds between rounds."""
@@ -78,8 +78,9 @@ def test_processes_and_threads_writing_at_once_lose_and_duplicate_nothing(
 ) -> None:
     """Three processes, each with two decision-maker threads and a route-team thread, share one store.
 
-    Decision-makers take reviews from opening to escalation and, once advised, to the final
-    decision; the three route-team threads race each other to acknowledge and advise every referral.
+    Decision-makers take reviews from opening to escalation and, once advised, respond to the advice
+    and take the final decision; the three route-team threads race each other to acknowledge and
+    advise every referral.
     No caller sees a StoreError (such as "database is locked"): each command succeeds, or is refused
     with ConflictError or StepError and records nothing. Afterwards the events in the store are
     exactly the successes reported, one each (none lost, none duplicated), the chain verifies, and
@@ -122,11 +123,14 @@ def _prepare(edm: EthicalDecisions, kind: str, index: int) -> dict[str, Any]:
     """A review in the state a round of *kind* races on."""
     dm = testing.decision_maker("dm-race", business_area=AREA)
     referral = ""
-    if kind in ("acknowledge", "advise"):
+    if kind in ("acknowledge", "advise", "respond"):
         review = scenarios.escalated(edm, dm)
         referral = review.referrals[0].referral_id
-        if kind == "advise":
-            review = edm.acknowledge_referral(referral, by=testing.route_team_member(ROUTE, "rt-prep"))
+        team = testing.route_team_member(ROUTE, "rt-prep")
+        if kind in ("advise", "respond"):
+            review = edm.acknowledge_referral(referral, by=team)
+        if kind == "respond":
+            review = edm.give_advice(referral, by=team, advice="Grant.")
     else:
         review = edm.open_review(
             by=dm, case=CaseReference("CASE-RACE"), proposed=ProposedDecision("refuse", "R.")
@@ -147,11 +151,12 @@ def test_commands_racing_on_one_review_never_both_succeed(url: str, tmp_path: Pa
     """Four contenders (two processes, two threads each) take one command on one review at the same moment.
 
     Rounds cover a route team acknowledging, or advising on, one referral; a decision-maker
-    finalising; and decision-makers adding to a review they all loaded at one version (passing that
-    version). In every round exactly one contender succeeds; each other gets ConflictError or, having
-    reloaded, StepError because the step is no longer allowed; the review gains exactly one event.
+    responding to that advice, or finalising; and decision-makers adding to a review they all loaded
+    at one version (passing that version). In every round exactly one contender succeeds; each other
+    gets ConflictError or, having reloaded, StepError because the step is no longer allowed; the review
+    gains exactly one event.
     """
-    kinds = ["acknowledge", "advise", "finalise", "versioned"]
+    kinds = ["acknowledge", "advise", "respond", "finalise", "versioned"]
     edm = _service(url)
     try:
         plan = [_prepare(edm, kinds[n % len(kinds)], n) for n in range(ROUNDS)]

@@ -189,6 +189,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
     referral = first.referrals[0].referral_id
     edm.acknowledge_referral(referral, by=team)
     edm.give_advice(referral, by=team, advice="Grant.")
+    scenarios.respond(edm, referral, dm)
     edm.finalise(first.review_id, by=dm, decision=FinalDecision("grant", "Grant.", "Advised."))
     edm.erase_free_text(first.review_id, by=RecordsOfficer("ro-1"))
     second = scenarios.escalated(edm, dm)

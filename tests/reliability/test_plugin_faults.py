@@ -156,7 +156,7 @@ def _service(store: Any, *plugins: object) -> EthicalDecisions:
 
 
 def _walk(edm: EthicalDecisions) -> str:
-    """Escalate, advise and close a review; a second escalation to the same route on the way."""
+    """Escalate, advise, respond and close a review; a second escalation to the same route on the way."""
     dm = testing.decision_maker()
     team = testing.route_team_member(ROUTE.route_id)
     review = scenarios.escalated(edm, dm)
@@ -166,6 +166,7 @@ def _walk(edm: EthicalDecisions) -> str:
     referral = review.referrals[-1].referral_id
     edm.acknowledge_referral(referral, by=team)
     edm.give_advice(referral, by=team, advice="Grant.")
+    scenarios.respond(edm, referral, dm)
     edm.finalise(rid, by=dm, decision=FinalDecision("grant", "Grant.", "Advice taken."))
     return rid
 

@@ -51,7 +51,7 @@ def _filled_sqlite(path: Path, markers: Markers) -> str:
 def test_markers_never_reach_the_command_lines_outputs_or_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Every report in every format, the sealed export, verify, the outbox and the relay show no free text.
+    """Every report in every format, the export, verify, outbox, relay and assessing show no free text.
 
     Nor do commands that fail, given markers as arguments, or verify on a store whose chain was broken;
     standard output, standard error, files written and the logs are all searched.
@@ -84,6 +84,10 @@ def test_markers_never_reach_the_command_lines_outputs_or_errors(
         run("relay", "--once")  # the test route is not installed here: delivery fails, and says so
         run("outbox", "list")
         run("referrals", "list", "--all")
+        run("assessments", "dm-0001", *PERIOD)
+        run("assess", "rv-test-0001", "--staff", "lm-9", "--role", "line_manager", "--element",
+            "use_of_advice", "--finding", "partly", "--note", markers("cli-note"))  # fmt: skip
+        run("report", "pdr", "--staff", "dm-0001", *PERIOD, "--format", "text")
         # Commands that fail, with markers where an outsider could put them.
         run("referrals", "advise", "rv-test-0001-R1", "--route", "ccu_test", "--staff", "rt-1",
             "--advice", markers("cli-advice"), status=None)  # fmt: skip
@@ -92,6 +96,15 @@ def test_markers_never_reach_the_command_lines_outputs_or_errors(
         run("referrals", "advise", "rv-test-0001-R1", "--route", "ccu_test", "--staff", "rt-1",
             "--advice", markers("cli-long") * 2000, status=None)  # fmt: skip
         run("verify", "--head", markers("cli-head"), status=2)
+        run("assess", "rv-test-0001", "--staff", "dm-0001", "--role", "line_manager", "--element",
+            "use_of_advice", "--finding", "not", "--note", markers("cli-own-note"), status=1)  # fmt: skip
+        run("assess", "rv-test-0001", "--staff", "lm-9", "--role", "line_manager", "--element",
+            markers("cli-element"), "--finding", "not", status=2)  # fmt: skip
+        run("assess", "rv-test-0001", "--staff", "lm-9", "--role", "line_manager", "--element",
+            "use_of_advice", "--finding", "not", "--of", markers("cli-of") + " x", status=2)  # fmt: skip
+        long_note = markers("cli-long-note") * 3000
+        run("assess", "rv-test-0001", "--staff", "lm-9", "--role", "line_manager", "--element",
+            "use_of_advice", "--finding", "not", "--note", long_note, status=1)  # fmt: skip
         # Ids (staff, review, message) are not free text: an error may name them, so none is a marker.
         run("report", "pdr", "--staff", "no-such-staff", *PERIOD)
         run("outbox", "redrive", "no-such-message", status=1)

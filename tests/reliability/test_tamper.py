@@ -274,6 +274,7 @@ def _fill_whole(backend: Backend) -> Whole:
     referral = edm.escalate(advised, by=dm, concern_ids=["C1"], question=f"{MARKER} q").referrals[0]
     edm.acknowledge_referral(referral.referral_id, by=team)
     edm.give_advice(referral.referral_id, by=team, advice=f"{MARKER} advice")
+    scenarios.respond(edm, referral.referral_id, dm)
     edm.finalise(advised, by=dm, decision=FinalDecision("grant", f"{MARKER} s", f"{MARKER} rationale"))
     assert Relay(edm, clock=clock).run_once().delivered == 1
     closed = scenarios.close_unresolved(edm, scenarios.open_with_concern(edm, dm).review_id, dm).review_id

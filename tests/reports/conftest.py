@@ -13,6 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from ethical_decisions import (
+    AdviceResponse,
+    AssessedElement,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -24,6 +26,7 @@ from ethical_decisions import (
     EscalationRequirements,
     EthicalDecisions,
     FinalDecision,
+    Finding,
     LaterOutcomeKind,
     LaterOutcomeResult,
     ProposedDecision,
@@ -52,6 +55,7 @@ DM2 = testing.decision_maker("dm-0002")
 OFFICER = DecisionMaker("io-0042", StaffRole.FRONTLINE_OFFICER, IE, "Immigration Compliance North")
 IE_CASEWORKER = DecisionMaker("cw-0100", StaffRole.CASEWORKER, IE, "Returns Casework")
 RECORDS = RecordsOfficer("ro-0001")
+MANAGER = DecisionMaker("lm-0007", StaffRole.LINE_MANAGER, CSG, "Settlement Casework")
 
 Words = Callable[[str], str]
 """Gives the text to type into a free-text field, by the field's name."""
@@ -145,19 +149,35 @@ class Casework:
         return review.referrals[-1].referral_id
 
     def advise(
-        self, when: dt.datetime, referral_id: str, route: str, *, returned: dt.datetime | None = None
+        self,
+        when: dt.datetime,
+        referral_id: str,
+        route: str,
+        *,
+        returned: dt.datetime | None = None,
+        response: AdviceResponse = AdviceResponse.FOLLOWED,
     ) -> None:
-        """The route's team acknowledges, perhaps asks for more first, then gives advice at *when*."""
+        """The route's team acknowledges, perhaps asks for more first, then gives advice at *when*.
+
+        The decision-maker then responds to the advice (followed, by default) and resolves ``C1``.
+        """
         team = testing.route_team_member(route)
         self.edm.acknowledge_referral(referral_id, by=team)
+        by = self.edm.referral(referral_id).referred_by
         if returned is not None:
             self.clock.now = returned
             self.edm.return_referral(referral_id, by=team, question=self.words("return_question"))
-            referral = self.edm.referral(referral_id)
-            by = referral.referred_by
             self.edm.provide_information(referral_id, by=by, response=self.words("response"))
         self.clock.now = when
         self.edm.give_advice(referral_id, by=team, advice=self.words("route_advice"))
+        self.edm.respond_to_advice(
+            referral_id,
+            by=by,
+            concern_id="C1",
+            response=response,
+            reason=self.words("response_reason"),
+            resolved=True,
+        )
 
     def finalise(
         self,
@@ -177,6 +197,11 @@ class Casework:
             decision=FinalDecision(outcome, w("final_summary"), w("rationale")),
             unresolved=UnresolvedAcknowledgement(["C1"], w("unresolved_rationale")) if unresolved else None,
         )
+
+    def assess(self, when: dt.datetime, rid: str, element: AssessedElement, finding: Finding) -> None:
+        """dm-0001's line manager records a finding on *element* in review *rid*, with a note."""
+        self.clock.now = when
+        self.edm.assess(rid, by=MANAGER, element=element, finding=finding, note=self.words("assessment_note"))
 
     def later(self, rid: str, kind: LaterOutcomeKind, result: LaterOutcomeResult, on: dt.date) -> None:
         """Record an appeal, tribunal or administrative review outcome, on the day it was decided."""
@@ -202,9 +227,9 @@ def quarter(store: Store | None = None, words: Words = plain_words) -> EthicalDe
     )
     kind, result = LaterOutcomeKind, LaterOutcomeResult
 
-    cw.quick(at(0, 15), DM)  # A: closed before the quarter
+    a = cw.quick(at(0, 15), DM)  # A: closed before the quarter
     cw.quick(at(1, 6), DM)  # B
-    rid = cw.open(at(1, 12), DM, v)  # C: resolved by discretion; decision changed
+    rid = c = cw.open(at(1, 12), DM, v)  # C: resolved by discretion; decision changed
     cw.discretion(rid, DM, resolved=True)
     cw.finalise(at(1, 12, 11), rid, DM, "grant")
     rid = cw.open(at(2, 2), DM, ev, err)  # D: discretion outside the Rules, then a discussion
@@ -213,21 +238,27 @@ def quarter(store: Store | None = None, words: Words = plain_words) -> EthicalDe
     cw.discretion(rid, DM, "C2")
     cw.discuss(rid, DM, "C2", resolved=True)
     cw.finalise(at(2, 2, 12), rid, DM)
-    rid = cw.open(at(2, 9), DM, ConcernCategory.UNFAIR_OUTCOME)  # E: escalated, advice within target
+    rid = e = cw.open(at(2, 9), DM, ConcernCategory.UNFAIR_OUTCOME)  # E: escalated, advice within target
     cw.discretion(rid, DM)
     cw.discuss(rid, DM)
-    cw.advise(at(2, 12), cw.escalate(at(2, 9), rid, DM, CCU), CCU)
+    cw.advise(at(2, 12), cw.escalate(at(2, 9, 14), rid, DM, CCU), CCU)  # escalated four hours after opening
     cw.finalise(at(2, 13), rid, DM, "grant")
     cw.later(rid, kind.TRIBUNAL, result.UPHELD, dt.date(2026, 3, 20))
-    rid = cw.open(at(3, 2), DM, ConcernCategory.OTHER)  # F: proceeded with the concern unresolved
+    rid = f = cw.open(at(3, 2), DM, ConcernCategory.OTHER)  # F: proceeded with the concern unresolved
     cw.discretion(rid, DM)
     cw.discuss(rid, DM)
     cw.finalise(at(3, 2, 15), rid, DM, unresolved=True)
     cw.later(rid, kind.APPEAL, result.OVERTURNED, dt.date(2026, 3, 25))
-    rid = cw.open(at(3, 9), DM, v)  # G: returned for information; advice after the target
+    rid = cw.open(at(3, 9), DM, v)  # G: returned for information; advice after the target, followed in part
     cw.discretion(rid, DM)
     cw.discuss(rid, DM)
-    cw.advise(at(3, 23), cw.escalate(at(3, 9), rid, DM, CCU), CCU, returned=at(3, 10))
+    cw.advise(
+        at(3, 23),
+        cw.escalate(at(3, 9), rid, DM, CCU),
+        CCU,
+        returned=at(3, 10),
+        response=AdviceResponse.FOLLOWED_IN_PART,
+    )
     cw.finalise(at(3, 24), rid, DM)
     rid = cw.open(at(3, 16), DM, ConcernCategory.EQUALITY_OR_HUMAN_RIGHTS)  # H: referral withdrawn
     cw.discretion(rid, DM)
@@ -261,15 +292,29 @@ def quarter(store: Store | None = None, words: Words = plain_words) -> EthicalDe
     cw.discretion(rid, OFFICER)
     cw.advise(at(1, 22), cw.escalate(at(1, 20), rid, OFFICER, SVM), SVM)
     cw.finalise(at(1, 22, 12), rid, OFFICER, "grant")
-    rid = cw.open(at(2, 16), OFFICER, ConcernCategory.UNINTENDED_CONSEQUENCE)  # M: advice after target
+    rid = cw.open(
+        at(2, 16), OFFICER, ConcernCategory.UNINTENDED_CONSEQUENCE
+    )  # M: advice after target, not followed
     cw.discretion(rid, OFFICER)
-    cw.advise(at(2, 25), cw.escalate(at(2, 16), rid, OFFICER, SVM), SVM)
+    cw.advise(at(2, 25), cw.escalate(at(2, 16), rid, OFFICER, SVM), SVM, response=AdviceResponse.NOT_FOLLOWED)
     cw.finalise(at(2, 25, 12), rid, OFFICER)
     rid = cw.open(at(2, 3), IE_CASEWORKER, v)  # N: a caseworker's referral to the same route
     cw.discretion(rid, IE_CASEWORKER)
     cw.discuss(rid, IE_CASEWORKER)
     cw.advise(at(2, 5), cw.escalate(at(2, 3), rid, IE_CASEWORKER, SVM), SVM)
     cw.finalise(at(2, 5, 12), rid, IE_CASEWORKER, "grant")
+
+    # dm-0001's line manager assesses a sample of their records: three in March, one in April.
+    el, fi = AssessedElement, Finding
+    cw.assess(at(3, 28), a, el.RATIONALE_EXPLAINS, fi.EVIDENT)  # closed in December, assessed in March
+    cw.assess(at(3, 28), c, el.CONCERN_ARTICULATED, fi.EVIDENT)
+    cw.assess(at(3, 28), c, el.DISCRETION_CONSIDERED, fi.EVIDENT)
+    cw.assess(at(3, 28), c, el.RATIONALE_EXPLAINS, fi.PARTLY_EVIDENT)
+    cw.assess(at(3, 29), e, el.ESCALATION_WHERE_UNRESOLVED, fi.EVIDENT)
+    cw.assess(at(3, 29), e, el.USE_OF_ADVICE, fi.EVIDENT)
+    cw.assess(at(3, 29), e, el.RATIONALE_EXPLAINS, fi.EVIDENT)
+    cw.assess(at(4, 6), f, el.CONCERN_ARTICULATED, fi.EVIDENT)  # assessed after the quarter
+    cw.assess(at(4, 6), f, el.RATIONALE_EXPLAINS, fi.NOT_EVIDENT)
     return edm
 
 

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ethical_decisions import (
+    AdviceResponse,
+    AssessedElement,
     ConcernCategory,
+    Finding,
     LaterOutcomeResult,
     OutcomeClass,
     StepUsed,
@@ -29,14 +32,14 @@ if TYPE_CHECKING:
     from tests.store.conftest import Backend
 
 DAY = 86400
-C, S, OC, R = ConcernCategory, StepUsed, OutcomeClass, LaterOutcomeResult
+HOUR = 3600
+C, S, OC, R, AR = ConcernCategory, StepUsed, OutcomeClass, LaterOutcomeResult, AdviceResponse
+EL, FI = AssessedElement, Finding
 
 DM_QUARTER = PdrFigures(
     staff_id="dm-0001",
     period=QUARTER,
     closed=7,  # B, C, D, E, F, G, H: not A (December), I (open), J or K (closed in April)
-    reflection_recorded=7,
-    rationale_recorded=7,
     with_concerns=6,
     concerns=7,
     concerns_by_category={
@@ -64,14 +67,24 @@ DM_QUARTER = PdrFigures(
     },
     decisions_changed=2,
     proceeded_unresolved=2,
+    unresolved_acknowledged=2,  # F's and H's one concern each
     escalated=3,
     referrals=3,
-    followed_through=3,  # E and G advised, H withdrawn with a reason
-    advice_sought=5,
-    advice_recorded=5,
+    returned=1,  # G's referral
+    advice_responses={AR.FOLLOWED: 1, AR.FOLLOWED_IN_PART: 1},  # E followed, G in part; H was withdrawn
     later_outcomes={R.UPHELD: 1, R.OVERTURNED: 1},
     open_at_end=2,  # I, and K which closed after the quarter
     parts={Part.OPENED: 7, Part.REFLECTED: 7, Part.DECIDED: 7, Part.ESCALATED: 3},  # dm-0001 did all alone
+    assessed={  # C, E and F (closed in the quarter, whenever assessed); not A (closed in December)
+        (EL.CONCERN_ARTICULATED, FI.EVIDENT): 2,
+        (EL.DISCRETION_CONSIDERED, FI.EVIDENT): 1,
+        (EL.RATIONALE_EXPLAINS, FI.PARTLY_EVIDENT): 1,
+        (EL.ESCALATION_WHERE_UNRESOLVED, FI.EVIDENT): 1,
+        (EL.USE_OF_ADVICE, FI.EVIDENT): 1,
+        (EL.RATIONALE_EXPLAINS, FI.EVIDENT): 1,
+        (EL.RATIONALE_EXPLAINS, FI.NOT_EVIDENT): 1,
+    },
+    assessed_reviews=3,
 )
 
 DEPARTMENT_QUARTER = DepartmentFigures(
@@ -81,7 +94,7 @@ DEPARTMENT_QUARTER = DepartmentFigures(
     frontline={SVM: 2},
     advised={CCU: 2, SVM: 3},
     within_target={CCU: 1, SVM: 2},
-    advice_seconds={CCU: (3 + 14) * DAY, SVM: (2 + 9 + 2) * DAY},
+    advice_seconds={CCU: (3 + 14) * DAY - 4 * HOUR, SVM: (2 + 9 + 2) * DAY},
     target_seconds={CCU: 10 * DAY, SVM: 5 * DAY},
     awaiting={CCU: 2},
     overdue={CCU: 1},
@@ -105,6 +118,23 @@ DEPARTMENT_QUARTER = DepartmentFigures(
         ("2026-03", C.EQUALITY_OR_HUMAN_RIGHTS): 1,
     },
     challenges={(True, R.UPHELD): 1, (True, R.OVERTURNED): 1, (False, R.OVERTURNED): 1},
+    referred={  # each referral's one concern, by route and category
+        (CCU, C.UNFAIR_OUTCOME): 1,
+        (CCU, C.VULNERABILITY): 2,  # G, and the one of 20 March still awaiting advice
+        (CCU, C.EQUALITY_OR_HUMAN_RIGHTS): 1,
+        (SVM, C.VULNERABILITY): 2,
+        (SVM, C.UNINTENDED_CONSEQUENCE): 1,
+    },
+    first_referrals={CCU: 4, SVM: 3},  # none takes a concern further after advice
+    escalate_seconds={CCU: 4 * HOUR},  # E escalated four hours after opening; the others at once
+    assessed={  # recorded in the quarter: A's, C's and E's; not F's (in April)
+        (EL.CONCERN_ARTICULATED, FI.EVIDENT): 1,
+        (EL.DISCRETION_CONSIDERED, FI.EVIDENT): 1,
+        (EL.RATIONALE_EXPLAINS, FI.PARTLY_EVIDENT): 1,
+        (EL.ESCALATION_WHERE_UNRESOLVED, FI.EVIDENT): 1,
+        (EL.USE_OF_ADVICE, FI.EVIDENT): 1,
+        (EL.RATIONALE_EXPLAINS, FI.EVIDENT): 2,
+    },
 )
 """The administrative review's result is left out; the referral of 10 April is not in the quarter."""
 
@@ -257,14 +287,15 @@ def test_pdr_statements_use_the_staff_index(sql_quarter: Store) -> None:
     """Every PDR statement on SQLite finds the person's rows through an index, never a scan.
 
     Their decisions by staff id, their open reviews by owner, the parts they took through the
-    credits' index on (item, value), and the sample's records by review id.
+    credits' index on (item, value), their line manager's findings by staff id (each joined to its
+    review by id), and the sample's records by review id.
     """
     plans = _plans(sql_quarter, lambda c: report_sql.pdr_figures(c, SQLITE, "dm-0001", QUARTER))
     plans += _plans(
         sql_quarter, lambda c: report_sql.pdr_sample(c, SQLITE, "dm-0001", QUARTER, size=3, seed=1)
     )
 
-    assert len(plans) == 5
+    assert len(plans) == 6
     assert all("SCAN" not in p for p in plans), plans
     assert all(
         re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((staff_id|owner_id|item|review_id)=", p)
@@ -273,15 +304,22 @@ def test_pdr_statements_use_the_staff_index(sql_quarter: Store) -> None:
 
 
 def test_department_statements_read_by_time_through_indexes(sql_quarter: Store) -> None:
-    """The department's SQLite statements read compliance records and referrals by time range, via indexes."""
+    """The department's SQLite statements read records, referrals and findings by time range, via indexes.
+
+    Four a month search by closing or submission time (a statement grouped so that SQLite would rather
+    walk another index is noticed: its plan no longer names the time), and the findings of the period are
+    found by the time they were recorded.
+    """
     plans = _plans(sql_quarter, lambda c: report_sql.department_figures(c, SQLITE, QUARTER, as_of=AS_OF))
 
     by_time = [p for p in plans if "closed_at" in p or "submitted_at" in p]
-    assert len(by_time) == 3 * 3  # three statements for each month of the quarter
+    assert len(by_time) == 4 * 3  # four statements for each month of the quarter
     assert all(
         re.search(r"SEARCH \w+ USING (COVERING )?INDEX \w+ \((closed|submitted)_at>\?", p) for p in by_time
     )
     assert all("SCAN compliance" not in p and "SCAN referrals" not in p for p in by_time), plans
+    (findings,) = [p for p in plans if "assessments" in p]
+    assert "SEARCH assessments USING INDEX assessments_assessed (assessed_at>? AND assessed_at<?)" in findings
 
 
 def test_a_concern_category_from_a_newer_version_is_refused_readably(tmp_path: Any) -> None:

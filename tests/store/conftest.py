@@ -255,6 +255,7 @@ class Make:
             "submitted_at": NOW,
             "due_by": NOW + dt.timedelta(days=10),
             "updated_at": NOW,
+            "proposed_at": NOW - dt.timedelta(hours=3),
         }
         return ReferralRecord(**{**fields, **overrides})
 
@@ -283,16 +284,12 @@ class Make:
             "opened_at": NOW - dt.timedelta(hours=2),
             "reflected_at": NOW - dt.timedelta(hours=1),
             "closed_at": NOW,
-            "reflection_recorded": True,
-            "rationale_recorded": True,
             "concern_count": 2,
             "concern_categories": (ConcernCategory.VULNERABILITY, ConcernCategory.VULNERABILITY),
             "steps_used": (StepUsed.DISCRETION_INSIDE_RULES, StepUsed.ESCALATION),
             "route_ids": ("ccu_test",),
             "referral_count": 1,
             "referred_by_frontline": False,
-            "advice_recorded": True,
-            "escalations_followed_through": True,
             "unresolved_acknowledged": 0,
             "outcome_class": OutcomeClass.RESOLVED_AFTER_ESCALATION,
             "decision_changed": True,
@@ -301,6 +298,7 @@ class Make:
             "escalated_by": ("dm-0001",),
             "handed_over_by": (),
             "holders": ("dm-0001",),
+            "advice_followed": 1,
         }
         return ComplianceRecord(**{**fields, **overrides})
 

@@ -2,13 +2,16 @@
 
 ``tests/data/store-schema-1.sqlite`` was written by the code before people and permissions
 (schema version 1; see ``tests/data/store-schema-1.md``). Opening it with this version applies
-schema step 2, which rebuilds the reviews, referrals and compliance records from the events, and
-step 3, which starts the outbox ledger from the messages' delivery state.
+schema steps 2 and 4, which rebuild the reviews, referrals and compliance records from the events
+(step 4 drops the compliance columns the rules force, and adds what became of advice and the time
+from the proposed decision to each referral), and step 3, which starts the outbox ledger from the
+messages' delivery state.
 The same data is loaded into a PostgreSQL schema at version 1 and migrated there too.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import shutil
 import sqlite3
@@ -22,12 +25,28 @@ from ethical_decisions.projections import referral_record, review_record
 from ethical_decisions.review import replay
 from ethical_decisions.store import OutboxStatus, SQLiteStore, Store
 from ethical_decisions.store._dialect import POSTGRES
-from ethical_decisions.store._schema import _BOOTSTRAP, MIGRATIONS, SCHEMA_VERSION
+from ethical_decisions.store._schema import _BOOTSTRAP, MIGRATIONS
 
 from .conftest import POSTGRES_URL, Backend
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "store-schema-1.sqlite"
 HEAD = ChainHead(149, "6379e600f2f3c21472bbea0b49ca10001ce5f02ea533fcd98b4fca6b0f9aac47")
+OUTCOMES_AT_SCHEMA_1 = collections.Counter(
+    {
+        "no_concerns": 8,
+        "resolved_after_escalation": 10,
+        "resolved_by_discretion": 2,
+        "resolved_by_discussion": 1,
+    }
+)
+"""How the store's closed reviews ended, as its schema-1 compliance rows say."""
+FORCED_BY_THE_RULES = {
+    "reflection_recorded",
+    "rationale_recorded",
+    "advice_recorded",
+    "escalations_followed_through",
+}
+"""The compliance columns that could only ever say yes: schema step 4 drops them."""
 TABLES = ("chain_head", "events", "reviews", "referrals", "outbox", "compliance", "compliance_items")
 
 
@@ -53,6 +72,10 @@ def _check_migrated(store: Store) -> None:
     assert whole.ok, str(whole)
     assert whole.ledger is not None
     assert (whole.ledger.entries, {r.status for r in store.outbox()}) == (18, {OutboxStatus.DELIVERED})
+    # Rebuilt from trails recorded when a route's advice resolved a concern, every review ends as it did.
+    assert OUTCOMES_AT_SCHEMA_1 == collections.Counter(
+        r.outcome_class.value for r in store.compliance_records()
+    )
 
 
 def _carries_on(store: Store) -> None:
@@ -85,7 +108,10 @@ def test_a_schema_1_sqlite_store_migrates_and_verifies(tmp_path: Path) -> None:
     store = SQLiteStore(path)
     try:
         versions = [v for (v,) in sqlite3.connect(path).execute("SELECT version FROM schema_migrations")]
-        assert versions == list(range(1, SCHEMA_VERSION + 1))
+        assert versions == [m.version for m in MIGRATIONS]
+        columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(compliance)")}
+        assert set() == columns & FORCED_BY_THE_RULES
+        assert {"advice_followed", "re_escalations", "referrals_returned"} <= columns
         _check_migrated(store)
         _carries_on(store)
     finally:
@@ -146,7 +172,7 @@ def test_a_schema_1_postgres_store_migrates_and_verifies(postgres_backend: Backe
     _postgres_at_schema_1(postgres_backend.location)
     store = postgres_backend.open()
     assert postgres_backend.sql("SELECT version FROM schema_migrations ORDER BY version") == [
-        (v,) for v in range(1, SCHEMA_VERSION + 1)
+        (m.version,) for m in MIGRATIONS
     ]
     _check_migrated(store)
     _carries_on(store)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
+from tests import scenarios
 from tests.conftest import RoutesPlugin
 from tests.reliability.unchanged import differences, snapshot
 
@@ -236,6 +237,7 @@ def test_each_person_is_credited_with_the_parts_they_took(edm: EthicalDecisions,
     referral_id = _escalate(edm, review_id, by=CW_B)
     edm.acknowledge_referral(referral_id, by=MEMBER)
     edm.give_advice(referral_id, by=MEMBER, advice="Use the exception.")
+    scenarios.respond(edm, referral_id, CW_B)
     edm.finalise(review_id, by=CW_B, decision=FinalDecision("grant", "Grant.", "On advice."))
     store = backend.open()
     (record,) = store.compliance_records()

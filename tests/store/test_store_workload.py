@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ethical_decisions import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -24,6 +25,7 @@ from ethical_decisions import (
     RecordsOfficer,
     RouteRegistrar,
     StaffRole,
+    Stage,
     UnresolvedAcknowledgement,
     hookimpl,
     testing,
@@ -133,6 +135,14 @@ def workload(edm: EthicalDecisions) -> dict[str, str]:
     edm.return_referral(referral.referral_id, by=svm, question="Which family members?")
     edm.provide_information(referral.referral_id, by=io, response="Two children at school here.")
     edm.give_advice(referral.referral_id, by=svm, advice="Defer removal; consider leave outside the Rules.")
+    edm.respond_to_advice(
+        referral.referral_id,
+        by=io,
+        concern_id=unfair,
+        response=AdviceResponse.FOLLOWED_IN_PART,
+        reason="Removal deferred; leave outside the Rules not needed once the record is corrected.",
+        resolved=True,
+    )
     edm.consider_discretion(
         frontline,
         by=io,
@@ -250,4 +260,5 @@ def test_service_reopens_on_the_stored_state(worked: tuple[Store, dict[str, str]
     review = edm.give_advice(referral_id, by=testing.route_team_member("ccu_test"), advice="Grant.")
 
     assert [r.sequence for r in store.load(ids["waiting"])][-1] == review.version
+    assert Stage.ADVICE_RECEIVED == review.stage
     assert verify(store.chain()).ok

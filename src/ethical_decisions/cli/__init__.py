@@ -1,4 +1,4 @@
-"""The ``ethical-decisions`` command: the demo, routes, referral queues, handover, reports, the audit chain.
+"""The ``ethical-decisions`` command: demo, routes, referral queues, handover, reports, assessments, audit.
 
 Run ``ethical-decisions --help``, or ``ethical-decisions COMMAND --help``. The
 store is chosen with ``--db URL`` before the command (``sqlite:///path.db`` or
@@ -25,7 +25,7 @@ import structlog
 from ethical_decisions.exceptions import EthicalDecisionsError
 from ethical_decisions.store import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
 
-from . import _audit, _delivery, _demo, _people, _queue, _report, _routes, _serve
+from . import _assess, _audit, _delivery, _demo, _people, _queue, _report, _routes, _serve
 
 __all__ = ["main"]
 
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "The Home Office Ethical Decision-Making Model for casework systems: "
             "run the demo, list routes, work a route's referral queue, hand a review "
-            "over, report on compliance, and check the audit trail."
+            "over, assess sampled records for a PDR, report on compliance, and check the audit trail."
         ),
         epilog=f"The store defaults to ${DATABASE_URL_VARIABLE}, else {DEFAULT_DATABASE_URL}.",
     )
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true", help="log the library's events to stderr")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (_demo, _routes, _queue, _people, _delivery, _report, _audit, _serve):
+    for module in (_demo, _routes, _queue, _people, _delivery, _report, _assess, _audit, _serve):
         module.add_commands(commands)
     return parser
 

@@ -1,5 +1,10 @@
 """``demo``: six months of synthetic cases in the four business areas, through the model, into the store.
 
+The cases open in the six whole calendar months before this one: the period its
+reports cover, which its summary states too, so that the console's counts and the
+reports' agree (a department report covers whole months). Line managers then
+assess a sample of each decision-maker's records, as they would for PDRs.
+
 The demo's people are made up, so it ignores the deployment's people file
 (``EDM_PEOPLE_FILE``): the default permission policy applies with nobody in particular.
 """
@@ -30,7 +35,7 @@ from ethical_decisions.service import EthicalDecisions
 
 from ._common import connect, positive_number
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
-from ._demo_people import HandoverPlanner, TeamPlan, pdr_subject, people_summary
+from ._demo_people import HandoverPlanner, TeamPlan, assess_samples, pdr_subject, people_summary
 from ._progress import Progress
 from ._report import write_reports
 from ._table import table
@@ -48,12 +53,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     demo = commands.add_parser(
         "demo",
         help="load six months of synthetic cases through the whole model, then report on them",
-        description="Walk six months of synthetic cases in the four business areas through the model "
-        "(reflection, concerns, discretion, discussion, handovers, route teams taking and answering "
-        "referrals, final decisions, later appeal outcomes) into the store, deliver the referrals, verify "
-        "the audit chain, and write a department report and a PDR report as HTML. No case or person is "
-        "real, so the demo loads only into an empty store, unless --add is given, and ignores the people "
-        "file named by EDM_PEOPLE_FILE.",
+        description="Walk six whole months of synthetic cases (the six calendar months before this one) in "
+        "the four business areas through the model (reflection, concerns of every category, discretion, "
+        "discussion, handovers, route teams taking and answering referrals, responses to their advice: "
+        "followed, in part, not followed, escalated again; final decisions of every outcome, later appeal "
+        "outcomes) into the store; have line managers assess a sample of each decision-maker's records; "
+        "deliver the referrals, verify the audit chain, and write a department report and a PDR report for "
+        "those months as HTML. The summary states the same period and counts what the reports count. No "
+        "case or person is real, so the demo loads only into an empty store, unless --add is given, and "
+        "ignores the people file named by EDM_PEOPLE_FILE.",
     )
     demo.add_argument(
         "--reviews", type=positive_number, default=600, metavar="N", help="how many cases (default 600)"
@@ -171,7 +179,7 @@ def _demo(args: argparse.Namespace) -> int:
                 path = (
                     awaiting_advice
                     if waiting
-                    else pick_path(maker.business_area, maker.role, rng, recent=recent)
+                    else pick_path(maker.business_area, maker.role, rng, recent=recent, late=age < 34)
                 )
                 closes = path is not awaiting_advice
                 handover = handovers.plan(number, maker, closes=closes)
@@ -183,6 +191,8 @@ def _demo(args: argparse.Namespace) -> int:
                 progress.advance()
         clock.now = today
         appeals = _later_outcomes(edm, reviews, today, rng)
+        assessed = assess_samples(edm, clock, staff, period, random.Random(args.seed + 2))
+        clock.now = today
         delivered = Relay(edm).run_once(limit=10 * args.reviews)
         report = edm.verify()
         subject = pdr_subject(reviews)
@@ -191,11 +201,12 @@ def _demo(args: argparse.Namespace) -> int:
         reviews,
         period,
         appeals=appeals,
+        assessed=assessed,
         delivered=delivered.delivered,
         verified=str(report),
         written=written,
         db=args.db,
-        pdr=(subject, period),
+        subject=subject,
     )
     return 0
 
@@ -205,11 +216,12 @@ def _summary(
     period: Period,
     *,
     appeals: int,
+    assessed: tuple[int, int],
     delivered: int,
     verified: str,
     written: dict[str, Path],
     db: str | None,
-    pdr: tuple[str, Period],
+    subject: str,
 ) -> None:
     """What the demo did, in its reports' terms: reviews closed and referrals submitted in *period*."""
     by_area: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
@@ -227,13 +239,21 @@ def _summary(
     )
     still_open = sum(1 for r in reviews if r.closed_at is None)
     later = len(reviews) - len(closed) - still_open
-    referrals = sum(1 for r in reviews for referral in r.referrals if referral.submitted_at in period)
+    referrals = [referral for r in reviews for referral in r.referrals if referral.submitted_at in period]
+    again = sum(1 for r in reviews for c in r.concerns for response in c.responses if not response.resolved)
     after = f", {later} closed after it" if later else ""
     print(
         f"\n{len(reviews)} cases: {len(closed)} reviews closed in the period, {still_open} still open{after}."
     )
-    print(f"{referrals} referrals submitted in the period; {delivered} referral messages delivered.")
-    print(f"{appeals} later appeal or tribunal outcomes recorded.")
+    print(
+        f"{len(referrals)} referrals submitted in the period; {delivered} referral messages delivered; "
+        f"{again} responses to advice left a concern unresolved."
+    )
+    records, findings = assessed
+    print(
+        f"{appeals} later appeal or tribunal outcomes; line managers assessed {records} records "
+        f"({findings} findings)."
+    )
     print(people_summary(reviews))
     print(f"Audit chain: {verified}")
     print("\nReports written:")
@@ -244,9 +264,10 @@ def _summary(
     print(f"  open {written['department'].resolve()} in a browser")
     print(f"  ethical-decisions {db}referrals list --route chief_caseworker_unit")
     print(f"  ethical-decisions {db}referrals list --unassigned")
-    subject, period = pdr
     days = f"--from {period.first_day} --to {period.last_day}"
     print(f"  ethical-decisions {db}report pdr --staff {subject} {days}")
+    print(f"  ethical-decisions {db}assessments {subject} {days}")
+    print(f"  ethical-decisions {db}signals")
     print(f"  ethical-decisions {db}routes")
     print(f"  ethical-decisions {db}verify")
     print(f"  ethical-decisions {db}report --help")

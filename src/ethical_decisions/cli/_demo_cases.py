@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from ethical_decisions.model import (
+    AdviceResponse,
     CaseReference,
     Concern,
     ConcernCategory,
@@ -216,6 +217,26 @@ class Walk:
         self.later(days=rng.uniform(1, 11))
         self.review = self.edm.give_advice(referral_id, by=team, advice=advice)
 
+    def respond(
+        self,
+        referral_id: str,
+        response: AdviceResponse,
+        reason: str,
+        *,
+        resolved: bool = True,
+        concern: str = "C1",
+    ) -> None:
+        """The decision-maker says what they did with the advice, and whether the concern is now resolved."""
+        self.later(hours=self.case.rng.uniform(1, 20))
+        self.review = self.edm.respond_to_advice(
+            referral_id,
+            by=self.holder,
+            concern_id=concern,
+            response=response,
+            reason=reason,
+            resolved=resolved,
+        )
+
     def finalise(self, outcome: str, summary: str, rationale: str, unresolved: str | None = None) -> None:
         """Take the final decision."""
         self.later(hours=self.case.rng.uniform(1, 30))
@@ -230,6 +251,11 @@ class Walk:
 
 
 INSIDE, OUTSIDE = DiscretionScope.INSIDE_RULES, DiscretionScope.OUTSIDE_RULES
+FOLLOWED, FOLLOWED_IN_PART, NOT_FOLLOWED = (
+    AdviceResponse.FOLLOWED,
+    AdviceResponse.FOLLOWED_IN_PART,
+    AdviceResponse.NOT_FOLLOWED,
+)
 RESOLVED, NOT_RESOLVED, BEYOND = (
     DiscretionResult.RESOLVED,
     DiscretionResult.NOT_RESOLVED,
@@ -297,6 +323,11 @@ def long_resident(walk: Walk) -> None:
         "indefinite leave outside the Rules; note the Windrush Scheme.",
         ask="Which years do the records you hold cover?",
         answer="Employment 1989 onwards; nothing yet for 1975-1988.",
+    )
+    walk.respond(
+        referral,
+        FOLLOWED,
+        "The HMRC and school records establish the residence; a grant outside the Rules follows.",
     )
     walk.finalise(
         "grant",
@@ -381,6 +412,7 @@ def frontline_referral(walk: Walk) -> None:
         "Do not detain. Release on immigration bail with reporting; refer the family to "
         "the local authority's children's services.",
     )
+    walk.respond(referral, FOLLOWED, "Bail with reporting keeps the child in his care; referral made.")
     walk.finalise(
         "release_on_bail",
         "Release on immigration bail with reporting conditions.",
@@ -419,6 +451,13 @@ def detention_review(walk: Walk) -> None:
         ask="Has a Rule 35 report been made?",
         answer="Yes, two weeks ago.",
     )
+    walk.respond(referral, FOLLOWED, "Level 3 accepted: release with reporting.", concern="C1")
+    walk.respond(
+        referral,
+        FOLLOWED_IN_PART,
+        "Released as advised; removal timescales are reviewed at the next reporting event, not now.",
+        concern="C2",
+    )
     walk.finalise(
         "release_on_bail", "Release on immigration bail.", "On the SVM's advice: adult at risk, level 3."
     )
@@ -449,6 +488,7 @@ def passport_mismatch(walk: Walk) -> None:
     walk.route_answers(
         referral, "The birth certificate prevails. Issue the passport and correct the 1998 record."
     )
+    walk.respond(referral, FOLLOWED, "Issued on the birth certificate; the 1998 record is corrected.")
     walk.finalise(
         "issue", "Issue the passport and correct the old record.", "QuEST advice: our record was wrong."
     )
@@ -476,6 +516,14 @@ def returning_resident(walk: Walk) -> None:
     walk.route_answers(
         referral, "Grant six months' leave outside the Rules so she can apply as a returning resident."
     )
+    if walk.case.rng.random() < 0.3:
+        walk.respond(
+            referral,
+            FOLLOWED_IN_PART,
+            "Leave granted outside the Rules, for twelve months: six would end before her appeal is heard.",
+        )
+    else:
+        walk.respond(referral, FOLLOWED, "Six months' leave lets her apply as a returning resident.")
     walk.finalise(
         "grant_entry",
         "Grant six months' leave to enter outside the Rules.",
@@ -516,6 +564,150 @@ def proceed_regardless(walk: Walk) -> None:
     )
 
 
+def advice_not_followed(walk: Walk) -> None:
+    """Advice the decision-maker cannot follow: they say why, and proceed with the concern acknowledged."""
+    walk.open("refuse", "Refuse further leave: the requirements are not met on the evidence provided.")
+    walk.reflect(
+        (
+            ConcernCategory.UNINTENDED_CONSEQUENCE,
+            "Refusing now would end her NHS cancer treatment half way; nothing in the Rules meant that.",
+        )
+    )
+    walk.discretion(
+        INSIDE, NOT_RESOLVED, "Medical treatment guidance.", "The treatment route was not applied for."
+    )
+    walk.discretion(
+        OUTSIDE,
+        BEYOND,
+        "Leave outside the Rules on medical grounds.",
+        "Above my grade to grant outside the Rules.",
+    )
+    walk.discuss(
+        ConsultedRole.TEAM_LEADER,
+        "Team leader, settlement casework",
+        "Ask the Chief Caseworker Unit whether the decision can wait.",
+        DiscussionResult.NOT_RESOLVED,
+    )
+    referral = walk.escalate(
+        "Can the decision wait until the treatment ends, or is leave outside the Rules open?"
+    )
+    walk.route_answers(referral, "Hold the decision for three months until the course of treatment ends.")
+    walk.respond(
+        referral,
+        NOT_FOLLOWED,
+        "Holding the decision is not open to me: the end of treatment is not known and the appeal rights "
+        "would lapse. Refusing with a note lets her apply on medical grounds at once.",
+        resolved=False,
+    )
+    walk.finalise(
+        "refuse",
+        "Refuse, noting the medical treatment and the route to apply on medical grounds.",
+        "The requirements are not met; the treatment is noted so that a medical application goes quickly.",
+        unresolved="The treatment may still be interrupted; the applicant has been told how to apply on "
+        "medical grounds, and the decision letter says so.",
+    )
+
+
+def reconsidered(walk: Walk) -> None:
+    """Advice that rests on a fact which changes: the decision-maker asks the route to reconsider."""
+    walk.open(
+        "refuse", "Refuse the child's application for registration: the good character test is not met."
+    )
+    walk.reflect(
+        (
+            ConcernCategory.VULNERABILITY,
+            "He was groomed into the offences at fourteen; the refusal treats a victim of exploitation as an "
+            "offender.",
+        )
+    )
+    walk.discretion(
+        INSIDE,
+        NOT_RESOLVED,
+        "Good character guidance on children.",
+        "The guidance allows discretion, not this far.",
+    )
+    walk.discuss(
+        ConsultedRole.TECHNICAL_SPECIALIST,
+        "Nationality technical specialist",
+        "Ask the Chief Caseworker Unit.",
+        DiscussionResult.NOT_RESOLVED,
+    )
+    first = walk.escalate("Does the exploitation finding allow us to disregard the offences?")
+    walk.route_answers(first, "Only if a Conclusive Grounds decision has been made; otherwise refuse.")
+    walk.respond(
+        first,
+        NOT_FOLLOWED,
+        "A Conclusive Grounds decision was made last week, after the referral: the advice's premise changed.",
+        resolved=False,
+    )
+    second = walk.escalate("With the Conclusive Grounds decision now made, may we disregard the offences?")
+    walk.route_answers(second, "Yes: disregard the offences committed while exploited, and register him.")
+    walk.respond(second, FOLLOWED, "Registered: the offences were committed while he was exploited.")
+    walk.finalise(
+        "register",
+        "Register as a British citizen.",
+        "On the Chief Caseworker Unit's reconsidered advice, after the Conclusive Grounds decision.",
+    )
+
+
+def status_transition(walk: Walk) -> None:
+    """A new way of proving status has an effect nobody meant: resolved by discussion with a team leader.
+
+    The demo's cases of this kind cluster in its last month, as they would after a change of process,
+    so that its department report has a concern category rising to show.
+    """
+    area = walk.case.maker.business_area
+    outcome, summary = {
+        CSG: ("refuse", "Refuse the replacement document: the old one has been superseded by an eVisa."),
+        IE: ("serve_notice", "Serve notice: no evidence of status was shown at the workplace visit."),
+        HMPO: ("refuse", "Refuse: the nationality evidence cites a status document that no longer exists."),
+        BF: ("refuse_entry", "Refuse entry: the passenger could not show her status at the border."),
+    }[area]
+    walk.open(outcome, summary)
+    walk.reflect(
+        (
+            ConcernCategory.UNINTENDED_CONSEQUENCE,
+            "Since the move to eVisas this person cannot show their status to anyone; the decision would "
+            "punish them for a change we made.",
+        )
+    )
+    walk.discretion(
+        INSIDE, NOT_RESOLVED, "Status guidance since the eVisa move.", "It assumes online access."
+    )
+    walk.discuss(
+        ConsultedRole.TEAM_LEADER,
+        "Team leader",
+        "Check the Home Office's own record of status before deciding, and signpost the status helpline.",
+        DiscussionResult.RESOLVED,
+    )
+    walk.finalise(
+        "grant" if area != IE else "no_action",
+        "Status confirmed from our own records.",
+        "Our record shows the status; the person was not at fault for being unable to show it.",
+    )
+
+
+def something_else(walk: Walk) -> None:
+    """A concern that fits no category of the guidance: put into words all the same, and discussed."""
+    area = walk.case.maker.business_area
+    walk.open(*_ROUTINE[area])
+    walk.reflect(
+        (
+            ConcernCategory.OTHER,
+            "Nothing in the guidance names it, but the account and the papers do not sit together, and the "
+            "decision rests on that.",
+        )
+    )
+    walk.discuss(
+        ConsultedRole.COLLEAGUE,
+        "Experienced colleague",
+        "Ask the one question that would settle it, and record the answer.",
+        DiscussionResult.RESOLVED,
+    )
+    outcome, summary = _ROUTINE[area]
+    walk.finalise(outcome, summary, "The answer settled it; the decision stands on the evidence.")
+
+
 def awaiting_advice(walk: Walk) -> None:
     """A recent escalation still with its route: it sits in the team's queue."""
     area = walk.case.maker.business_area
@@ -549,17 +741,32 @@ _PATHS: dict[str, Sequence[tuple[Path, int]]] = {
         (records_error, 12),
         (vulnerability_discussed, 14),
         (proceed_regardless, 8),
+        (advice_not_followed, 8),
+        (reconsidered, 5),
+        (status_transition, 2),
     ),
-    IE: ((routine, 40), (detention_review, 40), (proceed_regardless, 15)),
-    HMPO: ((routine, 45), (passport_mismatch, 35), (records_error, 10), (proceed_regardless, 8)),
-    BF: ((routine, 45), (returning_resident, 40), (proceed_regardless, 12)),
+    IE: ((routine, 40), (detention_review, 40), (proceed_regardless, 15), (something_else, 4)),
+    HMPO: (
+        (routine, 45),
+        (passport_mismatch, 35),
+        (records_error, 10),
+        (proceed_regardless, 8),
+        (status_transition, 2),
+        (something_else, 4),
+    ),
+    BF: ((routine, 45), (returning_resident, 40), (proceed_regardless, 12), (something_else, 5)),
 }
 
 
-def pick_path(area: str, role: StaffRole, rng: random.Random, *, recent: bool) -> Path:
-    """A path for a case in *area*: frontline officers refer to the SVM; half of recent cases await advice."""
+def pick_path(area: str, role: StaffRole, rng: random.Random, *, recent: bool, late: bool = False) -> Path:
+    """A path for a case in *area*: frontline officers refer to the SVM; half of recent cases await advice.
+
+    A case opened *late* in the period (its last month or so) is often one of the status transition's.
+    """
     if recent and rng.random() < 0.5:
         return awaiting_advice
+    if late and rng.random() < 0.2:
+        return status_transition
     if area == IE and role is StaffRole.FRONTLINE_OFFICER:
         return rng.choice([routine, frontline_referral, frontline_referral])
     paths = _PATHS[area]

@@ -1,4 +1,4 @@
-"""The demo's people: handovers of reviews, and route team members taking referrals.
+"""The demo's people: handovers, route team members taking referrals, line managers assessing records.
 
 Some decision-makers hand reviews over before going on leave, and once a line
 manager reallocates the review of someone off sick, so that PDR reports have
@@ -6,23 +6,33 @@ credit to share: the one who opened and reflected, the one who decided. Route
 teams take each referral before working it; one referral is released and taken
 by another member, one is reassigned half way, and the referrals still waiting
 at the end are some taken, some not, so that both queues have something in them.
+Each business area's line manager assesses a sample of three of each
+decision-maker's records against the model's elements, as for a PDR: mostly
+evident, sometimes partly, now and then not.
 """
 
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 import attrs
 
+from ethical_decisions.assessments import AssessedElement, Finding, sample_seed
+from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.figures import Period
 from ethical_decisions.model import DecisionMaker, RouteTeamMember, StaffRole, Step
 from ethical_decisions.review import Referral, Review
+from ethical_decisions.service import EthicalDecisions
 
 __all__ = [
     "Handover",
     "HandoverPlanner",
     "TeamPlan",
+    "assess_samples",
     "pdr_subject",
     "people_summary",
     "team_member",
@@ -166,3 +176,67 @@ def pdr_subject(reviews: Sequence[Review]) -> str:
     decided = collections.Counter(r.decided_by for r in reviews if r.decided_by)
     people = sorted(handed) or sorted(decided) or [reviews[0].owner.staff_id]
     return min(people, key=lambda who: (-with_concerns[who], -decided[who], who))
+
+
+_NOTES = {
+    Finding.EVIDENT: "Clear in the record; a good one to share with the team.",
+    Finding.PARTLY_EVIDENT: "There, but thin: worth saying more about why, next time.",
+    Finding.NOT_EVIDENT: "Not in the record: talk through what was thought about.",
+}
+"""The demo managers' notes (made up, like everything in the demo), by finding."""
+
+_ELEMENTS: Sequence[tuple[AssessedElement, Callable[[ComplianceRecord], bool]]] = (
+    (AssessedElement.CONCERN_ARTICULATED, lambda r: r.concern_count > 0),
+    (
+        AssessedElement.DISCRETION_CONSIDERED,
+        lambda r: StepUsed.DISCRETION_INSIDE_RULES in r.steps_used,
+    ),
+    (AssessedElement.DISCUSSION_SOUGHT, lambda r: StepUsed.DISCUSSION in r.steps_used),
+    (
+        AssessedElement.ESCALATION_WHERE_UNRESOLVED,
+        lambda r: r.referral_count > 0 or r.unresolved_acknowledged > 0,
+    ),
+    (AssessedElement.RATIONALE_EXPLAINS, lambda r: True),
+    (
+        AssessedElement.USE_OF_ADVICE,
+        lambda r: bool(r.advice_responses) or StepUsed.DISCUSSION in r.steps_used,
+    ),
+)
+"""Each element, and whether a record calls for it (a review with no concerns needs no discretion)."""
+
+
+class _Clock(Protocol):
+    """A clock whose time is set by hand (the demo's)."""
+
+    now: dt.datetime
+
+
+def assess_samples(
+    edm: EthicalDecisions,
+    clock: _Clock,
+    staff: Sequence[DecisionMaker],
+    period: Period,
+    rng: random.Random,
+) -> tuple[int, int]:
+    """Each decision-maker's line manager assesses three of the records they decided in *period*.
+
+    A few days after each review closed, on every element the record calls for. The clock (the demo's,
+    with a settable ``now``) is moved to each assessment. Returns how many records and findings.
+    """
+    records = findings = 0
+    for person in staff:
+        manager = line_manager(person)
+        seed = sample_seed(person.staff_id, period.first_day)  # the sample `assessments` lists
+        for record in edm.store.pdr_sample(person.staff_id, period, size=3, seed=seed):
+            if record.staff_id != person.staff_id:
+                continue  # another decided it: their own manager assesses it
+            records += 1
+            clock.now = record.closed_at + dt.timedelta(days=rng.uniform(2, 20))
+            for element, applies in _ELEMENTS:
+                if not applies(record):
+                    continue
+                finding = rng.choices(list(Finding), weights=(70, 22, 8))[0]
+                note = _NOTES[finding] if rng.random() < 0.5 else None
+                edm.assess(record.review_id, by=manager, element=element, finding=finding, note=note)
+                findings += 1
+    return records, findings

@@ -1,5 +1,9 @@
 """``referrals``: a route team's queue: list, show, acknowledge, return for information, advise.
 
+``show`` tells the team what became of their advice: what the decision-maker did
+with it (followed, in part, or not, with their reason), whether the concern is
+resolved, and whether it was escalated again.
+
 Assigning and releasing referrals are in :mod:`._assign`. Statuses are printed in
 words (``advice given``); ``--format json`` keeps the codes (``advice_given``).
 """
@@ -12,10 +16,10 @@ import json
 import sys
 import textwrap
 
-from ethical_decisions.events import ReferralAssigned
+from ethical_decisions.events import AdviceResponded, ReferralAssigned
 from ethical_decisions.guidance import concern_category_label, consulted_role_label, discretion_scope_label
 from ethical_decisions.model import RouteTeamMember
-from ethical_decisions.review import ReferralStatus
+from ethical_decisions.review import ConcernStatus, Referral, ReferralStatus, Review
 from ethical_decisions.serialization import unparse
 
 from . import _assign
@@ -32,7 +36,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="work a route's referral queue",
         description="What a route's team does with the referrals made to it: list them, read one, "
         "acknowledge it, return it for more information, give advice. Advice flows back into the "
-        "review, and the decision-maker then finalises.",
+        "review: the decision-maker says what they did with it (followed, in part, or not) and whether "
+        "it resolved the concern, and 'show' tells the team.",
     )
     actions = referrals.add_subparsers(title="actions", metavar="ACTION", required=True)
 
@@ -59,7 +64,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.set_defaults(run=run)
         return parser
 
-    action("show", "show a referral with its question, concerns and history", _show)
+    action(
+        "show", "show a referral with its question, concerns, history and what became of its advice", _show
+    )
     for parser, text_option, help_text in (
         (action("acknowledge", "acknowledge a referral to your route", _acknowledge), None, None),
         (
@@ -175,23 +182,63 @@ def _show(args: argparse.Namespace) -> int:
                 f"{talk.consulted}: {_words(talk.result)}"
             )
             print(_indent(talk.advice, 8))
+    if referral.advice_at is not None:
+        print("\nWhat became of the advice")
+        for concern_id, outcome in _what_became(review, referral):
+            print(f"  {concern_id}: {outcome}")
     if referral.history:
         print("\nHistory")
         for event in referral.history:
             by = event.actor.staff_id
             what = f"{_date(event.occurred_at)} {_words(event.kind)} by {by}"
-            if isinstance(event.payload, ReferralAssigned):
-                to = event.payload.assignee.staff_id
+            payload = event.payload
+            if isinstance(payload, ReferralAssigned):
+                to = payload.assignee.staff_id
                 what += " to themselves" if to == by else f" to {to}"
+            if isinstance(payload, AdviceResponded):
+                settled = "resolved" if payload.resolved else "not resolved"
+                what += f": {payload.concern_id} {_words(payload.response)}, {settled}"
+                text: str | None = payload.reason
+            else:
+                text = (
+                    getattr(payload, "question", None)
+                    or getattr(payload, "response", None)
+                    or getattr(payload, "advice", None)
+                )
             print(f"  {what}")
-            text = (
-                getattr(event.payload, "question", None)
-                or getattr(event.payload, "response", None)
-                or getattr(event.payload, "advice", None)
-            )
             if text:
                 print(_indent(text))
     return 0
+
+
+def _what_became(review: Review, referral: Referral) -> list[tuple[str, str]]:
+    """For each concern the referral asked about: what the decision-maker did with its advice, in words."""
+    assert referral.advice_at is not None
+    found = []
+    for concern_id in referral.concern_ids:
+        concern = review.concern(concern_id)
+        assert concern is not None
+        response = next((r for r in concern.responses if r.referral_id == referral.referral_id), None)
+        later = [
+            other
+            for other in review.referrals
+            if concern_id in other.concern_ids
+            and other.submitted_at >= referral.advice_at
+            and other is not referral
+        ]
+        if response is not None:
+            settled = "the concern is resolved" if response.resolved else "the concern is not resolved"
+            outcome = f"{_words(response.response)}; {settled}"
+        elif later:
+            outcome = "no response recorded"
+        else:
+            outcome = "awaiting the decision-maker's response"
+        if later:
+            outcome += "; escalated again to " + ", ".join(f"{o.route_id} ({o.referral_id})" for o in later)
+        if concern.status is ConcernStatus.ACKNOWLEDGED_UNRESOLVED:
+            outcome += "; the decision was taken with it acknowledged as unresolved"
+        found.append((concern_id, outcome))
+    return found
 
 
 def _words(code: str) -> str:

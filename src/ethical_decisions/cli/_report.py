@@ -1,4 +1,8 @@
-"""``report``: the PDR report for one decision-maker, and the department report, in four formats."""
+"""``report`` and ``signals``: PDR and department reports in four formats; concern categories rising.
+
+Making a department report tells the installed plugins of each concern category it shows rising (the
+``ethical_decisions_rising_category`` hook); ``signals`` does only that, for a scheduler to run monthly.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import argparse
 from pathlib import Path
 
 from ethical_decisions import reports
+from ethical_decisions.assessments import sample_seed
 from ethical_decisions.service import EthicalDecisions
+from ethical_decisions.signals import RULE
 
-from ._common import connect, parse_date, whole_number, write_output
+from ._common import connect, parse_date, positive_number, whole_number, write_output
 
 __all__ = ["add_commands", "write_reports"]
 
@@ -52,10 +58,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     pdr = kinds.add_parser(
         "pdr",
         help="evidence for one decision-maker's Performance Development Review",
-        description="Evidence that one decision-maker used the model well over a period (reflection and "
-        "rationale recorded, concerns articulated, advice recorded, escalations followed through), with "
-        "a few of their records picked at random for the conversation. It never ranks people or sets a "
-        "number of escalations to reach: raising concerns never counts against anyone.",
+        description="Evidence for one decision-maker's PDR conversation about how they used the model over "
+        "a period: their line manager's assessment of sampled records against the model's elements, what "
+        "they did with routes' advice, referrals returned for more information, their decisions later "
+        "challenged and the result, concerns proceeded with unresolved, and a few records picked at "
+        "random to talk about. What the rules force (a reflection and a rationale on every closed review) "
+        "is said once, never scored. It never ranks people or sets a number of escalations to reach: "
+        "raising concerns never counts against anyone.",
     )
     pdr.add_argument("--staff", required=True, metavar="STAFF_ID", help="the decision-maker's staff id")
     _common(pdr)
@@ -68,13 +77,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     department = kinds.add_parser(
         "department",
         help="how the model is used across the department",
-        description="Escalations per route per month, referrals from frontline staff and caseworkers, "
-        "outcomes, time to advice against each route's target, overdue referrals, concern categories "
-        "over time, and the overturn rate at appeal or tribunal for decisions reviewed with and without "
-        "concerns. Counts under the threshold, and a few others, are hidden so that no one can be identified "
-        "and no hidden count can be worked out from the rest. It covers whole calendar months that have "
-        "ended (--from the first day of a month, --to the last day of one), so that two reports cannot be "
-        "subtracted to give a day or a week; any other period is refused, naming the nearest.",
+        description="Concern categories rising (first), escalations per route per month, referrals from "
+        "frontline staff and caseworkers, outcomes, time to advice against each route's target and time "
+        "to escalate beside it, overdue referrals, concern categories over time and by route, the "
+        "overturn rate at appeal or tribunal for decisions reviewed with and without concerns, and line "
+        "managers' assessments per element. Counts under the threshold are suppressed so that no one can "
+        "be identified, and a few others so that no hidden count can be worked out from the rest. It covers "
+        "whole calendar months that have ended (--from the first day of a month, --to the last day of one), "
+        "so that two reports cannot be subtracted to give a day or a week; any other period is refused, "
+        "naming the nearest. The installed plugins are told of each concern category rising.",
     )
     _common(department)
     department.add_argument(
@@ -85,6 +96,30 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"suppress counts under N (default {reports.DEFAULT_THRESHOLD})",
     )
     department.set_defaults(run=_department)
+
+    signals = commands.add_parser(
+        "signals",
+        help="the concern categories rising last month (for a scheduler to run monthly)",
+        description="Work out which concern categories are rising in the last whole month, from the "
+        "department report of the whole months before this one (six by default), print them, and tell the "
+        "installed plugins (the ethical_decisions_rising_category hook) so that a business area can be "
+        "told. " + RULE,
+    )
+    signals.add_argument(
+        "--threshold",
+        type=int,
+        default=reports.DEFAULT_THRESHOLD,
+        metavar="N",
+        help=f"suppress counts under N (default {reports.DEFAULT_THRESHOLD})",
+    )
+    signals.add_argument(
+        "--months",
+        type=positive_number,
+        default=6,
+        metavar="N",
+        help="whole months the report covers, four or more (default 6)",
+    )
+    signals.set_defaults(run=_signals)
 
 
 def _pdr(args: argparse.Namespace) -> int:
@@ -106,8 +141,24 @@ def _department(args: argparse.Namespace) -> int:
 def _department_report(
     edm: EthicalDecisions, period: reports.Period, threshold: int
 ) -> reports.DepartmentReport:
+    """The department report, with the plugins told of each concern category it shows rising."""
     names = {route.route_id: route.name for route in edm.routes()}
-    return reports.department_report(edm.store, period, threshold=threshold, route_names=names)
+    report = reports.department_report(edm.store, period, threshold=threshold, route_names=names)
+    reports.tell(edm.plugins, report)
+    return report
+
+
+def _signals(args: argparse.Namespace) -> int:
+    with connect(args) as edm:
+        names = {route.route_id: route.name for route in edm.routes()}
+        found = reports.signals(
+            edm.store, plugins=edm.plugins, months=args.months, threshold=args.threshold, route_names=names
+        )
+    if not found:
+        print("No concern category is rising in the last whole month.")
+    for signal in found:
+        print(f"Rising: {signal.describe()}.")
+    return 0
 
 
 def write_reports(
@@ -122,6 +173,7 @@ def write_reports(
     written["department"].write_text(
         reports.render(_department_report(edm, period, reports.DEFAULT_THRESHOLD), "html"), encoding="utf-8"
     )
-    pdr = reports.pdr_report(edm.store, staff_id, period, seed=1)
+    seed = sample_seed(staff_id, period.first_day)  # the sample the line manager assessed
+    pdr = reports.pdr_report(edm.store, staff_id, period, seed=seed)
     written["pdr"].write_text(reports.render(pdr, "html"), encoding="utf-8")
     return written

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 
 if TYPE_CHECKING:
-    from .api import FORMATS, department_report, pdr_report, render
+    from .api import FORMATS, department_report, pdr_report, render, signals, tell
     from .department import DepartmentReport
     from .document import Cell, Chart, Report, Row, Table
     from .pdr import PdrReport
@@ -33,6 +33,8 @@ _LAZY = {
     "department_report": "api",
     "pdr_report": "api",
     "render": "api",
+    "signals": "api",
+    "tell": "api",
     "DepartmentReport": "department",
     "Cell": "document",
     "Chart": "document",
@@ -72,4 +74,6 @@ __all__ = [
     "department_report",
     "pdr_report",
     "render",
+    "signals",
+    "tell",
 ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ethical_decisions.exceptions import ValidationError
 from ethical_decisions.figures import Period
+from ethical_decisions.signals import PREVIOUS_MONTHS
 
 from .department import DepartmentReport, check_period
 from .document import Report
@@ -16,11 +17,14 @@ from .pdr import PdrReport
 from .suppression import DEFAULT_THRESHOLD, check_threshold
 from .text import render_text
 from .tidy import render_csv, render_json
+from .trends import rising_categories
 
 if TYPE_CHECKING:
+    from ethical_decisions.plugins import Plugins
+    from ethical_decisions.signals import RisingCategory
     from ethical_decisions.store.base import Store
 
-__all__ = ["FORMATS", "department_report", "pdr_report", "render"]
+__all__ = ["FORMATS", "department_report", "pdr_report", "render", "signals", "tell"]
 
 _RENDERERS: Mapping[str, Callable[[Report], str]] = {
     "text": render_text,
@@ -51,13 +55,17 @@ def pdr_report(
 ) -> PdrReport:
     """The PDR report of decision-maker *staff_id* for *period*, with *sample_size* records picked at random.
 
+    It shows the line manager's findings on their part in reviews closed in the period
+    (never the notes).
+
     :param seed: picks the same sample each time (by default a fresh one).
     :param made_at: when the report is made; by default now.
     :raises ValidationError: if *sample_size* is negative.
     """
     figures = store.pdr_figures(staff_id, period)
     sample = store.pdr_sample(staff_id, period, size=sample_size, seed=seed)
-    return PdrReport.from_figures(figures, sample, made_at=_now(made_at, "made_at"))
+    assessed = store.assessments(staff_id=staff_id, closed_from=period.start, closed_before=period.end)
+    return PdrReport.from_figures(figures, sample, made_at=_now(made_at, "made_at"), assessments=assessed)
 
 
 def department_report(
@@ -85,6 +93,48 @@ def department_report(
     check_period(period, when)
     figures = store.department_figures(period, as_of=when)
     return DepartmentReport.from_figures(figures, made_at=when, threshold=threshold, route_names=route_names)
+
+
+def tell(plugins: Plugins, report: DepartmentReport) -> tuple[RisingCategory, ...]:
+    """Tell *plugins* (the ``ethical_decisions_rising_category`` hook) each category *report* shows rising.
+
+    :returns: the signals told, worked out from what the report publishes (:mod:`ethical_decisions.signals`).
+    """
+    found = rising_categories(report)
+    for signal in found:
+        plugins.rising_category(signal)
+    return found
+
+
+def signals(
+    store: Store,
+    *,
+    plugins: Plugins | None = None,
+    as_of: dt.datetime | None = None,
+    months: int = 6,
+    threshold: int = DEFAULT_THRESHOLD,
+    route_names: Mapping[str, str] | None = None,
+) -> tuple[RisingCategory, ...]:
+    """The concern categories rising in the last whole month before *as_of*, told to *plugins* if given.
+
+    For a scheduler to call once a month: it makes the department report of the
+    *months* whole calendar months before *as_of*'s month, with counts under
+    *threshold* suppressed, and reads its signals (the latest month against the
+    three before it, from what that report shows: see :mod:`ethical_decisions.signals`).
+
+    :param as_of: when it is called; by default now.
+    :param months: how many whole months the report covers: at least four. Six, by default, as a
+        department report of half a year shows the same signal.
+    :raises ValidationError: if *threshold* is not a whole number of 3 or more, or *months* is under four.
+    """
+    if months <= PREVIOUS_MONTHS:
+        raise ValidationError("The signals' period", [f"months: give {PREVIOUS_MONTHS + 1} or more"])
+    when = _now(as_of, "as_of")
+    this_month = dt.datetime(when.year, when.month, 1, tzinfo=dt.UTC)
+    back = when.year * 12 + when.month - 1 - months
+    period = Period(dt.datetime(back // 12, back % 12 + 1, 1, tzinfo=dt.UTC), this_month)
+    report = department_report(store, period, threshold=threshold, as_of=when, route_names=route_names)
+    return tell(plugins, report) if plugins is not None else rising_categories(report)
 
 
 def render(report: Report, format: str) -> str:

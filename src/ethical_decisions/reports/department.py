@@ -94,6 +94,9 @@ class DepartmentReport(Report):
         "category",
         "concerns",
         "result",
+        "escalation",
+        "element",
+        "finding",
     )
 
     as_of: dt.datetime

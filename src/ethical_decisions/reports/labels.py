@@ -1,15 +1,27 @@
-"""Words for the codes in the figures: concern categories, steps, parts, outcome classes, months, routes."""
+"""Words for the codes in figures: categories, steps, parts, outcomes, responses, findings, months, routes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 
+from ethical_decisions.assessments import ELEMENT_LABELS, FINDING_LABELS, AssessedElement, Finding
 from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.guidance import concern_category_label
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import AdviceResponse, ConcernCategory, LaterOutcomeResult, OutcomeClass
 
-__all__ = ["CATEGORY", "OUTCOME", "PART", "RESULT", "STEP", "month_label", "route_label"]
+__all__ = [
+    "CATEGORY",
+    "ELEMENT",
+    "FINDING",
+    "OUTCOME",
+    "PART",
+    "RESPONSE",
+    "RESULT",
+    "STEP",
+    "month_label",
+    "route_label",
+]
 
 CATEGORY: Mapping[ConcernCategory, str] = {c: concern_category_label(c) for c in ConcernCategory}
 """Each concern category in words, as every user interface names it."""
@@ -49,6 +61,20 @@ RESULT: Mapping[LaterOutcomeResult, str] = {
     LaterOutcomeResult.WITHDRAWN: "Withdrawn",
 }
 """What a challenge decided, in words."""
+
+
+RESPONSE: Mapping[AdviceResponse, str] = {
+    AdviceResponse.FOLLOWED: "Advice followed",
+    AdviceResponse.FOLLOWED_IN_PART: "Advice followed in part",
+    AdviceResponse.NOT_FOLLOWED: "Advice not followed",
+}
+"""What a decision-maker did with a route's advice, in words."""
+
+ELEMENT: Mapping[AssessedElement, str] = ELEMENT_LABELS
+"""Each of the model's elements a line manager assesses, in words."""
+
+FINDING: Mapping[Finding, str] = FINDING_LABELS
+"""Each finding of an assessment, in words."""
 
 
 def month_label(month: str) -> str:

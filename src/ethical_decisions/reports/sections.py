@@ -25,6 +25,7 @@ from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, Outcome
 from . import labels
 from .document import ALL, Chart, Row, Table, days_cell, share_cell
 from .ledger import Ledger, Matrix
+from .trends import arrange, enter
 
 __all__ = ["department_tables"]
 
@@ -133,6 +134,7 @@ def department_tables(
         ("result", ("upheld", "overturned")),
         lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
     )
+    trends = enter(ledger, f, routes, escalations=escalations, concerns=concerns, advised=advised)
 
     _relations(
         ledger,
@@ -182,7 +184,7 @@ def department_tables(
         decided_rows.append(Row(label, (decided, upheld, overturned, share), total=g == ALL))
 
     month_headers = tuple(labels.month_label(m) for m in months)
-    return (
+    tables = (
         Table(
             "escalations",
             "Escalations per route per month",
@@ -263,3 +265,4 @@ def department_tables(
             f"right first time ({_REC17}).",
         ),
     )
+    return arrange(tables, trends)

@@ -13,16 +13,18 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ethical_decisions.compliance import ComplianceRecord, StepUsed
+from ethical_decisions.assessments import Assessment
+from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.figures import (
     CHALLENGES_AT_APPEAL,
     DepartmentFigures,
     PdrFigures,
     Period,
     choose_sample,
+    tally,
     whole_seconds,
 )
-from ethical_decisions.model import StaffRole
+from ethical_decisions.model import AdviceResponse, StaffRole
 
 if TYPE_CHECKING:
     from .base import ReferralRecord, ReviewRecord
@@ -35,13 +37,20 @@ def _month(when: dt.datetime) -> str:
 
 
 def pdr_figures(
-    records: Iterable[ComplianceRecord], reviews: Iterable[ReviewRecord], staff_id: str, period: Period
+    records: Iterable[ComplianceRecord],
+    reviews: Iterable[ReviewRecord],
+    staff_id: str,
+    period: Period,
+    assessments: Iterable[Assessment] = (),
 ) -> PdrFigures:
-    """The :class:`PdrFigures` of *staff_id*, from every record and review summary given."""
+    """The :class:`PdrFigures` of *staff_id*, from every record, review summary and assessment given."""
     closed = [r for r in records if r.closed_at in period]
     mine = [r for r in closed if r.staff_id == staff_id]
-    escalated = [r for r in mine if r.referral_count > 0]
-    sought = [r for r in mine if r.referral_count > 0 or StepUsed.DISCUSSION in r.steps_used]
+    in_period = {r.review_id for r in closed}
+    assessed = [a for a in assessments if a.staff_id == staff_id and a.review_id in in_period]
+    responses: Counter[AdviceResponse] = Counter()
+    for record in mine:
+        responses.update(record.advice_responses)
     open_at_end = [
         r
         for r in reviews
@@ -53,8 +62,6 @@ def pdr_figures(
         staff_id=staff_id,
         period=period,
         closed=len(mine),
-        reflection_recorded=sum(r.reflection_recorded for r in mine),
-        rationale_recorded=sum(r.rationale_recorded for r in mine),
         with_concerns=sum(r.concern_count > 0 for r in mine),
         concerns=sum(r.concern_count for r in mine),
         concerns_by_category=Counter(c for r in mine for c in r.concern_categories),
@@ -62,14 +69,17 @@ def pdr_figures(
         outcomes=Counter(r.outcome_class for r in mine),
         decisions_changed=sum(r.decision_changed for r in mine),
         proceeded_unresolved=sum(r.unresolved_acknowledged > 0 for r in mine),
-        escalated=len(escalated),
+        unresolved_acknowledged=sum(r.unresolved_acknowledged for r in mine),
+        escalated=sum(r.referral_count > 0 for r in mine),
         referrals=sum(r.referral_count for r in mine),
-        followed_through=sum(r.escalations_followed_through for r in escalated),
-        advice_sought=len(sought),
-        advice_recorded=sum(r.advice_recorded for r in sought),
+        returned=sum(r.referrals_returned for r in mine),
+        advice_responses=responses,
+        re_escalations=sum(r.re_escalations for r in mine),
         later_outcomes=Counter(r.later_outcome for r in mine if r.later_outcome is not None),
         open_at_end=len(open_at_end),
         parts=Counter(part for r in closed for part in r.parts(staff_id)),
+        assessed=Counter((a.element, a.finding) for a in assessed),
+        assessed_reviews=len({a.review_id for a in assessed}),
     )
 
 
@@ -84,10 +94,11 @@ def department_figures(
     records: Iterable[ComplianceRecord],
     referrals: Iterable[ReferralRecord],
     period: Period,
+    assessments: Iterable[Assessment] = (),
     *,
     as_of: dt.datetime,
 ) -> DepartmentFigures:
-    """The :class:`DepartmentFigures` from every compliance record and referral given."""
+    """The :class:`DepartmentFigures` from every compliance record, referral and assessment given."""
     closed = [r for r in records if r.closed_at in period]
     every = list(referrals)
     submitted = [r for r in every if r.submitted_at in period]
@@ -103,6 +114,7 @@ def department_figures(
     challenged = [
         r for r in closed if r.later_outcome is not None and r.later_outcome_kind in CHALLENGES_AT_APPEAL
     ]
+    first = [r for r in submitted if not r.re_escalation]
     return DepartmentFigures(
         period=period,
         as_of=as_of,
@@ -120,4 +132,8 @@ def department_figures(
         changed=Counter(r.outcome_class for r in closed if r.decision_changed),
         categories=Counter((_month(r.closed_at), c) for r in closed for c in r.concern_categories),
         challenges=Counter((r.concern_count > 0, r.later_outcome) for r in challenged if r.later_outcome),
+        referred=Counter((r.route_id, c) for r in submitted for c in r.concern_categories),
+        first_referrals=Counter(r.route_id for r in first),
+        escalate_seconds=tally((r.route_id, whole_seconds(r.proposed_at, r.submitted_at)) for r in first),
+        assessed=Counter((a.element, a.finding) for a in assessments if a.assessed_at in period),
     )

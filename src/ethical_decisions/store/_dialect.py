@@ -118,7 +118,14 @@ def _sqlite_time(value: dt.datetime) -> str:
 
 SQLITE = Dialect(
     name="sqlite",
-    types={"id": "TEXT", "bigint": "INTEGER", "time": "TEXT", "date": "TEXT", "flag": "INTEGER"},
+    types={
+        "id": "TEXT",
+        "bigint": "INTEGER",
+        "time": "TEXT",
+        "date": "TEXT",
+        "flag": "INTEGER",
+        "false": "0",
+    },
     lock="",
     claim="",
     time=_sqlite_time,
@@ -142,6 +149,7 @@ POSTGRES = Dialect(
         "time": "TIMESTAMPTZ",
         "date": "DATE",
         "flag": "BOOLEAN",
+        "false": "FALSE",
     },
     lock=" FOR UPDATE",
     claim=" FOR UPDATE SKIP LOCKED",

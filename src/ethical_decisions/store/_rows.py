@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from ethical_decisions._fields import field_values
+from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
 from ethical_decisions.exceptions import EthicalDecisionsError, IntegrityError, StoreError
@@ -42,6 +43,7 @@ from ._dialect import Dialect, utc
 from .base import OutboxMessage, OutboxRow, OutboxStatus
 
 __all__ = [
+    "ASSESSMENTS",
     "CHAIN_HEAD",
     "COMPLIANCE",
     "COMPLIANCE_ITEMS",
@@ -178,12 +180,14 @@ class Table:
 
     :param derived: columns computed from the other values when writing
         (month keys for reports); never read back.
+    :param unique: the columns that identify a row, for an upsert; by default the key alone.
     """
 
     name: str
     key: str
     columns: tuple[tuple[str, _Kind], ...]
     derived: tuple[tuple[str, Callable[[Mapping[str, Any]], object]], ...] = ()
+    unique: tuple[str, ...] = ()
     _inserts: dict[bool, str] = attrs.field(init=False, factory=dict, eq=False, repr=False)
     """This table's ``INSERT`` statements, made once: a store appends with them many times a second."""
     _writers: dict[str, tuple[tuple[str, Callable[[Any], object] | None], ...]] = attrs.field(
@@ -214,8 +218,9 @@ class Table:
         names = [name for name, _ in self.columns] + [name for name, _ in self.derived]
         sql = f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         if upsert:
-            updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != self.key)
-            sql += f" ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+            unique = self.unique or (self.key,)
+            updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in unique)
+            sql += f" ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {updates}"
         return sql
 
     def row(self, dialect: Dialect, values: Mapping[str, Any]) -> tuple[object, ...]:
@@ -344,10 +349,12 @@ REFERRALS = Table(
         ("submitted_at", _TIME),
         ("due_by", _TIME),
         ("updated_at", _TIME),
+        ("proposed_at", _TIME),
         ("acknowledged_at", _TIME_OPT),
         ("advice_at", _TIME_OPT),
         ("closed_at", _TIME_OPT),
         ("assignee_id", _optional(_TEXT)),
+        ("re_escalation", _FLAG),
     ),
     derived=(("submitted_month", lambda v: _month(v["submitted_at"])),),
 )
@@ -404,16 +411,12 @@ COMPLIANCE = Table(
         ("opened_at", _TIME),
         ("reflected_at", _TIME),
         ("closed_at", _TIME),
-        ("reflection_recorded", _FLAG),
-        ("rationale_recorded", _FLAG),
         ("concern_count", _INT),
         ("concern_categories", _json_tuple(_member(ConcernCategory))),
         ("steps_used", _json_tuple(_member(StepUsed))),
         ("route_ids", _json_tuple(_text)),
         ("referral_count", _INT),
         ("referred_by_frontline", _FLAG),
-        ("advice_recorded", _FLAG),
-        ("escalations_followed_through", _FLAG),
         ("unresolved_acknowledged", _INT),
         ("outcome_class", _enum(OutcomeClass)),
         ("decision_changed", _FLAG),
@@ -429,11 +432,35 @@ COMPLIANCE = Table(
         ("later_outcome_kind", _optional(_enum(LaterOutcomeKind))),
         ("later_outcome", _optional(_enum(LaterOutcomeResult))),
         ("later_outcome_on", _optional(_DATE)),
+        ("advice_followed", _INT),
+        ("advice_followed_in_part", _INT),
+        ("advice_not_followed", _INT),
+        ("re_escalations", _INT),
+        ("referrals_returned", _INT),
         ("extensions", _SCALARS),
     ),
     derived=(("closed_month", lambda v: _month(v["closed_at"])),),
 )
 """Compliance records: :class:`~ethical_decisions.ComplianceRecord` rows."""
+
+ASSESSMENTS = Table(
+    "assessments",
+    "review_id",
+    (
+        ("review_id", _TEXT),
+        ("staff_id", _TEXT),
+        ("element", _enum(AssessedElement)),
+        ("finding", _enum(Finding)),
+        ("assessed_by", _TEXT),
+        ("assessed_at", _TIME),
+        ("business_area", _TEXT),
+        ("note", _optional(_TEXT)),
+    ),
+    derived=(("assessed_month", lambda v: _month(v["assessed_at"])),),
+    unique=("review_id", "staff_id", "element"),
+)
+"""Line managers' assessments: :class:`~ethical_decisions.assessments.Assessment` rows (one per review,
+person and element)."""
 
 COMPLIANCE_ITEMS = Table(
     "compliance_items",

@@ -34,12 +34,17 @@ The tables, for report writers:
 ``compliance``
     one row per closed review, a column per :class:`~ethical_decisions.ComplianceRecord`
     field; the tuples are JSON arrays, ``extensions`` a JSON object, and
-    ``closed_month`` is ``YYYY-MM`` (UTC).
+    ``closed_month`` is ``YYYY-MM`` (UTC). Nothing the rules force is a column
+    (step 4 dropped the flags that could only say yes).
 ``compliance_items``
     the compliance tuples again, one row per element, for aggregating with plain
     SQL: ``item`` is ``concern_category``, ``step_used`` or ``route_id``, or
     ``part:<part>`` with a staff id who took that part (``part:opened``,
     ``part:decided``…); ``ordinal`` keeps the element's place; join on ``review_id``.
+``assessments``
+    line managers' findings on sampled records, one row per review, person assessed
+    (``staff_id``) and model element; ``note`` is free text (erased with the review's
+    free text, and never read by a report); ``assessed_month`` is ``YYYY-MM`` (UTC).
 """
 
 from __future__ import annotations
@@ -226,11 +231,48 @@ _V3 = (
     "CREATE INDEX outbox_review ON outbox (review_id, message_id)",
 )
 """The outbox ledger, attempts never reset, who holds a message; indexes for checking review by review."""
+_V4 = (
+    # What the rules force is not a figure to monitor: every closed review has a reflection and a rationale,
+    # every discussion its advice, and every referral ended with advice or was withdrawn.
+    "ALTER TABLE compliance DROP COLUMN reflection_recorded",
+    "ALTER TABLE compliance DROP COLUMN rationale_recorded",
+    "ALTER TABLE compliance DROP COLUMN advice_recorded",
+    "ALTER TABLE compliance DROP COLUMN escalations_followed_through",
+    "ALTER TABLE compliance ADD COLUMN advice_followed INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE compliance ADD COLUMN advice_followed_in_part INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE compliance ADD COLUMN advice_not_followed INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE compliance ADD COLUMN re_escalations INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE compliance ADD COLUMN referrals_returned INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE referrals ADD COLUMN proposed_at {time}",
+    "ALTER TABLE referrals ADD COLUMN re_escalation {flag} NOT NULL DEFAULT {false}",
+    """CREATE TABLE assessments (
+        review_id {id} NOT NULL,
+        staff_id {id} NOT NULL,
+        element TEXT NOT NULL,
+        finding TEXT NOT NULL,
+        assessed_by {id} NOT NULL,
+        assessed_at {time} NOT NULL,
+        assessed_month TEXT NOT NULL,
+        business_area TEXT NOT NULL,
+        note TEXT,
+        PRIMARY KEY (review_id, staff_id, element))""",
+    "CREATE INDEX assessments_staff ON assessments (staff_id, review_id)",
+    "CREATE INDEX assessments_assessed ON assessments (assessed_at)",
+)
+"""Monitoring that tells the truth (issue 16): what became of advice, escalations again, returned
+referrals, the time from the proposed decision to a referral, and line managers' assessments; no column
+that the rules force."""
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
     Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
     Migration(3, "outbox ledger, claims and redrives; review indexes", _V3, starts_ledger=True),
+    Migration(
+        4,
+        "responses to advice, escalations again, assessments; no figure the rules force",
+        _V4,
+        rebuilds=True,
+    ),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 

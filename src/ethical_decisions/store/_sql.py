@@ -28,6 +28,7 @@ from typing_extensions import override
 
 from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
+from ethical_decisions.assessments import Assessment, assessment_order
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, build_record
 from ethical_decisions.exceptions import ConflictError, IntegrityError, NotFoundError, StoreError
@@ -235,6 +236,7 @@ class SQLStore(Store):
             erased.append((canonical_json(freetext.erased(texts)), position))
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
+        cursor.execute("UPDATE assessments SET note = NULL WHERE review_id = ?", (review_id,))
 
     def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
         d = self._dialect
@@ -437,6 +439,37 @@ class SQLStore(Store):
             if len(page) < _PAGE:
                 return
             after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- assessments -------------------------------------------------------------------------
+
+    @override
+    def record_assessment(self, assessment: Assessment) -> None:
+        table = rows.ASSESSMENTS
+        with self._write() as cursor:
+            cursor.execute(table.insert(upsert=True), table.row(self._dialect, field_values(assessment)))
+
+    @override
+    def assessments(
+        self,
+        *,
+        staff_id: str | None = None,
+        review_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> list[Assessment]:
+        d, table = self._dialect, rows.ASSESSMENTS
+        clauses, params = _equal(**{"a.staff_id": staff_id, "a.review_id": review_id})
+        if closed_from is not None:
+            clauses.append("c.closed_at >= ?")
+            params.append(d.time(closed_from))
+        if closed_before is not None:
+            clauses.append("c.closed_at < ?")
+            params.append(d.time(closed_before))
+        by_closing = closed_from is not None or closed_before is not None
+        joined = " JOIN compliance c ON c.review_id = a.review_id" if by_closing else ""
+        names = ", ".join(f"a.{name}" for name, _ in table.columns)
+        sql = f"SELECT {names} FROM assessments a{joined}{_where(clauses)}"
+        return sorted((Assessment(**v) for v in self._select(table, sql, params)), key=assessment_order)
 
     # -- reports ---------------------------------------------------------------------------
 

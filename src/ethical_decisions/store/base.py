@@ -4,6 +4,8 @@ A store keeps, for every review, its sealed events in one hash chain
 (:mod:`ethical_decisions.audit`), plus projections written in the same
 transaction as the events: a summary row per review, the route teams' referral
 queue, the relay's outbox, and the compliance record of each closed review.
+Beside them, and never part of a review's trail, it keeps line managers'
+assessments of sampled records (:class:`~ethical_decisions.assessments.Assessment`).
 
 Appends carry the version the writer loaded (``expected_version``): if another
 writer got there first, the append fails with
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+from ethical_decisions.assessments import Assessment
 from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import StoreError
@@ -98,7 +101,7 @@ class AppendBatch:
     :param expected_version: the review's version when the writer loaded it
         (0 for a new review).
     :param erase_texts: blank the free text (and salts) of the review's earlier
-        events; set with a ``free_text_erased`` event.
+        events, and the notes of its assessments; set with a ``free_text_erased`` event.
     """
 
     review_id: str
@@ -193,6 +196,23 @@ class Store(Protocol):
         closed_before: dt.datetime | None = None,
     ) -> Iterator[ComplianceRecord]:
         """Compliance records of closed reviews, by closing time, optionally filtered."""
+
+    def record_assessment(self, assessment: Assessment) -> None:
+        """Keep a line manager's finding, replacing any on the same review, person and element."""
+
+    def assessments(
+        self,
+        *,
+        staff_id: str | None = None,
+        review_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> list[Assessment]:
+        """Assessments, by review, person and element (in the model's order), optionally filtered.
+
+        :param staff_id: only those of this person's part in reviews.
+        :param closed_from: only those of reviews closed at or after this time (likewise *closed_before*).
+        """
 
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         """What a PDR report shows of one decision-maker: counts over their reviews closed in *period*.

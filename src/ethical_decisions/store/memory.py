@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from typing_extensions import override
 
+from ethical_decisions.assessments import Assessment, assessment_order
 from ethical_decisions.audit import GENESIS, NO_ERASURE, BrokenLink, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.events import FreeTextErased
@@ -46,6 +47,7 @@ class MemoryStore(Store):
         self._compliance: dict[str, ComplianceRecord] = {}
         self._ledger: list[_ledger.Entry] = []
         self._ledger_head: tuple[int, str] = (0, GENESIS)
+        self._assessments: dict[tuple[str, str, str], Assessment] = {}
 
     @property
     def url(self) -> str:
@@ -63,6 +65,9 @@ class MemoryStore(Store):
                 for index in indexes:
                     record = self._chain[index]
                     self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
+                for key, assessment in self._assessments.items():
+                    if assessment.review_id == batch.review_id:
+                        self._assessments[key] = attrs.evolve(assessment, note=None)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
@@ -180,12 +185,53 @@ class MemoryStore(Store):
         return iter(sorted(selected, key=lambda r: (r.closed_at, r.review_id)))
 
     @override
+    def record_assessment(self, assessment: Assessment) -> None:
+        with self._lock:
+            key = (assessment.review_id, assessment.staff_id, assessment.element.value)
+            self._assessments[key] = assessment
+
+    @override
+    def assessments(
+        self,
+        *,
+        staff_id: str | None = None,
+        review_id: str | None = None,
+        closed_from: dt.datetime | None = None,
+        closed_before: dt.datetime | None = None,
+    ) -> list[Assessment]:
+        with self._lock:
+            found = list(self._assessments.values())
+            closed = {r.review_id: r.closed_at for r in self._compliance.values()}
+
+        def when_closed(assessment: Assessment) -> bool:
+            if closed_from is None and closed_before is None:
+                return True
+            at = closed.get(assessment.review_id)
+            return (
+                at is not None
+                and (closed_from is None or at >= closed_from)
+                and (closed_before is None or at < closed_before)
+            )
+
+        return sorted(
+            (
+                a
+                for a in found
+                if (staff_id is None or a.staff_id == staff_id)
+                and (review_id is None or a.review_id == review_id)
+                and when_closed(a)
+            ),
+            key=assessment_order,
+        )
+
+    @override
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:
         with self._lock:
             records, reviews = list(self._compliance.values()), list(self._reviews.values())
+            assessed = list(self._assessments.values())
         from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return _counting.pdr_figures(records, reviews, staff_id, period)
+        return _counting.pdr_figures(records, reviews, staff_id, period, assessed)
 
     @override
     def pdr_sample(
@@ -201,9 +247,10 @@ class MemoryStore(Store):
     def department_figures(self, period: Period, *, as_of: dt.datetime) -> DepartmentFigures:
         with self._lock:
             records, referrals = list(self._compliance.values()), list(self._referrals.values())
+            assessed = list(self._assessments.values())
         from . import _counting  # noqa: PLC0415 - loaded with the first report
 
-        return _counting.department_figures(records, referrals, period, as_of=as_of)
+        return _counting.department_figures(records, referrals, period, assessed, as_of=as_of)
 
     def _record(self, changes: list[tuple[OutboxRow, _ledger.Action]]) -> None:
         """Keep each changed row and its ledger entry (the lock held by the caller)."""

@@ -1,11 +1,12 @@
 """The department's figures, counted month by month so that nothing needs sorting.
 
-Each month of the period is three statements over an index range: the
+Each month of the period is four statements over an index range: the
 compliance records closed in it (every outcome, change and challenge figure is
 a ``count(*) FILTER (...)``, so there is no ``GROUP BY`` to sort), their
-concern categories (the JSON arrays unnested and grouped: seven rows), and the
-referrals submitted in it, grouped by route. Then one statement counts the
-referrals awaiting advice now.
+concern categories (the JSON arrays unnested and grouped: seven rows), the
+referrals submitted in it, grouped by route, and the concern categories they
+referred, by route. Then one statement counts the referrals awaiting advice
+now, and one the line managers' findings recorded in the period.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, Period
 from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, StaffRole
 from ethical_decisions.review import ReferralStatus
-from ethical_decisions.store._rows import COMPLIANCE
+from ethical_decisions.store._rows import ASSESSMENTS, COMPLIANCE, REFERRALS, Table
 
 from ._common import elements, months, seconds
 
@@ -73,32 +75,46 @@ def _closed(
         found["categories"][month, _category(category)] += count
 
 
-def _category(code: str) -> ConcernCategory:
+def _category(code: str, table: Table = COMPLIANCE) -> ConcernCategory:
     """A concern category read from the store, or the store's error for a code this version does not know."""
     try:
         return ConcernCategory(code)
     except ValueError:
-        raise COMPLIANCE.unreadable("concern_categories", unknown=True) from None
+        raise table.unreadable("concern_categories", unknown=True) from None
 
 
 def _submitted(
     cursor: Cursor, dialect: Dialect, month: str, span: Sequence[object], found: dict[str, Counter[Any]]
 ) -> None:
-    submitted, advice, due = (seconds(dialect, c) for c in ("submitted_at", "advice_at", "due_by"))
+    submitted, advice, due, proposed = (
+        seconds(dialect, c) for c in ("submitted_at", "advice_at", "due_by", "proposed_at")
+    )
     cursor.execute(
         "SELECT route_id, count(*), count(*) FILTER (WHERE referred_by_role = ?),"
         " count(*) FILTER (WHERE advice_at IS NOT NULL), count(*) FILTER (WHERE advice_at <= due_by),"
-        f" coalesce(sum({advice} - {submitted}), 0), max({due} - {submitted})"
+        f" coalesce(sum({advice} - {submitted}), 0), max({due} - {submitted}),"
+        " count(*) FILTER (WHERE NOT re_escalation),"
+        f" coalesce(sum({submitted} - {proposed}) FILTER (WHERE NOT re_escalation), 0)"
         " FROM referrals WHERE submitted_at >= ? AND submitted_at < ? GROUP BY route_id",
         (StaffRole.FRONTLINE_OFFICER.value, *span),
     )
-    for route, count, frontline, advised, within, total, longest in cursor.fetchall():
+    for route, count, frontline, advised, within, total, longest, first, escalate in cursor.fetchall():
         found["escalations"][route, month] += count
         found["frontline"][route] += frontline
         found["advised"][route] += advised
         found["within_target"][route] += within
         found["advice_seconds"][route] += int(total)
         found["target_seconds"][route] = max(found["target_seconds"][route], int(longest))
+        found["first_referrals"][route] += first
+        found["escalate_seconds"][route] += int(escalate)
+    cursor.execute(
+        f"SELECT r.route_id, j.value, count(*) FROM referrals r, {elements(dialect, 'r.concern_categories')}"
+        # Grouped by category first: grouped by route first, SQLite scans the route index, not the month.
+        " WHERE r.submitted_at >= ? AND r.submitted_at < ? GROUP BY j.value, r.route_id",
+        span,
+    )
+    for route, category, count in cursor.fetchall():
+        found["referred"][route, _category(category, REFERRALS)] += count
 
 
 def department_figures(
@@ -122,4 +138,26 @@ def department_figures(
     for route, awaiting, overdue in cursor.fetchall():
         found["awaiting"][route] = awaiting
         found["overdue"][route] = overdue
+    cursor.execute(
+        "SELECT element, finding, count(*) FROM assessments"
+        " WHERE assessed_at >= ? AND assessed_at < ? GROUP BY element, finding",
+        (dialect.time(period.start), dialect.time(period.end)),
+    )
+    for element, finding, count in cursor.fetchall():
+        key = (
+            _assessment_code(AssessedElement, element, "element"),
+            _assessment_code(Finding, finding, "finding"),
+        )
+        found["assessed"][key] = count
     return DepartmentFigures(period=period, as_of=as_of, **found)
+
+
+_E = TypeVar("_E", AssessedElement, Finding)
+
+
+def _assessment_code(cls: type[_E], code: str, column: str) -> _E:
+    """An assessment's element or finding read from the store, or the store's error for an unknown code."""
+    try:
+        return cls(code)
+    except ValueError:
+        raise ASSESSMENTS.unreadable(column, unknown=True) from None

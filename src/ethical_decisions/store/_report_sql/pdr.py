@@ -1,16 +1,20 @@
 """One decision-maker's figures, and the parts they took in reviews closed in a period.
 
 The reviews they decided are counted through the ``(staff_id, closed_at)``
-index; the parts they took in any review, through the ``compliance_items`` credits.
+index; the parts they took in any review, through the ``compliance_items``
+credits; their line manager's findings, through the ``(staff_id, review_id)``
+index of ``assessments``, joined to the reviews closed in the period.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.compliance import ComplianceRecord, Part, StepUsed
 from ethical_decisions.figures import PdrFigures, Period, choose_sample
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import AdviceResponse, ConcernCategory, LaterOutcomeResult, OutcomeClass
 from ethical_decisions.store import _rows as rows
 
 from ._common import contains, occurrences
@@ -29,27 +33,28 @@ _CREDITED = (
 """The parts someone took in the reviews closed in a period: one row per review and part."""
 
 
+_RESPONSES = {
+    AdviceResponse.FOLLOWED: "advice_followed",
+    AdviceResponse.FOLLOWED_IN_PART: "advice_followed_in_part",
+    AdviceResponse.NOT_FOLLOWED: "advice_not_followed",
+}
+
+
 def _statement(dialect: Dialect) -> tuple[str, list[tuple[str, object]]]:
     """One pass over the person's records: each column a figure, named by (figure, key)."""
-    sought = f"(referral_count > 0 OR {contains(dialect, 'steps_used', StepUsed.DISCUSSION.value)})"
     columns: list[tuple[str, str, object]] = [
         ("count(*)", "closed", None),
-        ("count(*) FILTER (WHERE reflection_recorded)", "reflection_recorded", None),
-        ("count(*) FILTER (WHERE rationale_recorded)", "rationale_recorded", None),
         ("count(*) FILTER (WHERE concern_count > 0)", "with_concerns", None),
         ("coalesce(sum(concern_count), 0)", "concerns", None),
         ("count(*) FILTER (WHERE decision_changed)", "decisions_changed", None),
         ("count(*) FILTER (WHERE unresolved_acknowledged > 0)", "proceeded_unresolved", None),
+        ("coalesce(sum(unresolved_acknowledged), 0)", "unresolved_acknowledged", None),
         ("count(*) FILTER (WHERE referral_count > 0)", "escalated", None),
         ("coalesce(sum(referral_count), 0)", "referrals", None),
-        (
-            "count(*) FILTER (WHERE referral_count > 0 AND escalations_followed_through)",
-            "followed_through",
-            None,
-        ),
-        (f"count(*) FILTER (WHERE {sought})", "advice_sought", None),
-        (f"count(*) FILTER (WHERE {sought} AND advice_recorded)", "advice_recorded", None),
+        ("coalesce(sum(referrals_returned), 0)", "returned", None),
+        ("coalesce(sum(re_escalations), 0)", "re_escalations", None),
     ]
+    columns += [(f"coalesce(sum({column}), 0)", "advice_responses", r) for r, column in _RESPONSES.items()]
     columns += [(f"count(*) FILTER (WHERE outcome_class = '{o.value}')", "outcomes", o) for o in OutcomeClass]
     columns += [
         (f"count(*) FILTER (WHERE later_outcome = '{r.value}')", "later_outcomes", r)
@@ -91,7 +96,30 @@ def pdr_figures(cursor: Cursor, dialect: Dialect, staff_id: str, period: Period)
         (staff_id, dialect.time(period.start), dialect.time(period.end)),
     )
     parts = {Part(item.removeprefix("part:")): int(count) for item, count in cursor.fetchall()}
-    return PdrFigures(staff_id=staff_id, period=period, open_at_end=int(open_at_end), parts=parts, **figures)
+    cursor.execute(
+        "SELECT a.review_id, a.element, a.finding FROM assessments a"
+        " JOIN compliance c ON c.review_id = a.review_id"
+        " WHERE a.staff_id = ? AND c.closed_at >= ? AND c.closed_at < ?",
+        (staff_id, dialect.time(period.start), dialect.time(period.end)),
+    )
+    table = rows.ASSESSMENTS
+    assessed: Counter[tuple[AssessedElement, Finding]] = Counter()
+    reviews = set()
+    for review_id, element, finding in cursor.fetchall():
+        reviews.add(review_id)
+        assessed[
+            table.value(dialect, "element", element, key=review_id),
+            table.value(dialect, "finding", finding, key=review_id),
+        ] += 1
+    return PdrFigures(
+        staff_id=staff_id,
+        period=period,
+        open_at_end=int(open_at_end),
+        parts=parts,
+        assessed=assessed,
+        assessed_reviews=len(reviews),
+        **figures,
+    )
 
 
 def pdr_sample(
