@@ -329,8 +329,16 @@ def attack(
     return a
 
 
+PARTIAL: frozenset[str] = frozenset({"escalation"})
+"""Dimensions a report shows only some values of: a route's referrals that took a concern to it for the
+first time are shown, those after advice are not. Their parts add up to no more than the whole."""
+
+
 def _add_sums(a: Attack, measure: str, names: set[Var], *, integer: bool) -> None:
-    """Each unknown with a dimension dropped is the sum over that dimension's values, published or not."""
+    """Each unknown with a dimension dropped is the sum over that dimension's values, published or not.
+
+    Over a :data:`PARTIAL` dimension the published parts are at most the whole.
+    """
     parts: dict[Var, dict[str, list[Var]]] = defaultdict(lambda: defaultdict(list))
     pending = list(names)
     seen = set(names)
@@ -344,8 +352,9 @@ def _add_sums(a: Attack, measure: str, names: set[Var], *, integer: bool) -> Non
                 pending.append(parent)
                 a.unknown(parent, integer=integer)
     for parent, by_dimension in parts.items():
-        for members in by_dimension.values():
-            a.relate({parent: -1, **dict.fromkeys(members, 1)}, least=0, most=0)
+        for dimension, members in by_dimension.items():
+            least = -math.inf if dimension in PARTIAL else 0
+            a.relate({parent: -1, **dict.fromkeys(members, 1)}, least=least, most=0)
 
 
 def report_as_of(report: Report) -> dt.datetime:

@@ -91,6 +91,7 @@ def _busy(store: Store) -> Busy:
     edm.assign_referral(referral, by=team, to=team)
     edm.acknowledge_referral(referral, by=team)
     edm.give_advice(referral, by=team, advice="Grant it.")
+    scenarios.respond(edm, referral, dm)
     edm.finalise(advised.review_id, by=dm, decision=FinalDecision("grant", "Grant.", "Advice followed."))
     edm.record_later_outcome(
         advised.review_id,
