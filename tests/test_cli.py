@@ -482,7 +482,7 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
         ),
         (
             ["report", "department", "--from", "2025-01-01", "--to", "2025-01-31", "--output", "/"],
-            "cannot write /: Is a directory; check the path",
+            "Cannot write /: it is a folder. Name a file; nothing was written.",
         ),
         (
             ["report", "department", "--from", "2025-06-07", "--to", "2025-12-06"],
@@ -490,7 +490,10 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
             "cannot be subtracted to give a day or a week: the nearest is 1 June 2025 to 30 November 2025 "
             "(from 2025-06-01 to 2025-11-30)",
         ),
-        (["export", "--output", "/proc/no-such-folder/events.jsonl"], "cannot write"),
+        (
+            ["export", "--output", "/proc/no-such-folder/events.jsonl"],
+            "Cannot write /proc/no-such-folder/events.jsonl: the folder /proc/no-such-folder does not exist",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error_and_non_zero_exit(

@@ -14,7 +14,7 @@ from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.serialization import canonical_json, event_to_dict
 from ethical_decisions.store import StoreReport
 
-from ._common import connect, opened
+from ._common import check_output, connect, opened
 from ._progress import Progress
 
 __all__ = ["add_commands"]
@@ -84,7 +84,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument(
         "--sealed", action="store_true", help="write the sealed chain records, without free text"
     )
-    export.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    export.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write here instead of standard output (a new file, in a folder that exists)",
+    )
+    export.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     export.set_defaults(run=_export)
 
 
@@ -176,7 +182,8 @@ def _sealed(record: ChainRecord) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with connect(args) as edm:
+    with connect(args, create=False) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
         records: Iterable[ChainRecord]
         if args.review:
             loaded = edm.store.load(args.review)
@@ -184,7 +191,10 @@ def _export(args: argparse.Namespace) -> int:
         else:
             head = edm.head()
             records, total = edm.store.chain(), head.position if head else 0
-        with opened(args.output) as stream, Progress("exporting", total) as progress:
+        with (
+            opened(args.output, force=args.force, store=edm.store) as stream,
+            Progress("exporting", total) as progress,
+        ):
             for record in records:
                 line = _sealed(record) if args.sealed else event_to_dict(record.event())
                 stream.write(canonical_json(line) + "\n")

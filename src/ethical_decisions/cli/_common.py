@@ -5,20 +5,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from ethical_decisions._fields import is_identifier
-from ethical_decisions.exceptions import NotFoundError, ValidationError
+from ethical_decisions.exceptions import EthicalDecisionsError, NotFoundError, ValidationError
 from ethical_decisions.plugins import make_plugins
 from ethical_decisions.policy import People
 from ethical_decisions.review import Referral, Review
 from ethical_decisions.service import EthicalDecisions
-from ethical_decisions.store import open_store
+from ethical_decisions.store import Store, open_store
 
 __all__ = [
+    "CommandError",
+    "check_output",
     "connect",
     "opened",
     "parse_date",
@@ -26,10 +29,15 @@ __all__ = [
     "positive_seconds",
     "read_text",
     "referral_on_route",
+    "refuse_store_file",
     "staff_id",
     "whole_number",
     "write_output",
 ]
+
+
+class CommandError(EthicalDecisionsError):
+    """The command cannot do what was asked (e.g. write where ``--output`` says); nothing was written."""
 
 
 @contextlib.contextmanager
@@ -122,19 +130,93 @@ def referral_on_route(edm: EthicalDecisions, referral_id: str, route_id: str) ->
     return edm.review(referral.review_id), referral
 
 
+def _store_files(store: Store | None) -> list[str]:
+    """The real paths of *store*'s files (an SQLite file, its journal and WAL); none for others."""
+    path = getattr(store, "path", None)
+    if not isinstance(path, Path):
+        return []
+    return [os.path.realpath(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+
+
+def _is_store_file(output: Path, store: Store | None) -> bool:
+    real = os.path.realpath(output)
+    for name in _store_files(store):
+        if real == name:
+            return True
+        with contextlib.suppress(OSError):  # either may not exist: then only the paths are compared
+            if os.path.samefile(output, name):  # a hard link to the store's file
+                return True
+    return False
+
+
+def refuse_store_file(output: Path, store: Store | None) -> None:
+    """Refuse to write *output* if it is one of *store*'s own files (by any path or link).
+
+    :raises CommandError: naming the path.
+    """
+    if _is_store_file(output, store):
+        raise CommandError(
+            f"Cannot write {output}: it is the store's own file, which writing would destroy (even with "
+            "--force). Name another file; nothing was written."
+        )
+
+
+def check_output(output: Path | None, *, force: bool, store: Store | None = None) -> None:
+    """Refuse an ``--output`` that would overwrite something, before anything is written.
+
+    The store's own files are always refused (even with *force*); an existing file
+    unless *force*; a folder; and a file in a folder that does not exist (folders are
+    never made).
+
+    :raises CommandError: naming the path and what to do.
+    """
+    if output is None:
+        return
+    folder = output.parent
+    refuse_store_file(output, store)
+    if not folder.is_dir():
+        raise CommandError(
+            f"Cannot write {output}: the folder {folder} does not exist. Make the folder first, or name a "
+            "file in a folder that exists (folders are never made); nothing was written."
+        )
+    if output.is_dir():
+        raise CommandError(f"Cannot write {output}: it is a folder. Name a file; nothing was written.")
+    if not force and (output.exists() or output.is_symlink()):
+        raise CommandError(
+            f"Cannot write {output}: the file already exists. Pass --force to replace it, or name a new "
+            "file; nothing was written."
+        )
+
+
 @contextlib.contextmanager
-def opened(output: Path | None) -> Iterator[TextIO]:
-    """A stream writing to *output* (its folder made if need be), or standard output when none is given."""
+def opened(output: Path | None, *, force: bool = False, store: Store | None = None) -> Iterator[TextIO]:
+    """A stream writing to *output*, or standard output when none is given.
+
+    *output* is checked first (:func:`check_output`); without *force* it is made
+    exclusively, so a file that appeared meanwhile is not replaced either.
+    """
     if output is None:
         yield sys.stdout
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as stream:
-        yield stream
+    check_output(output, force=force, store=store)
+    try:
+        stream = output.open("w" if force else "x", encoding="utf-8")
+    except FileExistsError:
+        raise CommandError(
+            f"Cannot write {output}: the file already exists. Pass --force to replace it, or name a new "
+            "file; nothing was written."
+        ) from None
+    try:
+        with stream:
+            yield stream
+    except BaseException:
+        if not force:  # the file was made here: leave no half-written one behind
+            output.unlink(missing_ok=True)
+        raise
     print(f"wrote {output}", file=sys.stderr)
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write *text* to *output*, or to standard output when none is given."""
-    with opened(output) as stream:
+def write_output(text: str, output: Path | None, *, force: bool = False, store: Store | None = None) -> None:
+    """Write *text* to *output* (see :func:`opened`), or to standard output when none is given."""
+    with opened(output, force=force, store=store) as stream:
         stream.write(text if text.endswith("\n") else text + "\n")

@@ -28,7 +28,7 @@ from ethical_decisions.reports.labels import OUTCOME
 from ethical_decisions.review import Review
 from ethical_decisions.service import EthicalDecisions
 
-from ._common import connect, positive_number
+from ._common import connect, positive_number, refuse_store_file
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
 from ._demo_people import HandoverPlanner, TeamPlan, pdr_subject, people_summary
 from ._progress import Progress
@@ -157,6 +157,7 @@ def _demo(args: argparse.Namespace) -> int:
                 "add more cases to a store of demo cases."
             )
         _check_routes(edm)
+        refuse_store_file(args.reports / "department.html", edm.store)
         print(f"Walking {args.reviews} synthetic cases through the model into {edm.store.url} ...")
         reviews: list[Review] = []
         # The last case of each area is recent and still with its route, so every queue has one.

@@ -8,7 +8,7 @@ from pathlib import Path
 from ethical_decisions import reports
 from ethical_decisions.service import EthicalDecisions
 
-from ._common import connect, parse_date, whole_number, write_output
+from ._common import check_output, connect, parse_date, refuse_store_file, whole_number, write_output
 
 __all__ = ["add_commands", "write_reports"]
 
@@ -36,7 +36,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="text for the terminal (default), json, csv, or html (one self-contained page)",
     )
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write here instead of standard output (a new file, in a folder that exists)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace the --output file if it exists")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,17 +95,19 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _pdr(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
-    with connect(args) as edm:
+    with connect(args, create=False) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
         report = reports.pdr_report(edm.store, args.staff, period, sample_size=args.sample, seed=args.seed)
-    write_output(reports.render(report, args.format), args.output)
+        write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
     return 0
 
 
 def _department(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
-    with connect(args) as edm:
+    with connect(args, create=False) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
         report = _department_report(edm, period, args.threshold)
-    write_output(reports.render(report, args.format), args.output)
+        write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
     return 0
 
 
@@ -113,12 +121,18 @@ def _department_report(
 def write_reports(
     edm: EthicalDecisions, period: reports.Period, folder: Path, *, staff_id: str
 ) -> dict[str, Path]:
-    """Write the department report and *staff_id*'s PDR report as HTML into *folder*; return the paths."""
+    """Write the department report and *staff_id*'s PDR report as HTML into *folder*; return the paths.
+
+    The folder is the demo's own: it is made if need be, and the two reports in it replaced; the
+    store's own file is never written over.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = {
         "department": folder / "department.html",
         "pdr": folder / f"pdr-{staff_id}.html",
     }
+    for path in written.values():
+        refuse_store_file(path, edm.store)
     written["department"].write_text(
         reports.render(_department_report(edm, period, reports.DEFAULT_THRESHOLD), "html"), encoding="utf-8"
     )

@@ -1,0 +1,187 @@
+"""The command line's safe operation and clear errors (issue 15): every bad command changes nothing on disk.
+
+Each test runs a command as a user might mistype it and checks the exit status, the message, and that
+the store's file (and the folder around it) is byte for byte what it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ethical_decisions.cli import main
+
+MONTHS = ["--from", "2020-01-01", "--to", "2020-12-31"]
+DAYS = ["--from", "2020-01-01", "--to", "2035-12-31"]
+
+
+@pytest.fixture(name="demo_db", scope="module")
+def _demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.db"
+    status = main(["--db", f"sqlite:///{db}", "demo", "--reviews", "40", "--reports", str(folder / "r")])
+    assert status == 0
+    return db
+
+
+@pytest.fixture(name="store")
+def _store(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store, in a folder of its own (the test's current folder)."""
+    copy = tmp_path / "store.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+@pytest.fixture(name="in_tmp", autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own empty folder, with no store named by the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EDM_DATABASE_URL", raising=False)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under *folder*, by relative path, with a digest of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command; return its status, standard output and standard error (argparse's exits too)."""
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def refused(capsys: pytest.CaptureFixture[str], folder: Path, *argv: str, status: int = 1) -> tuple[str, str]:
+    """Run a command that must be refused with *status*, leaving every file under *folder* as it was."""
+    before = snapshot(folder)
+    got, out, err = run(capsys, *argv)
+    assert got == status, err
+    assert snapshot(folder) == before
+    return out, err
+
+
+# -- 1. --output is safe ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "department", *MONTHS],
+        ["report", "pdr", "--staff", "csg-0001", *DAYS],
+        ["export"],
+    ],
+)
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_output_never_overwrites_the_store_even_with_force(
+    capsys: pytest.CaptureFixture[str], store: Path, command: list[str], force: list[str]
+) -> None:
+    """--output naming the store's own file is refused, with or without --force; the store is unchanged."""
+    _, err = refused(
+        capsys, store.parent, "--db", f"sqlite:///{store}", *command, "--output", str(store), *force
+    )
+    assert "it is the store's own file" in err
+    assert "wrote" not in err
+
+
+def test_output_through_another_path_to_the_store_is_refused(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """The store reached by a symbolic link, a hard link, a relative path or its WAL file is still refused."""
+    (store.parent / "link.db").symlink_to(store)
+    os.link(store, store.parent / "hard.db")
+    for output in ("link.db", "hard.db", "./sub/../store.db", "store.db-wal"):
+        if output.startswith("./sub"):
+            (store.parent / "sub").mkdir(exist_ok=True)
+        _, err = refused(
+            capsys, store.parent, "--db", "sqlite:///store.db", "export", "--force", "--output", output
+        )
+        assert "it is the store's own file" in err, output
+
+
+def test_output_refuses_an_existing_file_without_force(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """An existing file is not replaced without --force (nothing written); with --force it is."""
+    existing = store.parent / "report.txt"
+    existing.write_text("keep me\n")
+    argv = ["--db", f"sqlite:///{store}", "report", "department", *MONTHS, "--output", str(existing)]
+
+    _, err = refused(capsys, store.parent, *argv)
+
+    assert f"Cannot write {existing}: the file already exists. Pass --force" in err
+    status, _, err = run(capsys, *argv, "--force")
+    assert (status, err.strip()) == (0, f"wrote {existing}")
+    assert existing.read_text() != "keep me\n"
+
+
+def test_output_never_makes_a_folder(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """--output in a folder that does not exist is refused naming the folder, and no folder is made."""
+    output = store.parent / "no" / "such" / "x.html"
+    for argv in (
+        ["report", "department", *MONTHS, "--format", "html"],
+        ["report", "pdr", "--staff", "csg-0001", *DAYS],
+        ["export", "--sealed"],
+    ):
+        _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv, "--output", str(output))
+        assert f"the folder {output.parent} does not exist" in err
+        assert not (store.parent / "no").exists()
+
+
+def test_output_that_is_a_folder_is_refused(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """--output naming a folder is refused as a folder, even with --force."""
+    _, err = refused(
+        capsys, store.parent, "--db", f"sqlite:///{store}", "export", "--force", "--output", str(store.parent)
+    )
+    assert "it is a folder" in err
+
+
+def test_output_to_a_new_file_is_written(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """A new file in a folder that exists is written, and the store still verifies."""
+    output = store.parent / "events.jsonl"
+    status, _, err = run(capsys, "--db", f"sqlite:///{store}", "export", "--output", str(output))
+    assert (status, err.strip()) == (0, f"wrote {output}")
+    assert json.loads(output.read_text().splitlines()[0])["payload"]["type"] == "review_opened"
+    assert run(capsys, "--db", f"sqlite:///{store}", "verify")[0] == 0
+
+
+def test_a_refused_export_leaves_no_half_written_file(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """An export the library refuses (an unknown review) leaves no output file behind."""
+    output = store.parent / "one.jsonl"
+    _, err = refused(
+        capsys,
+        store.parent,
+        "--db",
+        f"sqlite:///{store}",
+        "export",
+        "--review",
+        "rv-none",
+        "--output",
+        str(output),
+    )
+    assert "No review with id 'rv-none'" in err
+    assert not output.exists()
+
+
+def test_demo_reports_never_overwrite_the_store(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The demo refuses to write a report over the store's own file, before loading anything."""
+    db = tmp_path / "department.html"
+    status, _, err = run(
+        capsys, "--db", f"sqlite:///{db}", "demo", "--reviews", "4", "--reports", str(tmp_path)
+    )
+    assert status == 1
+    assert "it is the store's own file" in err
+    assert run(capsys, "--db", f"sqlite:///{db}", "export")[1] == ""  # the store holds no events
