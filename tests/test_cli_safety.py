@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,81 @@ def test_demo_reports_never_overwrite_the_store(capsys: pytest.CaptureFixture[st
     assert status == 1
     assert "it is the store's own file" in err
     assert run(capsys, "--db", f"sqlite:///{db}", "export")[1] == ""  # the store holds no events
+
+
+# -- 2. commands that act on what is recorded never make a store -----------------------------------
+
+READERS = [
+    ["verify"],
+    ["rebuild"],
+    ["compact"],
+    ["routes"],
+    ["report", "department", *MONTHS],
+    ["report", "pdr", "--staff", "csg-0001", *DAYS],
+    ["referrals", "list"],
+    ["referrals", "list", "--unassigned"],
+    ["referrals", "show", "rv-1-R2", "--route", "chief_caseworker_unit"],
+    ["referrals", "acknowledge", "rv-1-R2", "--route", "chief_caseworker_unit", "--staff", "ccu-1"],
+    ["referrals", "assign", "rv-1-R2", "--route", "chief_caseworker_unit", "--staff", "ccu-1"],
+    ["handover", "rv-1", "--to", "cw-2", "--staff", "cw-1", "--reason", "Leave."],
+    ["relay", "--once"],
+    ["outbox", "list"],
+    ["outbox", "redrive", "rv-1#2"],
+    ["export"],
+]
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda argv: " ".join(argv[:2]))
+def test_a_missing_store_is_refused_and_none_is_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+) -> None:
+    """Every command but demo, run where there is no store, exits 1 naming the path and how to make one.
+
+    No file is created: not the store, nor its journal, nor the default ethical-decisions.db.
+    """
+    missing = tmp_path / "mistyped.db"
+    for db in (["--db", f"sqlite:///{missing}"], []):
+        out, err = refused(capsys, tmp_path, *db, *command)
+        where = missing if db else tmp_path / "ethical-decisions.db"
+        assert f"There is no store at sqlite:///{where}: no such file" in err
+        assert "ethical-decisions demo" in err
+        assert "No route" not in out + err
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("plain", ["r.db", "data/reviews.sqlite3", "/srv/edm/reviews.db"])
+def test_a_plain_path_as_the_store_gets_the_url_to_write(
+    capsys: pytest.CaptureFixture[str], store: Path, plain: str
+) -> None:
+    """--db r.db is refused (never guessed), suggesting sqlite:///r.db; no file is made."""
+    _, err = refused(capsys, store.parent, "--db", plain, "referrals", "list")
+    assert f"for an SQLite file write sqlite:///{plain} " in err
+
+
+def test_a_plain_value_that_is_not_a_path_is_not_repeated(
+    capsys: pytest.CaptureFixture[str], store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --db or EDM_DATABASE_URL that may be a password pasted in the wrong place is never repeated."""
+    _, err = refused(capsys, store.parent, "--db", "hunter2:secret", "verify")
+    assert ("hunter2" in err, "sqlite:///path/to/reviews.db" in err) == (False, True)
+    monkeypatch.setenv("EDM_DATABASE_URL", "s3cr3t-pa55")
+    _, err = refused(capsys, store.parent, "verify")
+    assert ("s3cr3t" in err, "sqlite:///path/to/reviews.db" in err) == (False, True)
+
+
+def test_a_folder_as_the_store_is_named_as_a_folder(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """A folder given as the store gets an error naming it a folder (not SQLite's own); it is left alone."""
+    for url in (f"sqlite:///{store.parent}", "sqlite:///."):
+        _, err = refused(capsys, store.parent, "--db", url, "referrals", "list")
+        assert "is a folder, not a file; name a file in it" in err
+        assert "unable to open" not in err
+
+
+def test_referrals_list_without_a_route_does_not_mention_route_none(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """Listing every route's referrals where none await advice prints no 'No route None' hint."""
+    with sqlite3.connect(store) as connection:
+        connection.execute("DELETE FROM referrals")
+    status, out, err = run(capsys, "--db", f"sqlite:///{store}", "referrals", "list")
+    assert (status, "0 referral(s)." in out, err) == (0, True, "")

@@ -118,7 +118,7 @@ class _Stages:
 def _verify(args: argparse.Namespace) -> int:
     stages = _Stages()
     try:
-        with connect(args, create=False) as edm:
+        with connect(args) as edm:
             report = edm.verify(expected_head=args.head, chain_only=args.chain_only, progress=stages)
     finally:
         stages.close()
@@ -146,7 +146,7 @@ def _advice(report: StoreReport) -> str:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         report = edm.store.rebuild(dry_run=not args.force)
     if not report.difference_count:
         print(f"Nothing to rebuild: the tables match the events and the ledger ({report.events} events).")
@@ -164,7 +164,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         edm.store.compact()
     print("Compacted: erased words are gone from the store's own files (see the guarantees for copies).")
     return 0
@@ -182,7 +182,7 @@ def _sealed(record: ChainRecord) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         check_output(args.output, force=args.force, store=edm.store)
         records: Iterable[ChainRecord]
         if args.review:

@@ -46,14 +46,15 @@ def connect(
     *,
     clock: Callable[[], dt.datetime] | None = None,
     people: People | None = None,
-    create: bool = True,
+    create: bool = False,
 ) -> Iterator[EthicalDecisions]:
     """The service over the store the command line names, closed afterwards.
 
     :param clock: the service's clock, if not the system's.
     :param people: what the permission policy knows of people, if not the people file's.
-    :param create: make the store if there is none (for commands that write); a
-        command that only reads passes ``False``, and a missing store is refused.
+    :param create: make the store if there is none. Only ``demo`` does: every other
+        command acts on what is already recorded, so a store that does not exist
+        (a mistyped path, the wrong folder) is refused, naming where it was looked for.
     """
     store = open_store(args.db, create=create)
     plugins = make_plugins(people=people)

@@ -147,7 +147,7 @@ def _demo(args: argparse.Namespace) -> int:
     staff = _staff(rng)
     handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
     teams = TeamPlan()
-    with connect(args, clock=clock, people=People()) as edm:
+    with connect(args, clock=clock, people=People(), create=True) as edm:
         head = edm.head()
         if head is not None and not args.add:
             raise StoreError(

@@ -131,7 +131,7 @@ def _list(args: argparse.Namespace) -> int:
             )
         )
         print(f"\n{len(rows)} referral(s).")
-        if not rows and args.route not in {route.route_id for route in edm.routes()}:
+        if not rows and args.route and args.route not in {route.route_id for route in edm.routes()}:
             print(
                 f"No route {args.route!r} is installed: check the id with 'ethical-decisions routes'.",
                 file=sys.stderr,

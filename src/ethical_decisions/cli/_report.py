@@ -95,7 +95,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _pdr(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         check_output(args.output, force=args.force, store=edm.store)
         report = reports.pdr_report(edm.store, args.staff, period, sample_size=args.sample, seed=args.seed)
         write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
@@ -104,7 +104,7 @@ def _pdr(args: argparse.Namespace) -> int:
 
 def _department(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         check_output(args.output, force=args.force, store=edm.store)
         report = _department_report(edm, period, args.threshold)
         write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
