@@ -71,9 +71,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     if not separator:
         # A plain path is never guessed to be SQLite: say how to write it. Repeat it only when it
         # looks like a database file's path (anything else might be a password pasted in the wrong place).
-        suggestion = (
-            f"sqlite:///{url}" if _DATABASE_FILE.fullmatch(url) else "sqlite:///path/to/reviews.db"
-        )
+        suggestion = f"sqlite:///{url}" if _DATABASE_FILE.fullmatch(url) else "sqlite:///path/to/reviews.db"
         raise StoreError(
             f"The store is named by a URL, not a plain path: for an SQLite file write {suggestion} "
             f"(three slashes, then the path; four for an absolute path). Supported: {_SUPPORTED}."
