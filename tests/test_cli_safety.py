@@ -6,6 +6,7 @@ the store's file (and the folder around it) is byte for byte what it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -52,6 +53,13 @@ def snapshot(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def recorded_staff(store: Path) -> str:
+    """The staff id of a decision-maker who opened a review in *store*."""
+    with contextlib.closing(sqlite3.connect(store)) as connection:
+        (staff_id,) = connection.execute("SELECT staff_id FROM reviews ORDER BY review_id LIMIT 1").fetchone()
+    return str(staff_id)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -264,3 +272,52 @@ def test_referrals_list_without_a_route_does_not_mention_route_none(
         connection.execute("DELETE FROM referrals")
     status, out, err = run(capsys, "--db", f"sqlite:///{store}", "referrals", "list")
     assert (status, "0 referral(s)." in out, err) == (0, True, "")
+
+
+# -- 3. a PDR report for nobody is refused --------------------------------------------------------
+
+
+def test_pdr_report_for_a_staff_id_with_no_records_is_refused(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """A PDR report for --staff nobody-9999 exits 1 saying there are no records and ids are case-sensitive.
+
+    No report is printed or written.
+    """
+    output = store.parent / "pdr.html"
+    out, err = refused(
+        capsys,
+        store.parent,
+        *("--db", f"sqlite:///{store}", "report", "pdr", "--staff", "nobody-9999", *DAYS),
+        *("--output", str(output)),
+    )
+    assert out == ""
+    assert "No records for staff id 'nobody-9999' in this store" in err
+    assert "staff ids are case-sensitive." in err
+    assert not output.exists()
+
+
+def test_pdr_report_for_a_differently_cased_staff_id_suggests_the_recorded_one(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """A staff id that differs from a recorded one only in case is refused, suggesting the recorded one."""
+    recorded = recorded_staff(store)
+    argv = ["--db", f"sqlite:///{store}", "report", "pdr", "--staff", recorded.upper(), *DAYS]
+    out, err = refused(capsys, store.parent, *argv)
+    assert out == ""
+    assert f"staff ids are case-sensitive; did you mean {recorded!r}?" in err
+
+
+def test_pdr_report_for_a_period_with_no_records_is_refused(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """A recorded staff id with nothing in the period is refused too, naming the period (no zeros)."""
+    out, err = refused(
+        capsys,
+        store.parent,
+        *("--db", f"sqlite:///{store}", "report", "pdr", "--staff", recorded_staff(store)),
+        *("--from", "2001-01-01", "--to", "2001-12-31"),
+    )
+    assert out == ""
+    period = "(1 January 2001 to 31 December 2001)"
+    assert f"Staff id {recorded_staff(store)!r} has no records in the period {period}" in err
