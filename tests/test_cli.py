@@ -454,7 +454,7 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert (status, out.strip()) == (0, "delivered 0, retrying 0, dead letters 0")
     status, out, _ = run(capsys, "--db", db, "outbox", "list", "--status", "delivered")
     assert status == 0
-    assert "referral_submitted" in out
+    assert "referral submitted" in out
     status, _, err = run(capsys, "--db", db, "outbox", "redrive", "no-such-message")
     assert status == 1
     assert "No outbox message with id 'no-such-message'" in err
@@ -463,12 +463,12 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["report", "pdr", "--staff", "x", "--from", "2026-13-01", "--to", "2026-12-01"], "expected a date"),
+        (["report", "pdr", "--staff", "x", "--from", "2026-13-01", "--to", "2026-12-01"], "does not exist"),
         (["report", "department", "--from", "2026-02-01", "--to", "2026-01-01"], "the last day is before"),
         (["verify", "--head", "nonsense"], "expected POSITION:HASH"),
         (
             ["referrals", "show", "rv-nope-R2", "--route", "chief_caseworker_unit"],
-            "No review with id 'rv-nope'",
+            "No referral with id 'rv-nope-R2'",
         ),
         (
             ["referrals", "advise", "rv-x-R1", "--route", "r", "--staff", "s", "--advice", "  "],

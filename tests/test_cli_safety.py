@@ -321,3 +321,124 @@ def test_pdr_report_for_a_period_with_no_records_is_refused(
     assert out == ""
     period = "(1 January 2001 to 31 December 2001)"
     assert f"Staff id {recorded_staff(store)!r} has no records in the period {period}" in err
+
+
+# -- 4. clear errors ------------------------------------------------------------------------------
+
+PERSONAL = "She is 78 and unwell"
+
+
+def test_an_unknown_referral_is_named_as_a_referral(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """A well-formed referral id whose review is not stored is named as a referral, not a review."""
+    for action in (["show"], ["acknowledge", "--staff", "ccu-1"], ["assign", "--staff", "ccu-1"]):
+        argv = [
+            "referrals",
+            action[0],
+            "rv-0000000000000000-R5",
+            "--route",
+            "chief_caseworker_unit",
+            *action[1:],
+        ]
+        _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv)
+        assert "No referral with id 'rv-0000000000000000-R5' is in the store" in err
+        assert "review" not in err
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "2025-02-29"])
+def test_a_date_that_does_not_exist_is_called_so(
+    capsys: pytest.CaptureFixture[str], store: Path, day: str
+) -> None:
+    """--from 2026-02-30 says the date does not exist (exit 2), not that it should be written YYYY-MM-DD."""
+    _, err = refused(
+        capsys,
+        store.parent,
+        *("--db", f"sqlite:///{store}", "report", "department", "--from", day, "--to", "2026-03-31"),
+        status=2,
+    )
+    assert "argument --from: that date does not exist" in err
+    assert "YYYY-MM-DD" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["referals", "list"], "did you mean 'referrals'?"),
+        (["referrals", "lst"], "did you mean 'list'?"),
+        (["outbox", "list", "--status", "ded"], "did you mean 'dead'?"),
+        (["report", "department", *MONTHS, "--format", "htm"], "did you mean 'html'?"),
+        (["verfy"], "did you mean 'verify'?"),
+    ],
+)
+def test_a_typo_gets_the_nearest_valid_choice(
+    capsys: pytest.CaptureFixture[str], store: Path, argv: list[str], suggestion: str
+) -> None:
+    """A mistyped command or choice exits 2 suggesting the nearest valid one, without repeating the typo."""
+    _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv, status=2)
+    assert suggestion in err
+    assert "the value given" not in err
+    assert f"'{argv[-1]}'" not in err
+
+
+def test_a_closed_referral_is_refused_in_plain_words(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """Acting on a closed referral says it is closed and why, without 'is closed: it is closed'."""
+    with contextlib.closing(sqlite3.connect(store)) as connection:
+        (referral, route, assignee) = connection.execute(
+            "SELECT referral_id, route_id, assignee_id FROM referrals WHERE status = 'closed' LIMIT 1"
+        ).fetchone()
+    for action in ("acknowledge", "release"):
+        argv = ["referrals", action, referral, "--route", route, "--staff", assignee or "x-1"]
+        _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv)
+        assert f"referral '{referral}' is closed" in err
+        assert "it is closed" not in err
+
+
+def test_route_team_output_prints_words_not_codes(capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """Referrals list/show and outbox list print statuses, categories and kinds in words, not raw codes."""
+    db = ["--db", f"sqlite:///{store}"]
+    _, listing, _ = run(capsys, *db, "referrals", "list", "--all")
+    _, outbox, _ = run(capsys, *db, "outbox", "list")
+    shown = ""
+    with contextlib.closing(sqlite3.connect(store)) as connection:
+        for referral, route in connection.execute("SELECT referral_id, route_id FROM referrals"):
+            shown += run(capsys, *db, "referrals", "show", referral, "--route", route)[1]
+    for code in (
+        "advice_given",
+        "not_resolved",
+        "error_in_records",
+        "unintended_consequence",
+        "referral_submitted",
+    ):
+        assert code not in listing + outbox + shown
+    assert "referral submitted" in outbox
+    assert "advice given" in listing + shown
+
+
+# -- 6. ids from outside --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["referrals", "show", PERSONAL, "--route", "chief_caseworker_unit"], "REFERRAL_ID"),
+        (["handover", PERSONAL, "--to", "cw-2", "--staff", "cw-1", "--reason", "Leave."], "REVIEW_ID"),
+        (["export", "--review", PERSONAL], "--review"),
+        (["report", "pdr", "--staff", PERSONAL, *DAYS], "--staff"),
+        (["referrals", "list", "--mine", "--staff", PERSONAL], "--staff"),
+    ],
+)
+def test_a_malformed_id_names_the_field_and_format_never_the_value(
+    capsys: pytest.CaptureFixture[str], store: Path, argv: list[str], field: str
+) -> None:
+    """An id that is not in its documented form exits 2 naming the field and the form, not the value."""
+    out, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv, status=2)
+    assert f"argument {field}: expected a" in err
+    assert "She is" not in out + err
+
+
+def test_an_unknown_message_id_in_free_text_is_not_repeated(
+    capsys: pytest.CaptureFixture[str], store: Path
+) -> None:
+    """Outbox redrive with free text as the message id is refused without repeating it."""
+    _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", "outbox", "redrive", PERSONAL)
+    assert "No outbox message with the id given (not in an id's form)" in err
+    assert "She is" not in err

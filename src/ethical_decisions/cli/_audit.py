@@ -14,7 +14,7 @@ from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.serialization import canonical_json, event_to_dict
 from ethical_decisions.store import StoreReport
 
-from ._common import check_output, connect, opened
+from ._common import check_output, connect, opened, review_id
 from ._progress import Progress
 
 __all__ = ["add_commands"]
@@ -80,7 +80,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "the chain's records instead (free text replaced by salted digests, with each link's hash), "
         "which can be checked elsewhere without any personal data.",
     )
-    export.add_argument("--review", metavar="REVIEW_ID", help="only this review's events")
+    export.add_argument("--review", type=review_id, metavar="REVIEW_ID", help="only this review's events")
     export.add_argument(
         "--sealed", action="store_true", help="write the sealed chain records, without free text"
     )

@@ -6,12 +6,13 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ethical_decisions._fields import is_identifier
+from ethical_decisions._fields import ID_FORMATS, is_id
 from ethical_decisions.exceptions import EthicalDecisionsError, NotFoundError, ValidationError
 from ethical_decisions.plugins import make_plugins
 from ethical_decisions.policy import People
@@ -28,8 +29,10 @@ __all__ = [
     "positive_number",
     "positive_seconds",
     "read_text",
+    "referral_id",
     "referral_on_route",
     "refuse_store_file",
+    "review_id",
     "staff_id",
     "whole_number",
     "write_output",
@@ -93,21 +96,31 @@ def positive_seconds(value: str) -> float:
     return seconds
 
 
-def staff_id(value: str) -> str:
-    """An argparse type: a staff id (checked here, so that a mistyped one is never repeated back)."""
-    if not is_identifier(value):
-        raise argparse.ArgumentTypeError(
-            "expected a staff id of 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter "
-            "or digit"
-        )
-    return value
+def _id_type(kind: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not is_id(value, kind):
+            raise argparse.ArgumentTypeError(f"expected {ID_FORMATS[kind]}")
+        return value
+
+    check.__name__ = f"{kind}_id"
+    check.__doc__ = f"An argparse type: {ID_FORMATS[kind]} (a malformed one is never repeated back)."
+    return check
+
+
+staff_id = _id_type("staff")
+review_id = _id_type("review")
+referral_id = _id_type("referral")
 
 
 def parse_date(value: str) -> dt.date:
-    """An argparse type: a date written YYYY-MM-DD."""
+    """An argparse type: a date written YYYY-MM-DD that exists on the calendar."""
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise argparse.ArgumentTypeError(
+                "that date does not exist: the month has fewer days, or is not 01 to 12"
+            ) from None
         raise argparse.ArgumentTypeError("expected a date written YYYY-MM-DD, e.g. 2026-11-23") from None
 
 

@@ -19,7 +19,7 @@ from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import unparse
 
 from . import _assign
-from ._common import connect, read_text, referral_on_route, staff_id
+from ._common import connect, read_text, referral_id, referral_on_route, staff_id
 from ._table import table
 
 __all__ = ["add_commands"]
@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     def action(name: str, help: str, run: object, description: str = "") -> argparse.ArgumentParser:
         about = help[0].upper() + help[1:] + "." + (f" {description}" if description else "")
         parser = actions.add_parser(name, help=help, description=about)
-        parser.add_argument("referral_id", metavar="REFERRAL_ID")
+        parser.add_argument("referral_id", type=referral_id, metavar="REFERRAL_ID")
         parser.add_argument("--route", required=True, metavar="ROUTE_ID", help="your route")
         parser.set_defaults(run=run)
         return parser
@@ -124,7 +124,7 @@ def _list(args: argparse.Namespace) -> int:
                         _date(r.due_by) + (" OVERDUE" if r.status.awaiting_advice and r.due_by < now else ""),
                         r.referred_by_role.replace("_", " "),
                         r.assignee_id or "-",
-                        ", ".join(r.concern_categories),
+                        ", ".join(concern_category_label(c).lower() for c in r.concern_categories),
                     )
                     for r in rows
                 ],
