@@ -12,11 +12,26 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ethical_decisions import (
+    DecisionMaker,
+    EthicalDecisions,
+    EthicalDecisionsError,
+    NotFoundError,
+    open_store,
+    testing,
+)
+from ethical_decisions._fields import check_id, is_id, is_identifier
 from ethical_decisions.cli import main
+from ethical_decisions.figures import Period
+from ethical_decisions.review import review_id_of_referral
+from ethical_decisions.serialization import loads_event, loads_trail, parse
 
 MONTHS = ["--from", "2020-01-01", "--to", "2020-12-31"]
 DAYS = ["--from", "2020-01-01", "--to", "2035-12-31"]
@@ -442,3 +457,64 @@ def test_an_unknown_message_id_in_free_text_is_not_repeated(
     _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", "outbox", "redrive", PERSONAL)
     assert "No outbox message with the id given (not in an id's form)" in err
     assert "She is" not in err
+
+
+# -- 5. only library errors escape the public parse functions -------------------------------------
+
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.just(PERSONAL),
+    st.builds(
+        lambda head, n: head + "1" * n + "}",
+        st.sampled_from(['{"a": ', "[", '{"sequence": ']),
+        st.integers(0, 6000),
+    ),
+    st.builds(lambda n: "[" * n, st.integers(0, 3000)),
+)
+
+
+def _message(call: Callable[[], object]) -> str:
+    """What *call* raises (only a library error may escape it), or ``""``."""
+    try:
+        call()
+    except EthicalDecisionsError as exc:
+        return str(exc)
+    return ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXT)
+def test_public_parse_functions_raise_only_library_errors(text: str) -> None:
+    """loads_event, loads_trail, parse, the id checks and the period builders raise only the library's errors.
+
+    Nothing else (no bare ValueError, RecursionError or TypeError) escapes any text; no message repeats it.
+    """
+    for call in (
+        lambda: loads_event(text),
+        lambda: loads_event(text.encode("utf-8", "surrogatepass")),
+        lambda: loads_trail(text),
+        lambda: parse(DecisionMaker, {"staff_id": text, "role": text, "business_area": "x", "team": "T"}),
+        lambda: review_id_of_referral(text),
+        lambda: check_id(text, "concern", "concern_id"),
+        lambda: Period.from_months(text),
+        lambda: Period.from_months("2026-01", text),
+        lambda: str(NotFoundError("review", text)),
+    ):
+        assert PERSONAL not in _message(call)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.one_of(st.text(max_size=20), st.just(PERSONAL)))
+def test_the_service_refuses_any_id_with_a_library_error(text: str) -> None:
+    """Any text as a review, referral or concern id reaches the service as a library error, never echoed."""
+    edm = EthicalDecisions(open_store("memory://"))
+    for call in (
+        lambda: edm.review(text),
+        lambda: edm.referral(text),
+        lambda: edm.discretion_guidance("rv-1", text),
+        lambda: edm.acknowledge_referral(text, by=testing.route_team_member("chief_caseworker_unit")),
+    ):
+        message = _message(call)
+        assert message, "an id the store does not hold was accepted"
+        assert PERSONAL not in message
+        assert len(text) < 3 or text not in message or is_identifier(text) or is_id(text, "referral")
