@@ -164,7 +164,7 @@ def test_only_the_managers_own_people_where_the_deployment_says_whom_they_manage
 BAD_INPUT = {
     "element": ({"element": "MARKERELEMENT"}, "must be one of concern_articulated"),
     "finding": ({"finding": "MARKERFINDING"}, "must be one of evident, partly_evident, not_evident"),
-    "staff id": ({"staff_id": "MARKER staff who is not an id"}, "staff_id: must be the staff id"),
+    "staff id": ({"staff_id": "MARKER staff who is not an id"}, "staff_id: must be a staff id"),
     "blank note": ({"note": "   "}, "note: must not be empty"),
     "note too long": ({"note": "MARKER" * 4000}, "note: must be at most"),
 }

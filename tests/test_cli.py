@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import io
 import json
@@ -311,8 +312,10 @@ def test_reports_in_every_format(
     assert out.strip()
     output = tmp_path / f"pdr.{fmt}"
     period = ["--from", "2020-01-01", "--to", "2035-12-31", "--format", fmt]
+    with contextlib.closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as connection:
+        (staff,) = connection.execute("SELECT staff_id FROM reviews ORDER BY review_id LIMIT 1").fetchone()
     status, _, err = run(
-        capsys, "--db", db, "report", "pdr", "--staff", "csg-0001", *period, "--output", str(output)
+        capsys, "--db", db, "report", "pdr", "--staff", staff, *period, "--output", str(output)
     )
     assert (status, err.strip()) == (0, f"wrote {output}")
     assert output.read_text().strip()
@@ -459,7 +462,7 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert (status, out.strip()) == (0, "delivered 0, retrying 0, dead letters 0")
     status, out, _ = run(capsys, "--db", db, "outbox", "list", "--status", "delivered")
     assert status == 0
-    assert "referral_submitted" in out
+    assert "referral submitted" in out
     status, _, err = run(capsys, "--db", db, "outbox", "redrive", "no-such-message")
     assert status == 1
     assert "No outbox message with id 'no-such-message'" in err
@@ -468,12 +471,12 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["report", "pdr", "--staff", "x", "--from", "2026-13-01", "--to", "2026-12-01"], "expected a date"),
+        (["report", "pdr", "--staff", "x", "--from", "2026-13-01", "--to", "2026-12-01"], "does not exist"),
         (["report", "department", "--from", "2026-02-01", "--to", "2026-01-01"], "the last day is before"),
         (["verify", "--head", "nonsense"], "expected POSITION:HASH"),
         (
             ["referrals", "show", "rv-nope-R2", "--route", "chief_caseworker_unit"],
-            "No review with id 'rv-nope'",
+            "No referral with id 'rv-nope-R2'",
         ),
         (
             ["referrals", "advise", "rv-x-R1", "--route", "r", "--staff", "s", "--advice", "  "],
@@ -490,7 +493,7 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
         ),
         (
             ["report", "department", "--from", "2025-01-01", "--to", "2025-01-31", "--output", "/"],
-            "cannot write /: Is a directory; check the path",
+            "Cannot write /: it is a folder. Name a file; nothing was written.",
         ),
         (
             ["report", "department", "--from", "2025-06-07", "--to", "2025-12-06"],
@@ -498,7 +501,10 @@ def test_relay_and_outbox(capsys: pytest.CaptureFixture[str], db: str) -> None:
             "cannot be subtracted to give a day or a week: the nearest is 1 June 2025 to 30 November 2025 "
             "(from 2025-06-01 to 2025-11-30)",
         ),
-        (["export", "--output", "/proc/no-such-folder/events.jsonl"], "cannot write"),
+        (
+            ["export", "--output", "/proc/no-such-folder/events.jsonl"],
+            "Cannot write /proc/no-such-folder/events.jsonl: the folder /proc/no-such-folder does not exist",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error_and_non_zero_exit(

@@ -34,6 +34,22 @@ MAX_TEXT_LENGTH = 20_000
 MAX_LABEL_LENGTH = 200
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_REFERRAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}-R[1-9][0-9]{0,8}")
+_CONCERN_ID = re.compile(r"C[1-9][0-9]{0,5}")
+_SHOWABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,220}")
+
+ID_FORMAT = "1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+"""The format of a review id and a staff id (and of route ids), in words."""
+
+ID_FORMATS: Mapping[str, str] = {
+    "review": f"a review id: {ID_FORMAT}",
+    "staff": f"a staff id: {ID_FORMAT}",
+    "referral": "a referral id: its review's id, then '-R' and a number, e.g. rv-0123456789abcdef-R5",
+    "concern": "a concern id: 'C' and a number, e.g. C1",
+}
+"""Each kind of id that comes from outside, and its format in words (for refusals, which never echo it)."""
+
+_ID_PATTERNS = {"review": _IDENTIFIER, "staff": _IDENTIFIER, "referral": _REFERRAL_ID, "concern": _CONCERN_ID}
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
@@ -147,6 +163,33 @@ def str_tuple(value: Iterable[str]) -> tuple[str, ...]:
 def is_identifier(value: object) -> bool:
     """Whether *value* is an id (see :func:`validate_identifier`)."""
     return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
+def is_id(value: object, kind: str) -> bool:
+    """Whether *value* is an id of *kind* (``review``, ``staff``, ``referral`` or ``concern``)."""
+    return isinstance(value, str) and _ID_PATTERNS[kind].fullmatch(value) is not None
+
+
+def check_id(value: object, kind: str, field: str) -> str:
+    """*value*, if it is an id of *kind* (see :data:`ID_FORMATS`): the check at the library's edge.
+
+    :raises ValidationError: naming *field* and the format, never the value.
+    """
+    if not is_id(value, kind):
+        raise ValidationError(f"The {field}", [f"{field}: must be {ID_FORMATS[kind]}"])
+    assert isinstance(value, str)
+    return value
+
+
+def showable_id(value: object) -> bool:
+    """Whether *value* has an id's form, so that a message may name it (free text never does)."""
+    return isinstance(value, str) and _SHOWABLE_ID.fullmatch(value) is not None
+
+
+def validate_concern_ids(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Require every item to be a concern id (``C1``, ``C2``…)."""
+    if not all(is_id(item, "concern") for item in value):  # type: ignore[attr-defined]
+        _fail(instance, attribute, f"every item must be {ID_FORMATS['concern']}")
 
 
 def validate_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -21,6 +21,7 @@ from ._fields import (
     str_tuple,
     validate_bool,
     validate_code,
+    validate_concern_ids,
     validate_date,
     validate_free_text,
     validate_identifier,
@@ -210,7 +211,7 @@ class ReferralSubmitted:
     step: ClassVar[Step] = Step.ESCALATE
 
     route: RoutePolicy
-    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple)
+    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple, validator=validate_concern_ids)
     question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     """What the decision-maker asks the route to advise on."""
 

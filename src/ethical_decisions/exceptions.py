@@ -159,9 +159,13 @@ class NotFoundError(EthicalDecisionsError, LookupError):
     """
 
     def __init__(self, kind: str, identifier: str) -> None:
+        from ._fields import showable_id  # noqa: PLC0415 - _fields imports this module
+
         self.kind = kind
         self.identifier = identifier
-        super().__init__(f"No {kind} with id {identifier!r} is in the store; check the id.")
+        # An id is named; anything else given as one (free text, perhaps personal data) never is.
+        named = f"id {identifier!r}" if showable_id(identifier) else "the id given (not in an id's form)"
+        super().__init__(f"No {kind} with {named} is in the store; check the id.")
 
 
 class ConflictError(EthicalDecisionsError):

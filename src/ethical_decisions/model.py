@@ -23,6 +23,7 @@ from ._fields import (
     str_tuple,
     text_mapping,
     validate_code,
+    validate_concern_ids,
     validate_free_text,
     validate_identifier,
     validate_label,
@@ -369,7 +370,7 @@ class UnresolvedAcknowledgement:
     :param rationale: why it is right to proceed regardless.
     """
 
-    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple)
+    concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple, validator=validate_concern_ids)
     rationale: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
 
 

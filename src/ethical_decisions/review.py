@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._fields import FrozenDict, field_values, frozen_dict
+from ._fields import FrozenDict, check_id, field_values, frozen_dict
 from .events import (
     AdviceGiven,
     AdviceResponded,
@@ -37,7 +37,7 @@ from .events import (
     ReviewHandedOver,
     ReviewOpened,
 )
-from .exceptions import IntegrityError, NotFoundError
+from .exceptions import IntegrityError
 from .model import (
     CaseReference,
     Concern,
@@ -132,10 +132,11 @@ def referral_id_for(review_id: str, sequence: int) -> str:
 
 
 def review_id_of_referral(referral_id: str) -> str:
-    """The review a referral id belongs to (the inverse of :func:`referral_id_for`)."""
-    review_id, sep, number = referral_id.rpartition("-R")
-    if not sep or not review_id or not number.isdigit():
-        raise NotFoundError("referral", referral_id)
+    """The review a referral id belongs to (the inverse of :func:`referral_id_for`).
+
+    :raises ValidationError: if *referral_id* is not in a referral id's form (naming the form, not the value).
+    """
+    review_id, _, _ = check_id(referral_id, "referral", "referral_id").rpartition("-R")
     return review_id
 
 

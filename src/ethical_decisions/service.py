@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
-from ._fields import is_identifier
+from ._fields import check_id
 from .assessments import AssessedElement, Assessment, Finding, assessor_problem
 from .audit import ChainHead, ChainRecord, seal
 from .clock import Clock, read_clock, system_clock
@@ -152,7 +152,9 @@ class EthicalDecisions:
         """The review as it stands now.
 
         :raises NotFoundError: if there is no such review.
+        :raises ValidationError: if *review_id* is not in a review id's form.
         """
+        check_id(review_id, "review", "review_id")
         with self._cache_lock:
             cached = self._cache.get(review_id)
         records = self.store.load(review_id, after=cached.version if cached else 0)
@@ -186,6 +188,7 @@ class EthicalDecisions:
 
         :raises NotFoundError: if there is no such review or concern.
         """
+        check_id(concern_id, "concern", "concern_id")
         review = self.review(review_id)
         concern = review.concern(concern_id)
         if concern is None:
@@ -196,8 +199,12 @@ class EthicalDecisions:
         """A referral with its question, history and advice (for the route's team).
 
         :raises NotFoundError: if there is no such referral.
+        :raises ValidationError: if *referral_id* is not in a referral id's form.
         """
-        review = self.review(review_id_of_referral(referral_id))
+        try:
+            review = self.review(review_id_of_referral(referral_id))
+        except NotFoundError:
+            raise NotFoundError("referral", referral_id) from None
         referral = review.referral(referral_id)
         if referral is None:
             raise NotFoundError("referral", referral_id)
@@ -381,9 +388,7 @@ class EthicalDecisions:
     ) -> Review:
         """Answer a route's request for more information about a referral."""
         payload = InformationProvided(referral_id=referral_id, response=response)
-        return self.record(
-            review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
-        )
+        return self._on_referral(referral_id, payload, by=by, expected_version=expected_version)
 
     def respond_to_advice(
         self,
@@ -420,9 +425,7 @@ class EthicalDecisions:
     ) -> Review:
         """Withdraw a referral that is awaiting advice, with a reason."""
         payload = ReferralWithdrawn(referral_id=referral_id, reason=reason)
-        return self.record(
-            review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
-        )
+        return self._on_referral(referral_id, payload, by=by, expected_version=expected_version)
 
     def finalise(
         self,
@@ -465,27 +468,27 @@ class EthicalDecisions:
     def assign_referral(self, referral_id: str, *, by: RouteTeamMember, to: RouteTeamMember) -> Review:
         """Assign a referral to a member of its route's team (yourself, or a colleague), or reassign it."""
         payload = ReferralAssigned(referral_id=referral_id, assignee=to)
-        return self.record(review_id_of_referral(referral_id), payload, by=by)
+        return self._on_referral(referral_id, payload, by=by)
 
     def release_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
         """Put an assigned referral back in its route's unassigned queue."""
-        return self.record(review_id_of_referral(referral_id), ReferralReleased(referral_id), by=by)
+        return self._on_referral(referral_id, ReferralReleased(referral_id), by=by)
 
     # -- the route team's steps --------------------------------------------------------------
 
     def acknowledge_referral(self, referral_id: str, *, by: RouteTeamMember) -> Review:
         """Acknowledge a referral to your route."""
-        return self.record(review_id_of_referral(referral_id), ReferralAcknowledged(referral_id), by=by)
+        return self._on_referral(referral_id, ReferralAcknowledged(referral_id), by=by)
 
     def return_referral(self, referral_id: str, *, by: RouteTeamMember, question: str) -> Review:
         """Return a referral to the decision-maker, asking for more information."""
         payload = ReferralReturned(referral_id=referral_id, question=question)
-        return self.record(review_id_of_referral(referral_id), payload, by=by)
+        return self._on_referral(referral_id, payload, by=by)
 
     def give_advice(self, referral_id: str, *, by: RouteTeamMember, advice: str) -> Review:
         """Give the route's advice on a referral. It flows back into the review."""
         payload = AdviceGiven(referral_id=referral_id, advice=advice)
-        return self.record(review_id_of_referral(referral_id), payload, by=by)
+        return self._on_referral(referral_id, payload, by=by)
 
     # -- a line manager's assessment of a sampled record --------------------------------------
 
@@ -517,8 +520,8 @@ class EthicalDecisions:
         :raises ValidationError: if an argument is malformed (the message never repeats the note).
         """
         element, finding = AssessedElement(element), Finding(finding)
-        if staff_id is not None and not is_identifier(staff_id):
-            raise ValidationError("The assessment", ["staff_id: must be the staff id of the person assessed"])
+        if staff_id is not None:
+            check_id(staff_id, "staff", "staff_id")
         review = self.review(review_id)
         subject = staff_id if staff_id is not None else review.decided_by
         try:
@@ -637,6 +640,19 @@ class EthicalDecisions:
         if isinstance(payload, FreeTextErased):
             return self.review(review_id)  # the words are gone from the store: show what it now holds
         return updated
+
+    def _on_referral(
+        self, referral_id: str, payload: Payload, *, by: Actor, expected_version: int | None = None
+    ) -> Review:
+        """:meth:`record` on the referral's review; a referral whose review is not stored is named."""
+        try:
+            return self.record(
+                review_id_of_referral(referral_id), payload, by=by, expected_version=expected_version
+            )
+        except NotFoundError as exc:
+            if exc.kind != "review":
+                raise
+            raise NotFoundError("referral", referral_id) from None
 
     def _check_permission(self, review: Review | None, request: PermissionRequest, review_id: str) -> None:
         """Ask the permission policy; raise :class:`NotPermittedError` (and log it) if it refuses."""

@@ -131,12 +131,17 @@ def allowed_steps(review: Review | None) -> tuple[Step, ...]:
 # -- refusing ----------------------------------------------------------------------------
 
 
+def _others(review: Review, step: Step) -> tuple[Step, ...]:
+    """The steps allowed now but *step*: a refusal does not offer the step it has just refused."""
+    return tuple(allowed for allowed in allowed_steps(review) if allowed is not step)
+
+
 def _refuse(review: Review, step: Step, problem: str) -> NoReturn:
-    raise StepError(step, review.stage, allowed_steps(review), problem)
+    raise StepError(step, review.stage, _others(review, step), problem)
 
 
 def _forbid(review: Review, step: Step, problem: str) -> NoReturn:
-    raise NotPermittedError(step, review.stage, allowed_steps(review), problem)
+    raise NotPermittedError(step, review.stage, _others(review, step), problem)
 
 
 def _require_open(review: Review, step: Step) -> None:

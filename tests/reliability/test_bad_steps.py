@@ -462,7 +462,7 @@ def _cases(w: World) -> Iterator[Case]:
             "a referral of a review that does not exist",
             lambda w: e.give_advice("rv-missing-R1", by=TEAM, advice="A."),
             NotFoundError,
-            "No review with id 'rv-missing'",
+            "No referral with id 'rv-missing-R1'",
         ),
         (
             "unknown id",
@@ -642,13 +642,13 @@ def test_bad_route_team_commands_at_the_command_line_change_nothing(
             ["referrals", "advise", "rv-none-R1", *team, "--advice", "MARKERADVICE"],
             "",
             1,
-            "No review with id 'rv-none'",
+            "No referral with id 'rv-none-R1'",
         ),
         (
             ["report", "department", "--from", "2026-02-30", "--to", "2026-03-01"],
             "",
             2,
-            "expected a date written YYYY-MM-DD",
+            "that date does not exist",
         ),
     ]
     problems = []

@@ -106,7 +106,7 @@ def test_markers_never_reach_the_command_lines_outputs_or_errors(
         run("assess", "rv-test-0001", "--staff", "lm-9", "--role", "line_manager", "--element",
             "use_of_advice", "--finding", "not", "--note", long_note, status=1)  # fmt: skip
         # Ids (staff, review, message) are not free text: an error may name them, so none is a marker.
-        run("report", "pdr", "--staff", "no-such-staff", *PERIOD)
+        run("report", "pdr", "--staff", "no-such-staff", *PERIOD, status=1)  # no records: refused
         run("outbox", "redrive", "no-such-message", status=1)
         run("export", "--sealed", "--review", "no-such-review", status=None)
         # A store whose chain was broken behind the library's back.

@@ -13,12 +13,13 @@ line that cannot be understood.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 
@@ -47,6 +48,16 @@ class _Parser(argparse.ArgumentParser):
             message = f"unrecognized arguments{named}; see '{self.prog} --help' for what each command takes"
         message = _GIVEN_VALUE.sub(r"\1the value given", message)
         super().error(message)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # A typo'd command or choice: suggest the nearest valid one (never repeating what was typed).
+        choices = action.choices
+        if choices is not None and value not in choices:
+            names = [str(choice) for choice in choices]
+            near = difflib.get_close_matches(str(value), names, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise argparse.ArgumentError(action, f"invalid choice{hint} (choose from {', '.join(names)})")
+        super()._check_value(action, value)
 
 
 def _parser() -> argparse.ArgumentParser:

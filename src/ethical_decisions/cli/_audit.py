@@ -14,7 +14,7 @@ from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.serialization import canonical_json, event_to_dict
 from ethical_decisions.store import StoreReport
 
-from ._common import connect, opened
+from ._common import check_output, connect, opened, review_id
 from ._progress import Progress
 
 __all__ = ["add_commands"]
@@ -80,11 +80,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "the chain's records instead (free text replaced by salted digests, with each link's hash), "
         "which can be checked elsewhere without any personal data.",
     )
-    export.add_argument("--review", metavar="REVIEW_ID", help="only this review's events")
+    export.add_argument("--review", type=review_id, metavar="REVIEW_ID", help="only this review's events")
     export.add_argument(
         "--sealed", action="store_true", help="write the sealed chain records, without free text"
     )
-    export.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    export.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write here instead of standard output (a new file, in a folder that exists)",
+    )
+    export.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     export.set_defaults(run=_export)
 
 
@@ -112,7 +118,7 @@ class _Stages:
 def _verify(args: argparse.Namespace) -> int:
     stages = _Stages()
     try:
-        with connect(args, create=False) as edm:
+        with connect(args) as edm:
             report = edm.verify(expected_head=args.head, chain_only=args.chain_only, progress=stages)
     finally:
         stages.close()
@@ -140,7 +146,7 @@ def _advice(report: StoreReport) -> str:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         report = edm.store.rebuild(dry_run=not args.force)
     if not report.difference_count:
         print(f"Nothing to rebuild: the tables match the events and the ledger ({report.events} events).")
@@ -158,7 +164,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    with connect(args, create=False) as edm:
+    with connect(args) as edm:
         edm.store.compact()
     print("Compacted: erased words are gone from the store's own files (see the guarantees for copies).")
     return 0
@@ -177,6 +183,7 @@ def _sealed(record: ChainRecord) -> dict[str, Any]:
 
 def _export(args: argparse.Namespace) -> int:
     with connect(args) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
         records: Iterable[ChainRecord]
         if args.review:
             loaded = edm.store.load(args.review)
@@ -184,7 +191,10 @@ def _export(args: argparse.Namespace) -> int:
         else:
             head = edm.head()
             records, total = edm.store.chain(), head.position if head else 0
-        with opened(args.output) as stream, Progress("exporting", total) as progress:
+        with (
+            opened(args.output, force=args.force, store=edm.store) as stream,
+            Progress("exporting", total) as progress,
+        ):
             for record in records:
                 line = _sealed(record) if args.sealed else event_to_dict(record.event())
                 stream.write(canonical_json(line) + "\n")

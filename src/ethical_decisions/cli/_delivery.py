@@ -88,7 +88,11 @@ def _list(args: argparse.Namespace) -> int:
     print(
         table(
             _COLUMNS,
-            [(r.message.message_id, r.message.route_id, r.message.kind, *_delivery(r, now)) for r in rows],
+            [
+                (message.message_id, message.route_id, message.kind.replace("_", " "), *_delivery(r, now))
+                for r in rows
+                for message in (r.message,)
+            ],
         )
     )
     dead = sum(1 for r in rows if r.status is OutboxStatus.DEAD)

@@ -33,7 +33,7 @@ from ethical_decisions.reports.labels import OUTCOME
 from ethical_decisions.review import Review
 from ethical_decisions.service import EthicalDecisions
 
-from ._common import connect, positive_number
+from ._common import connect, positive_number, refuse_store_file
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
 from ._demo_people import HandoverPlanner, TeamPlan, assess_samples, pdr_subject, people_summary
 from ._progress import Progress
@@ -155,7 +155,7 @@ def _demo(args: argparse.Namespace) -> int:
     staff = _staff(rng)
     handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
     teams = TeamPlan()
-    with connect(args, clock=clock, people=People()) as edm:
+    with connect(args, clock=clock, people=People(), create=True) as edm:
         head = edm.head()
         if head is not None and not args.add:
             raise StoreError(
@@ -165,6 +165,7 @@ def _demo(args: argparse.Namespace) -> int:
                 "add more cases to a store of demo cases."
             )
         _check_routes(edm)
+        refuse_store_file(args.reports / "department.html", edm.store)
         print(f"Walking {args.reviews} synthetic cases through the model into {edm.store.url} ...")
         reviews: list[Review] = []
         # The last case of each area is recent and still with its route, so every queue has one.

@@ -17,7 +17,7 @@ from ethical_decisions.policy import PEOPLE_FILE_VARIABLE, People
 from ethical_decisions.review import Review
 from ethical_decisions.steps import allowed_steps
 
-from ._common import connect, read_text, staff_id
+from ._common import connect, read_text, review_id, staff_id
 
 __all__ = ["IDENTITY", "add_commands"]
 
@@ -44,7 +44,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "over, from whom, to whom and why. By default the review's owner may hand it over, and so may a "
         "line manager or team leader in its business area. " + IDENTITY,
     )
-    handover.add_argument("review_id", metavar="REVIEW_ID")
+    handover.add_argument("review_id", type=review_id, metavar="REVIEW_ID")
     handover.add_argument(
         "--to", required=True, type=staff_id, metavar="STAFF_ID", help="who will hold the review"
     )

@@ -23,7 +23,7 @@ from ethical_decisions.review import ConcernStatus, Referral, ReferralStatus, Re
 from ethical_decisions.serialization import unparse
 
 from . import _assign
-from ._common import connect, read_text, referral_on_route, staff_id
+from ._common import connect, read_text, referral_id, referral_on_route, staff_id
 from ._table import table
 
 __all__ = ["add_commands"]
@@ -59,7 +59,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     def action(name: str, help: str, run: object, description: str = "") -> argparse.ArgumentParser:
         about = help[0].upper() + help[1:] + "." + (f" {description}" if description else "")
         parser = actions.add_parser(name, help=help, description=about)
-        parser.add_argument("referral_id", metavar="REFERRAL_ID")
+        parser.add_argument("referral_id", type=referral_id, metavar="REFERRAL_ID")
         parser.add_argument("--route", required=True, metavar="ROUTE_ID", help="your route")
         parser.set_defaults(run=run)
         return parser
@@ -131,14 +131,14 @@ def _list(args: argparse.Namespace) -> int:
                         _date(r.due_by) + (" OVERDUE" if r.status.awaiting_advice and r.due_by < now else ""),
                         r.referred_by_role.replace("_", " "),
                         r.assignee_id or "-",
-                        ", ".join(r.concern_categories),
+                        ", ".join(concern_category_label(c).lower() for c in r.concern_categories),
                     )
                     for r in rows
                 ],
             )
         )
         print(f"\n{len(rows)} referral(s).")
-        if not rows and args.route not in {route.route_id for route in edm.routes()}:
+        if not rows and args.route and args.route not in {route.route_id for route in edm.routes()}:
             print(
                 f"No route {args.route!r} is installed: check the id with 'ethical-decisions routes'.",
                 file=sys.stderr,

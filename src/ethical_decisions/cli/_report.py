@@ -14,7 +14,17 @@ from ethical_decisions.assessments import sample_seed
 from ethical_decisions.service import EthicalDecisions
 from ethical_decisions.signals import RULE
 
-from ._common import connect, parse_date, positive_number, whole_number, write_output
+from ._common import (
+    CommandError,
+    check_output,
+    connect,
+    parse_date,
+    positive_number,
+    refuse_store_file,
+    whole_number,
+    write_output,
+)
+from ._common import staff_id as staff_id_type
 
 __all__ = ["add_commands", "write_reports"]
 
@@ -42,7 +52,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="text for the terminal (default), json, csv, or html (one self-contained page)",
     )
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write here instead of standard output (a new file, in a folder that exists)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace the --output file if it exists")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +82,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "is said once, never scored. It never ranks people or sets a number of escalations to reach: "
         "raising concerns never counts against anyone.",
     )
-    pdr.add_argument("--staff", required=True, metavar="STAFF_ID", help="the decision-maker's staff id")
+    pdr.add_argument(
+        "--staff",
+        required=True,
+        type=staff_id_type,
+        metavar="STAFF_ID",
+        help="the decision-maker's staff id (case-sensitive)",
+    )
     _common(pdr)
     pdr.add_argument(
         "--sample", type=whole_number, default=3, metavar="N", help="records to pick for the conversation (3)"
@@ -125,16 +147,53 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _pdr(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
     with connect(args) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
+        _require_records(edm, args.staff, period)
         report = reports.pdr_report(edm.store, args.staff, period, sample_size=args.sample, seed=args.seed)
-    write_output(reports.render(report, args.format), args.output)
+        write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
     return 0
+
+
+def _require_records(edm: EthicalDecisions, staff_id: str, period: reports.Period) -> None:
+    """Refuse a PDR report that would be all zeros: for a staff id with no records, or none in *period*.
+
+    A report of zeros could be taken into a conversation as if it were evidence.
+
+    :raises CommandError: saying which, that staff ids are case-sensitive, and any id that differs only
+        in case.
+    """
+    figures = edm.store.pdr_figures(staff_id, period)
+    if figures.closed or figures.open_at_end or any(figures.parts.values()):
+        return
+    store = edm.store
+    if store.reviews(staff_id=staff_id) or store.reviews(owner_id=staff_id):
+        raise CommandError(
+            f"Staff id {staff_id!r} has no records in the period ({period.describe()}): no review they "
+            "took part in closed in it, and they held none open at its end, so there is nothing to report. "
+            "Choose a period in which they worked on reviews; nothing was written."
+        )
+    folded = staff_id.casefold()
+    others = sorted(
+        {
+            known
+            for review in store.reviews()
+            for known in (review.staff_id, review.owner_id)
+            if known.casefold() == folded and known != staff_id
+        }
+    )
+    maybe = f"; did you mean {' or '.join(repr(o) for o in others)}?" if others else "."
+    raise CommandError(
+        f"No records for staff id {staff_id!r} in this store: no review was opened, held or decided by "
+        f"them. Check the staff id: staff ids are case-sensitive{maybe} Nothing was written."
+    )
 
 
 def _department(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
     with connect(args) as edm:
+        check_output(args.output, force=args.force, store=edm.store)
         report = _department_report(edm, period, args.threshold)
-    write_output(reports.render(report, args.format), args.output)
+        write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
     return 0
 
 
@@ -164,12 +223,18 @@ def _signals(args: argparse.Namespace) -> int:
 def write_reports(
     edm: EthicalDecisions, period: reports.Period, folder: Path, *, staff_id: str
 ) -> dict[str, Path]:
-    """Write the department report and *staff_id*'s PDR report as HTML into *folder*; return the paths."""
+    """Write the department report and *staff_id*'s PDR report as HTML into *folder*; return the paths.
+
+    The folder is the demo's own: it is made if need be, and the two reports in it replaced; the
+    store's own file is never written over.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = {
         "department": folder / "department.html",
         "pdr": folder / f"pdr-{staff_id}.html",
     }
+    for path in written.values():
+        refuse_store_file(path, edm.store)
     written["department"].write_text(
         reports.render(_department_report(edm, period, reports.DEFAULT_THRESHOLD), "html"), encoding="utf-8"
     )

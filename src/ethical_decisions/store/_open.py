@@ -25,6 +25,8 @@ _SUPPORTED = (
     "postgresql://user@host:port/database (or postgres://)"
 )
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,19}")
+_DATABASE_FILE = re.compile(r"[A-Za-z0-9._/-]{1,240}\.(?:db|sqlite3?)", re.IGNORECASE)
+"""A plain path to a database file, repeated in the suggestion to write it as a URL (nothing secret in it)."""
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
@@ -66,8 +68,16 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
 
         url, schema = _take_schema(url)
         return PostgresStore(url, schema=schema, create=create)
+    if not separator:
+        # A plain path is never guessed to be SQLite: say how to write it. Repeat it only when it
+        # looks like a database file's path (anything else might be a password pasted in the wrong place).
+        suggestion = f"sqlite:///{url}" if _DATABASE_FILE.fullmatch(url) else "sqlite:///path/to/reviews.db"
+        raise StoreError(
+            f"The store is named by a URL, not a plain path: for an SQLite file write {suggestion} "
+            f"(three slashes, then the path; four for an absolute path). Supported: {_SUPPORTED}."
+        )
     # Name the scheme only when it looks like one: a mistyped URL may hold a password.
-    named = f" {scheme!r}" if separator and _SCHEME.fullmatch(scheme) else ""
+    named = f" {scheme!r}" if _SCHEME.fullmatch(scheme) else ""
     raise StoreError(f"The store URL's scheme{named} is not supported; use one of: {_SUPPORTED}.")
 
 
