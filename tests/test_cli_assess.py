@@ -87,7 +87,7 @@ REFUSED = {
     "an element that is not one": (
         ["--staff", "lm-1", "--role", "line_manager", "--element", "MARKER"],
         2,
-        "invalid choice: the value given",
+        "--element: invalid choice (choose from concern_articulated",
     ),
     "someone who took no part": (
         ["--staff", "lm-1", "--role", "team_leader", "--of", "cw-2"],

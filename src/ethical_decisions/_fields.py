@@ -36,7 +36,6 @@ MAX_LABEL_LENGTH = 200
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _REFERRAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}-R[1-9][0-9]{0,8}")
 _CONCERN_ID = re.compile(r"C[1-9][0-9]{0,5}")
-_SHOWABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,220}")
 
 ID_FORMAT = "1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
 """The format of a review id and a staff id (and of route ids), in words."""
@@ -179,11 +178,6 @@ def check_id(value: object, kind: str, field: str) -> str:
         raise ValidationError(f"The {field}", [f"{field}: must be {ID_FORMATS[kind]}"])
     assert isinstance(value, str)
     return value
-
-
-def showable_id(value: object) -> bool:
-    """Whether *value* has an id's form, so that a message may name it (free text never does)."""
-    return isinstance(value, str) and _SHOWABLE_ID.fullmatch(value) is not None
 
 
 def validate_concern_ids(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

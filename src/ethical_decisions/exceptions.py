@@ -25,6 +25,7 @@ The hierarchy::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = [
@@ -151,6 +152,10 @@ class AssessmentError(EthicalDecisionsError):
         super().__init__(f"Cannot record the assessment: {problem}.{to_allow} Nothing was recorded.")
 
 
+_SHOWABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,220}")
+"""What has an id's form, so that a message may name it (free text never does)."""
+
+
 class NotFoundError(EthicalDecisionsError, LookupError):
     """No review or referral has the given id.
 
@@ -159,12 +164,11 @@ class NotFoundError(EthicalDecisionsError, LookupError):
     """
 
     def __init__(self, kind: str, identifier: str) -> None:
-        from ._fields import showable_id  # noqa: PLC0415 - _fields imports this module
-
         self.kind = kind
         self.identifier = identifier
         # An id is named; anything else given as one (free text, perhaps personal data) never is.
-        named = f"id {identifier!r}" if showable_id(identifier) else "the id given (not in an id's form)"
+        showable = isinstance(identifier, str) and _SHOWABLE_ID.fullmatch(identifier) is not None
+        named = f"id {identifier!r}" if showable else "the id given (not in an id's form)"
         super().__init__(f"No {kind} with {named} is in the store; check the id.")
 
 
