@@ -36,6 +36,7 @@ __all__ = [
     "IntegrityError",
     "NoRouteError",
     "NotFoundError",
+    "NotOnRecordError",
     "NotPermittedError",
     "PluginError",
     "RouteError",
@@ -162,6 +163,21 @@ class NotFoundError(EthicalDecisionsError, LookupError):
         self.kind = kind
         self.identifier = identifier
         super().__init__(f"No {kind} with id {identifier!r} is in the store; check the id.")
+
+
+class NotOnRecordError(EthicalDecisionsError, LookupError):
+    """Input names something the store does not hold (a referral to link, a systemic issue).
+
+    The message names the field, never the value given: it came from outside and may be anything.
+
+    :ivar field: the field whose value names nothing in the store.
+    """
+
+    def __init__(self, what: str, field: str) -> None:
+        self.field = field
+        super().__init__(
+            f"No {what} with the {field} given is in the store; check the {field}. Nothing was recorded."
+        )
 
 
 class ConflictError(EthicalDecisionsError):
