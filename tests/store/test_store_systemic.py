@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ethical_decisions import EthicalDecisions, RouteTeamMember, testing
-from ethical_decisions.model import PolicyTeamMember, RecordsOfficer, SystemicIssueStatus
-
 from tests.conftest import RoutesPlugin
 from tests.scenarios import escalated
 from tests.store.conftest import Backend
+
+from ethical_decisions import EthicalDecisions, RouteTeamMember, testing
+from ethical_decisions.model import PolicyTeamMember, RecordsOfficer, SystemicIssueStatus
 
 ROUTE = "ccu_test"
 MEMBER = RouteTeamMember("ccu-0001", ROUTE)
