@@ -62,9 +62,13 @@ def test_an_issue_is_opened_linked_updated_and_listed_overdue(
     status, listing, _ = run(capsys, "--db", db, "systemic", "list")
     shown = run(capsys, "--db", db, "systemic", "show", issue_id)[1]
 
-    assert linked[0] == 0 and "2 referrals linked" in linked[1]
-    assert accepted[0] == 0 and "accepted" in accepted[1]
-    assert status == 0 and "OVERDUE" in listing and issue_id in listing
+    assert linked[0] == 0
+    assert "2 referrals linked" in linked[1]
+    assert accepted[0] == 0
+    assert "accepted" in accepted[1]
+    assert status == 0
+    assert "OVERDUE" in listing
+    assert issue_id in listing
     assert MARKER not in listing
     assert MARKER in shown
     assert run(capsys, "--db", db, "verify")[0] == 0
@@ -73,7 +77,7 @@ def test_an_issue_is_opened_linked_updated_and_listed_overdue(
 def test_bad_input_is_refused_naming_the_field_and_changes_nothing(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An unknown referral or issue, a bad transition, a bad date: exit 1 or 2, the field named, no value echoed."""
+    """An unknown referral or issue, a bad transition or date: refused, no value echoed, nothing changed."""
     (first, _), _ = _referrals(db)
     issue_id = _open(capsys, db, first)
     before = _bytes(db)

@@ -237,7 +237,7 @@ def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, li
 def _register(
     edm: EthicalDecisions, m: Markers, dm: DecisionMaker, rid: str, referral_id: str
 ) -> Iterator[BaseException]:
-    """The learning loop with markers in every free-text field: an issue, its updates, feedback on the guidance."""
+    """The learning loop with markers in every free-text field: an issue, its updates, guidance feedback."""
     team = testing.route_team_member("ccu_test")
     policy = PolicyTeamMember("pol-1", "settlement_policy")
     due = dt.date(2026, 3, 1)
