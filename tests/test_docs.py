@@ -102,6 +102,7 @@ PUBLIC_MODULES = (
     "exceptions",
     "freetext",
     "guidance",
+    "learning",
     "log",
     "model",
     "plugins",
