@@ -52,7 +52,11 @@ from ethical_decisions.events import (
     ReviewFinalised,
     ReviewHandedOver,
     ReviewOpened,
+    SystemicIssueLinked,
+    SystemicIssueOpened,
+    SystemicIssueUpdated,
 )
+from ethical_decisions.model import PolicyTeamMember, SystemicIssueStatus
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
 codes = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
@@ -75,7 +79,8 @@ decision_makers = st.builds(
 )
 route_team_members = st.builds(RouteTeamMember, staff_id=ids, route_id=ids)
 records_officers = st.builds(RecordsOfficer, staff_id=ids)
-actors = decision_makers | route_team_members | records_officers
+policy_team_members = st.builds(PolicyTeamMember, staff_id=ids, team=ids)
+actors = decision_makers | route_team_members | records_officers | policy_team_members
 
 cases = st.builds(
     CaseReference,
@@ -168,6 +173,26 @@ PAYLOADS: dict[type[Payload], st.SearchStrategy[Payload]] = {
         decided_on=dates,
     ),
     FreeTextErased: st.builds(FreeTextErased, reason=codes),
+    SystemicIssueOpened: st.builds(
+        SystemicIssueOpened,
+        title=texts,
+        description=texts,
+        rule=labels,
+        owner=ids,
+        due_on=dates,
+        route_id=ids,
+    ),
+    SystemicIssueLinked: st.builds(
+        SystemicIssueLinked,
+        referral_id=referral_ids,
+        concern_categories=st.lists(st.sampled_from(ConcernCategory), max_size=3).map(tuple),
+    ),
+    SystemicIssueUpdated: st.builds(
+        SystemicIssueUpdated,
+        status=st.sampled_from(SystemicIssueStatus),
+        reason=optional_texts,
+        due_on=st.none() | dates,
+    ),
 }
 """A strategy per payload kind."""
 

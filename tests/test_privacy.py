@@ -37,6 +37,7 @@ from ethical_decisions import (
     testing,
 )
 from ethical_decisions.log import redact_personal_data
+from ethical_decisions.model import PolicyTeamMember
 from ethical_decisions.serialization import parse, unparse
 
 from .conftest import RoutesPlugin
@@ -168,6 +169,7 @@ def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, li
     edm.return_referral(referral_id, by=team, question=m("question"))
     edm.provide_information(referral_id, by=dm, response=m("response"))
     edm.give_advice(referral_id, by=team, advice=m("advice"))
+    errors += list(_register(edm, m, dm, rid, referral_id))
 
     def respond(concern_id: str, response: AdviceResponse = AdviceResponse.FOLLOWED) -> object:
         return edm.respond_to_advice(
@@ -232,6 +234,40 @@ def _walk(edm: EthicalDecisions, m: Markers, dm: DecisionMaker) -> tuple[str, li
     return rid, errors
 
 
+def _register(
+    edm: EthicalDecisions, m: Markers, dm: DecisionMaker, rid: str, referral_id: str
+) -> Iterator[BaseException]:
+    """The learning loop with markers in every free-text field: an issue, its updates, guidance feedback."""
+    team = testing.route_team_member("ccu_test")
+    policy = PolicyTeamMember("pol-1", "settlement_policy")
+    due = dt.date(2026, 3, 1)
+    issue = edm.open_systemic_issue(
+        referral_id,
+        by=team,
+        title=m("title"),
+        description=m("description"),
+        rule="Appendix Settlement 4.2",
+        owner="settlement_policy",
+        due_on=due,
+    )
+    iid = issue.issue_id
+    yield from _errors(
+        [
+            lambda: edm.link_systemic_issue(iid, m("referral"), by=team),
+            lambda: edm.link_systemic_issue(m("issue"), referral_id, by=team),
+            lambda: edm.update_systemic_issue(iid, by=policy, status="declined"),
+            lambda: edm.update_systemic_issue(iid, by=policy, status=m("status"), reason=m("reason")),
+            lambda: edm.update_systemic_issue(iid, by=policy, status="change_made", reason=m("reason")),
+            lambda: edm.update_systemic_issue(
+                iid, by=PolicyTeamMember("pol-2", "other_policy"), status="accepted", reason=m("reason")
+            ),
+            lambda: edm.send_guidance_feedback(rid, by=dm, kind=m("kind"), text=m("guidance_feedback")),
+        ]
+    )
+    edm.update_systemic_issue(iid, by=policy, status="declined", reason=m("reason"))
+    edm.send_guidance_feedback(rid, by=dm, kind="question", text=m("guidance_feedback"))
+
+
 def _bad_input(m: Markers) -> Iterator[BaseException]:
     """Outside input carrying markers in values and field names, refused by validation."""
     samples: list[tuple[type, Any]] = [
@@ -261,7 +297,8 @@ def test_markers_in_every_free_text_field_never_leak(markers: Markers, route: An
     with capture_logs() as logs:
         review_id, errors = _walk(edm, markers, dm)
         errors += list(_bad_input(markers))
-    assert len(errors) >= 12
+    assert len(errors) >= 19
+    edm.record_speak_up(review_id, by=dm, again="yes", detriment="no")
     review = edm.review(review_id)
     # The markers really are in the review: the check below could fail.
     assert markers.found_in(unparse(edm.trail(review_id)).__repr__())
@@ -275,6 +312,10 @@ def test_markers_in_every_free_text_field_never_leak(markers: Markers, route: An
         "review repr": repr(review) + repr(review.concerns) + repr(review.referrals),
         "event repr": repr(edm.trail(review_id)),
         "assessment repr": repr(edm.assessments(review_id)),
+        "register": repr(edm.systemic_issues())
+        + "".join(repr(edm.systemic_issue(i.issue_id)) for i in edm.systemic_issues()),
+        "feedback": repr(edm.feedback(dm.staff_id)),
+        "learning tables": repr(edm.store.speak_up_answers()) + repr(edm.store.guidance_feedback()),
         "reports": "\n".join(
             reports.render(report, fmt)
             for report in (

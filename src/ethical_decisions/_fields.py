@@ -253,6 +253,12 @@ def validate_date(instance: object, attribute: attrs.Attribute[Any], value: obje
         _fail(instance, attribute, "must be a date, e.g. 2026-11-23")
 
 
+def validate_optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Like :func:`validate_date`, but ``None`` means "none"."""
+    if value is not None:
+        validate_date(instance, attribute, value)
+
+
 def is_free_text(attribute: attrs.Attribute[Any]) -> bool:
     """Whether *attribute* holds free text (and so is digested and erasable)."""
     return bool(attribute.metadata.get(FREE_TEXT, False))

@@ -25,6 +25,8 @@ from ._fields import (
     validate_date,
     validate_free_text,
     validate_identifier,
+    validate_label,
+    validate_optional_date,
     validate_positive,
     validate_utc,
 )
@@ -33,6 +35,7 @@ from .model import (
     AdviceResponse,
     CaseReference,
     Concern,
+    ConcernCategory,
     ConsultedRole,
     DecisionMaker,
     DiscretionResult,
@@ -41,11 +44,13 @@ from .model import (
     FinalDecision,
     LaterOutcomeKind,
     LaterOutcomeResult,
+    PolicyTeamMember,
     ProposedDecision,
     RecordsOfficer,
     RoutePolicy,
     RouteTeamMember,
     Step,
+    SystemicIssueStatus,
     UnresolvedAcknowledgement,
 )
 
@@ -73,13 +78,26 @@ __all__ = [
     "ReviewFinalised",
     "ReviewHandedOver",
     "ReviewOpened",
+    "SystemicIssueLinked",
+    "SystemicIssueOpened",
+    "SystemicIssueUpdated",
+    "is_issue_id",
 ]
 
 SCHEMA_VERSION = 1
 """Version of the event JSON this library writes. Readers refuse newer versions."""
 
-Actor: TypeAlias = DecisionMaker | RouteTeamMember | RecordsOfficer
-"""Who recorded an event: a decision-maker, a member of a route's team, or a records officer."""
+Actor: TypeAlias = DecisionMaker | RouteTeamMember | RecordsOfficer | PolicyTeamMember
+"""Who recorded an event: a decision-maker, a member of a route's team, a records officer, or a member
+of a policy team (on the register of systemic issues)."""
+
+ISSUE_PREFIX = "si-"
+"""How the id of a systemic issue's stream begins: ``si-…``; a review's id never does."""
+
+
+def is_issue_id(stream_id: str) -> bool:
+    """Whether *stream_id* names a systemic issue's stream in the chain rather than a review."""
+    return stream_id.startswith(ISSUE_PREFIX)
 
 
 @attrs.frozen
@@ -373,6 +391,66 @@ class FreeTextErased:
     """Why, as a code, e.g. ``"retention_period_ended"``."""
 
 
+def _categories(value: Iterable[str]) -> tuple[ConcernCategory, ...]:
+    return tuple(ConcernCategory(v) for v in value)
+
+
+def _issue_status(value: str) -> SystemicIssueStatus:
+    return SystemicIssueStatus(value)
+
+
+@attrs.frozen
+class SystemicIssueOpened:
+    """A route team member opened a systemic issue: a rule or guidance that keeps causing concern.
+
+    The first event of an issue's own stream (``si-…``) in the chain. Its title
+    and description are free text, erasable like all free text; the rule or
+    guidance it concerns is a reference (``"Appendix FM 1.0 GEN.3.2"``), never
+    applicant data.
+    """
+
+    kind: ClassVar[str] = "systemic_issue_opened"
+    step: ClassVar[Step] = Step.OPEN_SYSTEMIC_ISSUE
+
+    title: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    description: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    rule: str = attrs.field(validator=validate_label)
+    """The rule or guidance it concerns, as a reference."""
+    owner: str = attrs.field(validator=validate_identifier)
+    """The policy team that owns the issue."""
+    due_on: dt.date = attrs.field(validator=validate_date)
+    """When the owner is to have answered it."""
+    route_id: str = attrs.field(validator=validate_identifier)
+    """The route whose team raised it."""
+
+
+@attrs.frozen
+class SystemicIssueLinked:
+    """A referral was linked to a systemic issue, as one more case that raises it."""
+
+    kind: ClassVar[str] = "systemic_issue_linked"
+    step: ClassVar[Step] = Step.LINK_SYSTEMIC_ISSUE
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+    concern_categories: tuple[ConcernCategory, ...] = attrs.field(default=(), converter=_categories)
+    """The categories of the concerns the referral carried (copied from the review when linked)."""
+
+
+@attrs.frozen
+class SystemicIssueUpdated:
+    """The owning policy team moved a systemic issue on: a new status, a new due date, or both.
+
+    Declining needs a reason (free text, erasable).
+    """
+
+    kind: ClassVar[str] = "systemic_issue_updated"
+    step: ClassVar[Step] = Step.UPDATE_SYSTEMIC_ISSUE
+
+    status: SystemicIssueStatus = attrs.field(converter=_issue_status)
+    reason: str | None = optional_free_text()
+    due_on: dt.date | None = attrs.field(default=None, validator=validate_optional_date)
+
+
 Payload: TypeAlias = (
     ReviewOpened
     | ReflectionRecorded
@@ -392,6 +470,9 @@ Payload: TypeAlias = (
     | ReviewFinalised
     | LaterOutcomeRecorded
     | FreeTextErased
+    | SystemicIssueOpened
+    | SystemicIssueLinked
+    | SystemicIssueUpdated
 )
 """Any event payload."""
 
@@ -414,8 +495,11 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ReviewFinalised,
     LaterOutcomeRecorded,
     FreeTextErased,
+    SystemicIssueOpened,
+    SystemicIssueLinked,
+    SystemicIssueUpdated,
 )
-"""Every payload class, in the order a review usually meets them."""
+"""Every payload class, in the order a review usually meets them, then those of a systemic issue's stream."""
 
 
 @attrs.frozen

@@ -37,6 +37,7 @@ __all__ = [
     "IntegrityError",
     "NoRouteError",
     "NotFoundError",
+    "NotOnRecordError",
     "NotPermittedError",
     "PluginError",
     "RouteError",
@@ -170,6 +171,21 @@ class NotFoundError(EthicalDecisionsError, LookupError):
         showable = isinstance(identifier, str) and _SHOWABLE_ID.fullmatch(identifier) is not None
         named = f"id {identifier!r}" if showable else "the id given (not in an id's form)"
         super().__init__(f"No {kind} with {named} is in the store; check the id.")
+
+
+class NotOnRecordError(EthicalDecisionsError, LookupError):
+    """Input names something the store does not hold (a referral to link, a systemic issue).
+
+    The message names the field, never the value given: it came from outside and may be anything.
+
+    :ivar field: the field whose value names nothing in the store.
+    """
+
+    def __init__(self, what: str, field: str) -> None:
+        self.field = field
+        super().__init__(
+            f"No {what} with the {field} given is in the store; check the {field}. Nothing was recorded."
+        )
 
 
 class ConflictError(EthicalDecisionsError):

@@ -301,6 +301,13 @@ class DepartmentFigures:
     """Whole seconds from the proposed decision to the referral, summed over :attr:`first_referrals`."""
     assessed: Mapping[tuple[AssessedElement, Finding], int] = _count_field()
     """Line managers' findings recorded in the period, by element and finding."""
+    issues: Mapping[tuple[str, str], int] = _count_field()
+    """Systemic issues opened in the period, by the route that raised them and their status now."""
+    speak_up: Mapping[tuple[str, str], int] = _count_field()
+    """Answers to the speaking-up questions given in the period, by question (``again``,
+    ``detriment``) and answer (``yes``, ``no``, ``not_sure``)."""
+    guidance_feedback: Mapping[tuple[str, str], int] = _count_field()
+    """Feedback on the guidance sent in the period, by guidance version and kind."""
 
     @property
     def routes(self) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ import pluggy
 if TYPE_CHECKING:
     from .compliance import ComplianceRecord, Scalar
     from .events import Event
+    from .learning import FeedbackNotice, GuidanceFeedback
     from .model import ConcernCategory
     from .policy import Permission, PermissionRequest
     from .review import Review
@@ -51,6 +52,8 @@ __all__ = [
     "ethical_decisions_compliance_record",
     "ethical_decisions_discretion_guidance",
     "ethical_decisions_event_stored",
+    "ethical_decisions_feedback",
+    "ethical_decisions_guidance_feedback",
     "ethical_decisions_permission",
     "ethical_decisions_register_routes",
     "ethical_decisions_rising_category",
@@ -165,4 +168,36 @@ def ethical_decisions_rising_category(signal: RisingCategory) -> None:
     caller's thread, after the report is made: a plugin that raises is reported
     by name and the others are still told; nothing it does changes the report.
     Send slow work (an email, a ticket) to a queue.
+    """
+
+
+@hookspec
+def ethical_decisions_feedback(notice: FeedbackNotice) -> None:
+    """Hear that something has come of a concern a decision-maker raised, to tell them.
+
+    The learning loop's observer: called when a route gives advice on a
+    referral, when the referral is linked to a systemic issue, and when a
+    systemic issue linked to it changes status, once for the decision-maker who
+    made the referral (``notice.staff_id``). The casework system turns it into
+    a notification. The notice holds ids, codes and a time, never free text.
+    Called like :func:`ethical_decisions_event_stored`: after the change is
+    stored, in a worker thread, waited for at most ``EDM_PLUGIN_TIMEOUT``
+    seconds; a plugin that fails is reported by name and the others are still
+    told. To act once per notice, key on its referral, kind, issue and time.
+    """
+
+
+@hookspec(firstresult=True)
+def ethical_decisions_guidance_feedback(feedback: GuidanceFeedback) -> bool | None:
+    """Take feedback on the guidance itself, sent by a decision-maker from within a review.
+
+    The model's Contacts send questions to the Chief Casework Unit and
+    formatting errors to the Guidance Review, Atlas and Forms team
+    (``feedback.kind``). Return ``True`` once the plugin has taken the
+    feedback (queued it for that team), or ``None`` to leave it to the next
+    plugin: the first answer wins (pluggy's ``firstresult``). The feedback
+    carries none of the case's free text, but its ``text`` is free text: send
+    it only where staff feedback may go, and never to a log. Called in the
+    caller's thread; the library counts the feedback by guidance version
+    whether or not a plugin took it.
     """

@@ -56,6 +56,10 @@ class LogEvent(enum.StrEnum):
     ASSESSMENT_RECORDED = "ethical_decisions.assessment_recorded"
     ASSESSMENT_REFUSED = "ethical_decisions.assessment_refused"
     RISING_CATEGORY = "ethical_decisions.rising_category"
+    ISSUE_RECORDED = "ethical_decisions.systemic_issue_recorded"
+    SPEAK_UP_RECORDED = "ethical_decisions.speak_up_recorded"
+    """An answer to the speaking-up questions was kept: logged with no field at all (no id, no answer)."""
+    GUIDANCE_FEEDBACK_SENT = "ethical_decisions.guidance_feedback_sent"
 
 
 ALLOWED_FIELDS = frozenset(
@@ -77,6 +81,8 @@ ALLOWED_FIELDS = frozenset(
         "actual_version",
         "finding",
         "hook",
+        "issue_id",
+        "kind",
         "message_id",
         "month",
         "outcome_class",
@@ -94,6 +100,7 @@ ALLOWED_FIELDS = frozenset(
         "status",
         "step",
         "store",
+        "taken",
         "transport",
         "version",
     }

@@ -48,6 +48,7 @@ __all__ = [
     "LaterOutcomeKind",
     "LaterOutcomeResult",
     "OutcomeClass",
+    "PolicyTeamMember",
     "ProposedDecision",
     "RecordsOfficer",
     "RoutePolicy",
@@ -55,6 +56,7 @@ __all__ = [
     "StaffRole",
     "Stage",
     "Step",
+    "SystemicIssueStatus",
     "UnresolvedAcknowledgement",
 ]
 
@@ -122,6 +124,14 @@ class Step(enum.StrEnum):
     RELEASE_REFERRAL = "release the referral"
     RECORD_LATER_OUTCOME = "record a later outcome"
     ERASE_FREE_TEXT = "erase free text"
+    OPEN_SYSTEMIC_ISSUE = "open a systemic issue"
+    LINK_SYSTEMIC_ISSUE = "link a referral to a systemic issue"
+    UPDATE_SYSTEMIC_ISSUE = "update a systemic issue"
+
+    @property
+    def on_register(self) -> bool:
+        """Whether the step is taken on the register of systemic issues rather than on a review."""
+        return self in _REGISTER_STEPS
 
     @property
     def by_route_team(self) -> bool:
@@ -134,6 +144,7 @@ class Step(enum.StrEnum):
         return self in _DECISION_MAKER_STEPS
 
 
+_REGISTER_STEPS = frozenset({Step.OPEN_SYSTEMIC_ISSUE, Step.LINK_SYSTEMIC_ISSUE, Step.UPDATE_SYSTEMIC_ISSUE})
 _ROUTE_TEAM_STEPS = frozenset(
     {
         Step.ACKNOWLEDGE_REFERRAL,
@@ -251,6 +262,36 @@ class LaterOutcomeResult(_Code):
     WITHDRAWN = "withdrawn"
 
 
+class SystemicIssueStatus(_Code):
+    """Where a systemic issue stands on the register."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    """The owning policy team accepts that the rule or guidance needs looking at."""
+    CHANGE_MADE = "change_made"
+    DECLINED = "declined"
+    """The policy team declines to change anything, and says why."""
+    CLOSED = "closed"
+
+    @property
+    def next_statuses(self) -> frozenset[SystemicIssueStatus]:
+        """The statuses an issue in this status may move to."""
+        return _ISSUE_TRANSITIONS[self]
+
+
+_ISSUE_TRANSITIONS: Mapping[SystemicIssueStatus, frozenset[SystemicIssueStatus]] = {
+    SystemicIssueStatus.OPEN: frozenset(
+        {SystemicIssueStatus.ACCEPTED, SystemicIssueStatus.DECLINED, SystemicIssueStatus.CLOSED}
+    ),
+    SystemicIssueStatus.ACCEPTED: frozenset(
+        {SystemicIssueStatus.CHANGE_MADE, SystemicIssueStatus.DECLINED, SystemicIssueStatus.CLOSED}
+    ),
+    SystemicIssueStatus.CHANGE_MADE: frozenset({SystemicIssueStatus.CLOSED}),
+    SystemicIssueStatus.DECLINED: frozenset({SystemicIssueStatus.CLOSED}),
+    SystemicIssueStatus.CLOSED: frozenset(),
+}
+
+
 # The enum converters below are plain functions rather than the enum classes themselves: attrs reads
 # each converter's signature when it makes the class, and an enum class's takes it several times
 # longer to read than a function's. They also give the generated __init__ the annotation ``str``,
@@ -293,6 +334,18 @@ class RouteTeamMember:
 
     staff_id: str = attrs.field(validator=validate_identifier)
     route_id: str = attrs.field(validator=validate_identifier)
+
+
+@attrs.frozen
+class PolicyTeamMember:
+    """A member of a policy team, which owns systemic issues about its rules and guidance.
+
+    :param staff_id: the organisation's staff id.
+    :param team: the policy team's id, e.g. ``"family_policy"``.
+    """
+
+    staff_id: str = attrs.field(validator=validate_identifier)
+    team: str = attrs.field(validator=validate_identifier)
 
 
 @attrs.frozen

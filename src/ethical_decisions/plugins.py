@@ -46,6 +46,7 @@ from . import _blame, _calls, _loading, _observers, _returns, hookspecs
 from ._builtin import DefaultPolicy, LoggingPlugin, PromptsPlugin
 from .compliance import ComplianceRecord
 from .events import Event
+from .learning import FeedbackNotice, GuidanceFeedback
 from .log import LogEvent, emit
 from .model import ConcernCategory
 from .policy import People, Permission, PermissionRequest, default_policy, people_from_environment
@@ -138,6 +139,10 @@ class Plugins:
             manager, "ethical_decisions_event_stored", self._hook_timeout, lambda: self._builtins
         )
         self._observer_failed = functools.partial(self._report, "ethical_decisions_event_stored")
+        self._feedback_observers = _observers.Observers(
+            manager, "ethical_decisions_feedback", self._hook_timeout, lambda: self._builtins
+        )
+        self._feedback_failed = functools.partial(self._report, "ethical_decisions_feedback")
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -223,6 +228,19 @@ class Plugins:
         """Tell every observer about a stored event; return the failures (already logged)."""
         failures = self._observers.tell(self._observer_failed, event=event, review=review)
         return tuple(failures)  # both frozen all through: given as they are
+
+    def feedback(self, notice: FeedbackNotice) -> tuple[PluginProblem, ...]:
+        """Tell every feedback observer what came of a concern; return the failures (already logged)."""
+        return tuple(self._feedback_observers.tell(self._feedback_failed, notice=notice))
+
+    def guidance_feedback(self, feedback: GuidanceFeedback) -> bool:
+        """Hand feedback on the guidance to the first plugin that takes it; whether one did.
+
+        A plugin that raises is reported by name and left out, and the next is asked.
+        """
+        hook = "ethical_decisions_guidance_feedback"
+        results, _ = self._call(hook, lambda pm_hook: pm_hook(feedback=feedback))
+        return results is True
 
     def permission(self, request: PermissionRequest) -> Permission:
         """The permission policy's answer to *request*: the first plugin's (pluggy ``firstresult``).

@@ -18,7 +18,11 @@ can override it. The default:
   only its assignee acknowledges, returns or advises on it (a colleague may
   reassign it to themselves or release it);
 - only a records officer erases free text; a records officer or the review's
-  owner records a later outcome.
+  owner records a later outcome;
+- on the register of systemic issues, a member of a route's team opens an issue
+  from one of their route's referrals, or links one to an issue (never a
+  referral they made); only a member of the policy team that owns an issue
+  updates it; only a records officer erases an issue's free text.
 
 Who people are is the casework system's to establish (it authenticates them);
 :class:`People` describes only what the policy needs to know about them, and
@@ -40,7 +44,7 @@ import attrs
 from ._fields import FrozenDict, is_identifier
 from .events import Actor, Payload, ReferralAssigned, ReviewHandedOver
 from .exceptions import ValidationError
-from .model import DecisionMaker, RecordsOfficer, RouteTeamMember, StaffRole, Step
+from .model import DecisionMaker, PolicyTeamMember, RecordsOfficer, RouteTeamMember, StaffRole, Step
 from .review import Referral, Review
 
 __all__ = [
@@ -74,6 +78,8 @@ class PermissionRequest:
         and for answering or withdrawing a referral.
     :param target: the decision-maker a review is handed over to, or the
         route team member a referral is assigned to.
+    :param issue_owner: on the register of systemic issues, the policy team that
+        owns the issue acted on (``None`` when opening one).
     """
 
     actor: Actor
@@ -81,6 +87,7 @@ class PermissionRequest:
     review: Review | None = None
     referral: Referral | None = None
     target: Actor | None = None
+    issue_owner: str | None = None
 
 
 @attrs.frozen
@@ -184,6 +191,8 @@ def describe_actor(actor: Actor) -> str:
         return f"{actor.role.value.replace('_', ' ')} {actor.staff_id}"
     if isinstance(actor, RouteTeamMember):
         return f"member of route {actor.route_id}'s team {actor.staff_id}"
+    if isinstance(actor, PolicyTeamMember):
+        return f"member of policy team {actor.team} {actor.staff_id}"
     return f"records officer {actor.staff_id}"
 
 
@@ -191,6 +200,8 @@ def default_policy(request: PermissionRequest, people: People | None = None) -> 
     """The library's own answer to *request*: see the module's description of the default policy."""
     people = people if people is not None else _NOBODY
     step, actor, review = request.step, request.actor, request.review
+    if step.on_register or request.issue_owner is not None:
+        return _on_register(request, people)
     if step is Step.OPEN_REVIEW or review is None:
         return _may_open(actor, people)
     if step.by_decision_maker:
@@ -225,6 +236,39 @@ def _records(actor: Actor, people: People, owner: str | None) -> Permission:
         "a later outcome is recorded by a records officer or the review's owner",
         f"ask a records officer, or {owner}, who holds the review",
     )
+
+
+def _on_register(request: PermissionRequest, people: People) -> Permission:
+    """Steps on the register of systemic issues (see the module's description)."""
+    actor, step, referral = request.actor, request.step, request.referral
+    if step is Step.ERASE_FREE_TEXT:
+        return _records(actor, people, None)
+    if step is Step.UPDATE_SYSTEMIC_ISSUE:
+        owner = request.issue_owner
+        if isinstance(actor, PolicyTeamMember) and actor.team == owner:
+            return _ALLOWED
+        return Permission.refuse(
+            f"the issue is owned by policy team {owner}, and only a member of it updates it",
+            f"ask a member of policy team {owner}",
+        )
+    if not isinstance(actor, RouteTeamMember) or referral is None:
+        return Permission.refuse(
+            "a systemic issue is raised from a referral by a member of the route's team",
+            "ask a member of the team of the route the referral went to",
+        )
+    route = referral.route_id
+    members = people.route_teams.get(route)
+    if actor.route_id != route or (members is not None and actor.staff_id not in members):
+        return Permission.refuse(
+            f"the referral went to route {route}, and only its team raises issues from it",
+            f"ask a member of route {route}'s team",
+        )
+    if actor.staff_id == referral.referred_by.staff_id:
+        return Permission.refuse(
+            "a route team member does not raise an issue from a referral they made",
+            f"ask another member of route {route}'s team",
+        )
+    return _ALLOWED
 
 
 def _may_open(actor: Actor, people: People) -> Permission:

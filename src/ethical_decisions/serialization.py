@@ -34,7 +34,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from .events import PAYLOAD_TYPES, SCHEMA_VERSION, Actor, Event, Payload
 from .exceptions import SchemaVersionError, ValidationError
 from .freetext import free_text_paths
-from .model import DecisionMaker, RecordsOfficer, RouteTeamMember
+from .model import DecisionMaker, PolicyTeamMember, RecordsOfficer, RouteTeamMember
 
 __all__ = [
     "canonical_json",
@@ -55,6 +55,7 @@ _ACTOR_TAGS: Mapping[str, type[Actor]] = {
     "decision_maker": DecisionMaker,
     "route_team_member": RouteTeamMember,
     "records_officer": RecordsOfficer,
+    "policy_team_member": PolicyTeamMember,
 }
 _PAYLOAD_TAGS: Mapping[str, type[Payload]] = {cls.kind: cls for cls in PAYLOAD_TYPES}
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")

@@ -49,14 +49,35 @@ from .events import (
     ReviewFinalised,
     ReviewHandedOver,
     ReviewOpened,
+    SystemicIssueLinked,
+    SystemicIssueOpened,
+    SystemicIssueUpdated,
+    is_issue_id,
 )
 from .exceptions import (
     AssessmentError,
     ConflictError,
     NotFoundError,
+    NotOnRecordError,
     NotPermittedError,
     StepError,
     ValidationError,
+)
+from .learning import (
+    Answer,
+    FeedbackItem,
+    FeedbackKind,
+    FeedbackNotice,
+    GuidanceFeedback,
+    GuidanceFeedbackKind,
+    GuidanceFeedbackNote,
+    IssueRecord,
+    SpeakUpAnswer,
+    SystemicIssue,
+    check_update,
+    evolve_issue,
+    issue_record,
+    new_issue_id,
 )
 from .log import LogEvent, emit
 from .model import (
@@ -72,11 +93,13 @@ from .model import (
     FinalDecision,
     LaterOutcomeKind,
     LaterOutcomeResult,
+    PolicyTeamMember,
     ProposedDecision,
     RecordsOfficer,
     RouteTeamMember,
     Stage,
     Step,
+    SystemicIssueStatus,
     UnresolvedAcknowledgement,
 )
 from .plugins import Plugins, make_plugins
@@ -112,6 +135,14 @@ def _took_part(review: Review) -> set[str]:
         *review.handed_over_by,
         *(n for n in named if n is not None),
     }
+
+
+def _issue_status(value: SystemicIssueStatus | str) -> SystemicIssueStatus:
+    try:
+        return SystemicIssueStatus(value)
+    except ValueError:
+        codes = ", ".join(s.value for s in SystemicIssueStatus)
+        raise ValidationError("The systemic issue's update", [f"status: must be one of {codes}"]) from None
 
 
 def _new_salt() -> str:
@@ -600,6 +631,302 @@ class EthicalDecisions:
         """Erase a closed review's free text and applicant details; the trail still verifies."""
         return self.record(review_id, FreeTextErased(reason=reason), by=by)
 
+    # -- the learning loop: systemic issues -----------------------------------------------------
+
+    def systemic_issue(self, issue_id: str) -> SystemicIssue:
+        """A systemic issue as it stands, with its title, description and history.
+
+        :raises NotOnRecordError: if there is no such issue (the message does not repeat the id).
+        """
+        if not is_issue_id(issue_id):
+            raise NotOnRecordError("systemic issue", "issue_id")
+        try:
+            records = self.store.load(issue_id)
+        except NotFoundError:
+            raise NotOnRecordError("systemic issue", "issue_id") from None
+        issue = None
+        for record in records:
+            issue = evolve_issue(issue, record.event())
+        assert issue is not None
+        return issue
+
+    def systemic_issues(self) -> list[IssueRecord]:
+        """The register of systemic issues, oldest first: ids, codes and dates, no free text."""
+        return self.store.systemic_issues()
+
+    def _referral_for_issue(self, referral_id: str) -> tuple[Review, Referral]:
+        try:
+            review = self.review(review_id_of_referral(referral_id))
+        except (NotFoundError, ValueError):
+            raise NotOnRecordError("referral", "referral_id") from None
+        referral = review.referral(referral_id)
+        if referral is None:
+            raise NotOnRecordError("referral", "referral_id")
+        return review, referral
+
+    def open_systemic_issue(
+        self,
+        referral_id: str,
+        *,
+        by: RouteTeamMember,
+        title: str,
+        description: str,
+        rule: str,
+        owner: str,
+        due_on: dt.date,
+        issue_id: str | None = None,
+    ) -> SystemicIssue:
+        """Open a systemic issue on the register from a referral that raises it, and link the referral.
+
+        :param title: free text, erasable; never in a log, an error or a report (unless a
+            deployment opts in to titles in the department report).
+        :param rule: the rule or guidance the issue concerns, as a reference.
+        :param owner: the policy team that owns the issue.
+        :param due_on: when the owner is to have answered it.
+        :raises NotOnRecordError: if there is no such referral; nothing is recorded.
+        :raises NotPermittedError: if *by* is not on the team of the route the referral went to.
+        :raises ValidationError: if a field is malformed (naming the field, never its value).
+        """
+        review, referral = self._referral_for_issue(referral_id)
+        issue_id = issue_id if issue_id is not None else new_issue_id()
+        if not is_issue_id(issue_id):
+            raise ValidationError("The systemic issue", ["issue_id: must begin 'si-'"])
+        self._check_register(PermissionRequest(by, Step.OPEN_SYSTEMIC_ISSUE, review, referral), issue_id)
+        opened = SystemicIssueOpened(
+            title=title,
+            description=description,
+            rule=rule,
+            owner=owner,
+            due_on=due_on,
+            route_id=referral.route_id,
+        )
+        now = self._now()
+        first = Event(review_id=issue_id, sequence=1, occurred_at=now, actor=by, payload=opened)
+        issue = evolve_issue(None, first)
+        link = Event(issue_id, 2, now, by, self._link_payload(review, referral))
+        linked = evolve_issue(issue, link)
+        self._append_issue(None, linked, [first, link])
+        self._tell_feedback(review, referral, FeedbackKind.ISSUE_LINKED, now, linked)
+        return linked
+
+    def link_systemic_issue(self, issue_id: str, referral_id: str, *, by: RouteTeamMember) -> SystemicIssue:
+        """Link a further referral to a systemic issue it raises.
+
+        :raises NotOnRecordError: if there is no such issue or referral; nothing is recorded.
+        :raises ValidationError: if the referral is already linked to the issue.
+        """
+        issue = self.systemic_issue(issue_id)
+        review, referral = self._referral_for_issue(referral_id)
+        self._check_register(PermissionRequest(by, Step.LINK_SYSTEMIC_ISSUE, review, referral), issue_id)
+        if referral_id in issue.referral_ids:
+            raise ValidationError("The link", ["referral_id: the referral is already linked to the issue"])
+        now = self._now()
+        event = Event(issue_id, issue.version + 1, now, by, self._link_payload(review, referral))
+        updated = evolve_issue(issue, event)
+        self._append_issue(issue, updated, [event])
+        self._tell_feedback(review, referral, FeedbackKind.ISSUE_LINKED, now, updated)
+        return updated
+
+    @staticmethod
+    def _link_payload(review: Review, referral: Referral) -> SystemicIssueLinked:
+        concerns = (review.concern(cid) for cid in referral.concern_ids)
+        return SystemicIssueLinked(
+            referral_id=referral.referral_id,
+            concern_categories=tuple(c.category for c in concerns if c is not None),
+        )
+
+    def update_systemic_issue(
+        self,
+        issue_id: str,
+        *,
+        by: PolicyTeamMember,
+        status: SystemicIssueStatus | str | None = None,
+        reason: str | None = None,
+        due_on: dt.date | None = None,
+    ) -> SystemicIssue:
+        """Move a systemic issue on: a new status (accepted, change made, declined, closed), a new due date.
+
+        Declining needs a *reason* (free text, erasable). Each decision-maker whose
+        referral is linked to the issue is told of a change of status (the
+        ``ethical_decisions_feedback`` hook).
+
+        :raises NotOnRecordError: if there is no such issue.
+        :raises ValidationError: if the status cannot follow the issue's, or a decline has no reason;
+            nothing is recorded.
+        :raises NotPermittedError: if *by* is not on the policy team that owns the issue.
+        """
+        issue = self.systemic_issue(issue_id)
+        wanted = issue.status if status is None else _issue_status(status)
+        update = SystemicIssueUpdated(status=wanted, reason=reason, due_on=due_on)
+        check_update(issue, update)
+        request = PermissionRequest(by, Step.UPDATE_SYSTEMIC_ISSUE, issue_owner=issue.owner)
+        self._check_register(request, issue_id)
+        now = self._now()
+        event = Event(issue_id, issue.version + 1, now, by, update)
+        updated = evolve_issue(issue, event)
+        self._append_issue(issue, updated, [event])
+        if updated.status is not issue.status:
+            for referral_id in updated.referral_ids:
+                try:
+                    review, referral = self._referral_for_issue(referral_id)
+                except NotOnRecordError:
+                    continue
+                self._tell_feedback(review, referral, FeedbackKind.ISSUE_STATUS_CHANGED, now, updated)
+        return updated
+
+    def erase_systemic_issue_text(self, issue_id: str, *, by: RecordsOfficer) -> SystemicIssue:
+        """Erase a systemic issue's free text (title, description, reasons); its trail still verifies."""
+        issue = self.systemic_issue(issue_id)
+        request = PermissionRequest(by, Step.ERASE_FREE_TEXT, issue_owner=issue.owner)
+        self._check_register(request, issue_id)
+        event = Event(issue_id, issue.version + 1, self._now(), by, FreeTextErased("retention_period_ended"))
+        self._append_issue(issue, evolve_issue(issue, event), [event], erase=True)
+        return self.systemic_issue(issue_id)
+
+    def _check_register(self, request: PermissionRequest, issue_id: str) -> None:
+        permission = self.plugins.permission(request)
+        if permission.allowed:
+            return
+        actor = request.actor
+        emit(
+            LogEvent.PERMISSION_REFUSED,
+            review_id=issue_id,
+            step=str(request.step),
+            actor_kind=type(actor).__name__,
+            role=None,
+            staff_id=actor.staff_id,
+        )
+        raise NotPermittedError(
+            request.step,
+            Stage.NOT_OPENED,
+            (),
+            permission.reason,
+            actor=describe_actor(actor),
+            would_allow=permission.would_allow,
+        )
+
+    def _append_issue(
+        self,
+        before: SystemicIssue | None,
+        after: SystemicIssue,
+        events: Sequence[Event],
+        *,
+        erase: bool = False,
+    ) -> None:
+        sealed = tuple(seal(e, self._salt()) for e in events)
+        batch = AppendBatch(
+            review_id=after.issue_id,
+            expected_version=before.version if before else 0,
+            events=sealed,
+            review=None,
+            issue=issue_record(after),
+            erase_texts=erase,
+        )
+        self.store.append(batch)
+        for event in events:
+            emit(LogEvent.ISSUE_RECORDED, issue_id=after.issue_id, kind=event.kind, status=after.status.value)
+
+    # -- the learning loop: feedback to the person who raised a concern ----------------------------
+
+    def _tell_feedback(
+        self,
+        review: Review,
+        referral: Referral,
+        kind: FeedbackKind,
+        at: dt.datetime,
+        issue: SystemicIssue | None = None,
+    ) -> None:
+        notice = FeedbackNotice(
+            staff_id=referral.referred_by.staff_id,
+            kind=kind,
+            referral_id=referral.referral_id,
+            at=at,
+            issue_id=issue.issue_id if issue else None,
+            status=issue.status if issue else None,
+        )
+        self.plugins.feedback(notice)
+
+    def feedback(self, staff_id: str) -> list[FeedbackItem]:
+        """What has come of the referrals *staff_id* made: advice, and the systemic issues linked to them.
+
+        Ids, codes and times only, oldest referral first: the person's own view of the learning loop.
+        """
+        issues: dict[str, list[tuple[str, SystemicIssueStatus]]] = {}
+        for issue in self.store.systemic_issues():
+            for referral_id in issue.referral_ids:
+                issues.setdefault(referral_id, []).append((issue.issue_id, issue.status))
+        return [
+            FeedbackItem(
+                referral_id=r.referral_id,
+                route_id=r.route_id,
+                submitted_at=r.submitted_at,
+                advice_at=r.advice_at,
+                issues=tuple(issues.get(r.referral_id, ())),
+            )
+            for r in self.store.referrals()
+            if r.referred_by == staff_id
+        ]
+
+    def record_speak_up(
+        self, review_id: str, *, by: DecisionMaker, again: Answer | str, detriment: Answer | str
+    ) -> None:
+        """Keep the answers to the speaking-up questions asked at the close of a review with concerns.
+
+        The questions are :data:`~ethical_decisions.learning.SPEAK_UP_QUESTION` (the NHS Freedom to
+        Speak Up question, verbatim) and :data:`~ethical_decisions.learning.DETRIMENT_QUESTION`. The
+        answers are kept apart from the review: a row with the month and business area only, never the
+        review's id or the person's, so they reach no PDR report and no log with the person's id; the
+        department report counts them, suppressed.
+
+        :raises ValidationError: if the review is open or had no concerns, *by* did not decide it, or
+            an answer is not one of yes, no, not_sure; nothing is kept.
+        """
+        review = self.review(review_id)
+        if not review.is_closed or not review.concerns or review.decided_by != by.staff_id:
+            raise ValidationError(
+                "The speaking-up answer",
+                ["review_id: the questions are asked of whoever closed a review with concerns, once closed"],
+            )
+        answer = SpeakUpAnswer(
+            month=f"{self._now():%Y-%m}", business_area=review.business_area, again=again, detriment=detriment
+        )
+        self.store.record_speak_up(answer)
+        emit(LogEvent.SPEAK_UP_RECORDED)
+
+    # -- the learning loop: questions about the guidance itself ------------------------------------
+
+    def send_guidance_feedback(
+        self, review_id: str, *, by: DecisionMaker, kind: GuidanceFeedbackKind | str, text: str
+    ) -> bool:
+        """Send feedback on the guidance itself from within a review: a question, or a formatting error.
+
+        It carries none of the case's free text: who sent it, the review's guidance version and
+        business area, and *text* (which goes to the plugin, never to a log or the store). The
+        store counts it by guidance version for the department report.
+
+        :returns: whether a plugin took it (the ``ethical_decisions_guidance_feedback`` hook).
+        :raises ValidationError: if the kind is unknown or the text empty; nothing is sent.
+        """
+        review = self.review(review_id)
+        feedback = GuidanceFeedback(
+            staff_id=by.staff_id,
+            business_area=review.business_area,
+            guidance_version=review.guidance_version,
+            kind=kind,
+            text=text,
+        )
+        taken = self.plugins.guidance_feedback(feedback)
+        self.store.record_guidance_feedback(
+            GuidanceFeedbackNote(
+                month=f"{self._now():%Y-%m}",
+                business_area=feedback.business_area,
+                guidance_version=feedback.guidance_version,
+                kind=feedback.kind,
+            )
+        )
+        emit(LogEvent.GUIDANCE_FEEDBACK_SENT, kind=feedback.kind.value, taken=taken)
+        return taken
+
     # -- the engine --------------------------------------------------------------------------
 
     def record(
@@ -730,4 +1057,8 @@ class EthicalDecisions:
             self._remember(after)
         for event in events:
             self.plugins.event_stored(event, after)
+            if isinstance(event.payload, AdviceGiven):
+                referral = after.referral(event.payload.referral_id)
+                if referral is not None:
+                    self._tell_feedback(after, referral, FeedbackKind.ADVICE_GIVEN, event.occurred_at)
         return written

@@ -275,7 +275,15 @@ def _concerns_of_reviews(report: Report, attack: Attack) -> None:
     attack.relate({("concerns", frozenset()): 1, reviews: -1, no_concerns: 1}, least=0)
 
 
+def _both_questions_answered(report: Report, attack: Attack) -> None:
+    """Both speaking-up questions are answered together: each question's answers add up to the same."""
+    again = ("speak_up_answers", frozenset({("question", "again")}))
+    detriment = ("speak_up_answers", frozenset({("question", "detriment")}))
+    attack.relate({again: 1, detriment: -1}, least=0, most=0)
+
+
 FACTS: dict[str, list[Fact]] = {
+    "speak_up": [_both_questions_answered],
     "time_to_advice": [_advised_are_submitted],
     "overturned": [_challenges_are_of_reviews],
     "concern_categories": [_concerns_of_reviews],

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ethical_decisions.exceptions import ValidationError
-from ethical_decisions.figures import Period
+from ethical_decisions.figures import DepartmentFigures, Period, tally
 from ethical_decisions.signals import PREVIOUS_MONTHS
 
 from .department import DepartmentReport, check_period
@@ -91,8 +93,34 @@ def department_report(
     when = _now(as_of, "as_of")
     check_threshold(threshold)
     check_period(period, when)
-    figures = store.department_figures(period, as_of=when)
+    figures = learning_figures(store, store.department_figures(period, as_of=when))
     return DepartmentReport.from_figures(figures, made_at=when, threshold=threshold, route_names=route_names)
+
+
+def learning_figures(store: Store, figures: DepartmentFigures) -> DepartmentFigures:
+    """*figures* with the learning loop's counts for their period added, from *store*.
+
+    Systemic issues opened in the period (by the route that raised them and their status
+    now), answers to the speaking-up questions and feedback on the guidance given in it.
+    """
+    months = set(figures.period.months())
+    period = figures.period
+    issues = tally(
+        ((i.route_id, i.status.value), 1)
+        for i in store.systemic_issues()
+        if period.start <= i.opened_at < period.end
+    )
+    answers = [a for a in store.speak_up_answers() if a.month in months]
+    speak_up = tally(
+        [
+            *((("again", a.again.value), 1) for a in answers),
+            *((("detriment", a.detriment.value), 1) for a in answers),
+        ]
+    )
+    guidance = tally(
+        ((n.guidance_version, n.kind.value), 1) for n in store.guidance_feedback() if n.month in months
+    )
+    return attrs.evolve(figures, issues=issues, speak_up=speak_up, guidance_feedback=guidance)
 
 
 def tell(plugins: Plugins, report: DepartmentReport) -> tuple[RisingCategory, ...]:

@@ -97,6 +97,11 @@ class DepartmentReport(Report):
         "escalation",
         "element",
         "finding",
+        "status",
+        "question",
+        "answer",
+        "guidance_version",
+        "kind",
     )
 
     as_of: dt.datetime

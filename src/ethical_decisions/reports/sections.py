@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ethical_decisions.figures import DepartmentFigures, tally
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.learning import Answer, GuidanceFeedbackKind
+from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, SystemicIssueStatus
 
 from . import labels
 from .document import ALL, Chart, Row, Table, days_cell, share_cell
@@ -133,6 +134,29 @@ def department_tables(
         ("concerns", groups),
         ("result", ("upheld", "overturned")),
         lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
+    )
+    statuses = {s.value: s.value.replace("_", " ").capitalize() for s in SystemicIssueStatus}
+    issues = ledger.matrix(
+        "systemic_issues", ("route", routes), ("status", statuses), lambda r, s: f.issues.get((r, s), 0)
+    )
+    questions = {"again": "Would speak up again", "detriment": "Suffered detriment for raising it"}
+    answers = {a.value: a.value.replace("_", " ").capitalize() for a in Answer}
+    speak_up = ledger.matrix(
+        "speak_up_answers",
+        ("question", questions),
+        ("answer", answers),
+        lambda q, a: f.speak_up.get((q, a), 0),
+    )
+    # both questions are answered together: each question's answers add up to the same number
+    ledger.at_most([speak_up.key("again", ALL)], [speak_up.key("detriment", ALL)])
+    ledger.at_most([speak_up.key("detriment", ALL)], [speak_up.key("again", ALL)])
+    versions = {v: v for v in sorted({version for version, _ in f.guidance_feedback})}
+    kinds = {k.value: k.value.replace("_", " ").capitalize() for k in GuidanceFeedbackKind}
+    guidance = ledger.matrix(
+        "guidance_feedback",
+        ("guidance_version", versions),
+        ("kind", kinds),
+        lambda v, k: f.guidance_feedback.get((v, k), 0),
     )
     trends = enter(ledger, f, routes, escalations=escalations, concerns=concerns, advised=advised)
 
@@ -265,4 +289,35 @@ def department_tables(
             f"right first time ({_REC17}).",
         ),
     )
-    return arrange(tables, trends)
+    learning = (
+        Table(
+            "systemic_issues",
+            "Systemic issues raised",
+            "Systemic issues opened on the register in the period, by the route whose team raised them "
+            "and where each stands now (Windrush Recommendations 16, 19 and 22: what staff see fed back "
+            "to policy).",
+            "Route",
+            (*statuses.values(), "Total"),
+            _grid(ledger, issues, routes, tuple(statuses)),
+        ),
+        Table(
+            "speak_up",
+            "Speaking up",
+            "Answers, given in the period at the close of reviews with concerns, to \u201cGiven your "
+            "experience, would you speak up again?\u201d and whether the person suffered detriment for "
+            "raising their concern. Both questions are answered together.",
+            "Question",
+            (*answers.values(), "Total"),
+            _grid(ledger, speak_up, questions, tuple(answers)),
+        ),
+        Table(
+            "guidance_feedback",
+            "Feedback on the guidance",
+            "Questions about the guidance and formatting errors sent from within reviews in the period, "
+            "by the version of the guidance they were about.",
+            "Guidance version",
+            (*kinds.values(), "Total"),
+            _grid(ledger, guidance, versions, tuple(kinds)),
+        ),
+    )
+    return arrange((*tables, *learning), trends)

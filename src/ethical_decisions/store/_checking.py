@@ -26,7 +26,9 @@ from ethical_decisions.audit import (
     chain_hash,
 )
 from ethical_decisions.compliance import ComplianceRecord, build_record
+from ethical_decisions.events import is_issue_id
 from ethical_decisions.exceptions import IntegrityError
+from ethical_decisions.learning import IssueRecord, issue_from, issue_record
 from ethical_decisions.log import LogEvent, emit
 from ethical_decisions.projections import (
     OutboxMessage,
@@ -105,6 +107,8 @@ class Expected:
     outbox: tuple[Any, ...] = ()
     """:class:`~ethical_decisions.store.OutboxRow` values."""
     compliance: ComplianceRecord | None = None
+    issue: IssueRecord | None = None
+    """A systemic issue's row, for an issue's stream (``si-…``)."""
 
 
 class Source(Protocol):
@@ -317,7 +321,15 @@ _NO_EVENT = "has no event behind it"
 _UNREADABLE = "cannot be read: it was changed outside the library"
 _NOT_CHECKED = frozenset({"extensions"})
 """Columns only checked to be readable: plugins' fields in a compliance record cannot be asked for again."""
-_ORDER = ("reviews", "referrals", "outbox", "compliance", "compliance_items", "outbox_ledger")
+_ORDER = (
+    "reviews",
+    "referrals",
+    "outbox",
+    "compliance",
+    "compliance_items",
+    "systemic_issues",
+    "outbox_ledger",
+)
 
 
 def _check_tables(
@@ -362,6 +374,8 @@ def _check_review(
         findings.checked[table] = findings.checked.get(table, 0) + len(stored)
     findings.checked["outbox_ledger"] = findings.checked.get("outbox_ledger", 0) + len(holding.ledger)
     expected = Expected()
+    if is_issue_id(review_id):
+        return _check_issue(source, holding, findings)
     if holding.events:
         try:
             events = [record.event() for record in holding.events]
@@ -403,6 +417,26 @@ def _check_review(
             for item in (compliance_items(closed) if closed else [])
         }
         _compare(source, "compliance_items", items, holding, findings)
+    _compare(source, "systemic_issues", {}, holding, findings)
+    return expected
+
+
+def _check_issue(source: Source, holding: Holding, findings: _Findings) -> Expected | None:
+    """Compare a systemic issue's row (and nothing else: an issue has no review rows) with its events."""
+    expected = Expected()
+    if holding.events:
+        try:
+            expected = Expected(issue=issue_record(issue_from(record.event() for record in holding.events)))
+        except (IntegrityError, ValueError) as exc:
+            what = "a newer version wrote them" if "newer version" in str(exc) else "they do not replay"
+            findings.add("events", holding.review_id, None, f"the issue's events cannot be read: {what}")
+            return None
+    for table in ("reviews", "referrals", "outbox", "compliance", "compliance_items"):
+        _compare(source, table, {}, holding, findings)
+    for entry in holding.ledger:
+        findings.add("outbox_ledger", str(entry.position), None, "is about a message the events do not have")
+    issue = [expected.issue] if expected.issue else []
+    _compare(source, "systemic_issues", _rows(source, "systemic_issues", issue), holding, findings)
     return expected
 
 
@@ -425,7 +459,9 @@ def row_values(record: Any) -> dict[str, Any]:
 
 
 def _key(table: str, values: Mapping[str, Any]) -> str:
-    name = {"referrals": "referral_id", "outbox": "message_id"}.get(table, "review_id")
+    name = {"referrals": "referral_id", "outbox": "message_id", "systemic_issues": "issue_id"}.get(
+        table, "review_id"
+    )
     return str(values[name])
 
 

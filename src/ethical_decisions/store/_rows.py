@@ -28,6 +28,7 @@ from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.audit import ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, StepUsed
 from ethical_decisions.exceptions import EthicalDecisionsError, IntegrityError, StoreError
+from ethical_decisions.learning import Answer, GuidanceFeedbackKind
 from ethical_decisions.model import (
     ConcernCategory,
     LaterOutcomeKind,
@@ -35,6 +36,7 @@ from ethical_decisions.model import (
     OutcomeClass,
     StaffRole,
     Stage,
+    SystemicIssueStatus,
 )
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.serialization import canonical_json
@@ -48,10 +50,13 @@ __all__ = [
     "COMPLIANCE",
     "COMPLIANCE_ITEMS",
     "EVENTS",
+    "GUIDANCE_FEEDBACK",
     "OUTBOX",
     "OUTBOX_LEDGER",
     "REFERRALS",
     "REVIEWS",
+    "SPEAK_UP",
+    "SYSTEMIC_ISSUES",
     "Table",
     "compliance_items",
     "event_values",
@@ -468,6 +473,50 @@ COMPLIANCE_ITEMS = Table(
     (("review_id", _TEXT), ("item", _TEXT), ("ordinal", _INT), ("value", _TEXT)),
 )
 """The compliance record's tuples, one row per element, for aggregation."""
+
+SYSTEMIC_ISSUES = Table(
+    "systemic_issues",
+    "issue_id",
+    (
+        ("issue_id", _TEXT),
+        ("route_id", _TEXT),
+        ("owner", _TEXT),
+        ("status", _enum(SystemicIssueStatus)),
+        ("opened_by", _TEXT),
+        ("opened_at", _TIME),
+        ("updated_at", _TIME),
+        ("due_on", _DATE),
+        ("version", _INT),
+        ("referral_ids", _json_tuple(_text)),
+        ("concern_categories", _json_tuple(_member(ConcernCategory))),
+    ),
+    derived=(("opened_month", lambda v: _month(v["opened_at"])),),
+)
+"""The register: :class:`~ethical_decisions.learning.IssueRecord` rows."""
+
+SPEAK_UP = Table(
+    "speak_up",
+    "answered_month",
+    (
+        ("answered_month", _TEXT),
+        ("business_area", _TEXT),
+        ("again", _enum(Answer)),
+        ("detriment", _enum(Answer)),
+    ),
+)
+"""Answers to the speaking-up questions (no staff id, no review id)."""
+
+GUIDANCE_FEEDBACK = Table(
+    "guidance_feedback",
+    "sent_month",
+    (
+        ("sent_month", _TEXT),
+        ("business_area", _TEXT),
+        ("guidance_version", _TEXT),
+        ("kind", _enum(GuidanceFeedbackKind)),
+    ),
+)
+"""Feedback on the guidance, counted (no words, no person)."""
 
 _ITEMS = (("concern_category", "concern_categories"), ("step_used", "steps_used"), ("route_id", "route_ids"))
 

@@ -45,6 +45,16 @@ The tables, for report writers:
     line managers' findings on sampled records, one row per review, person assessed
     (``staff_id``) and model element; ``note`` is free text (erased with the review's
     free text, and never read by a report); ``assessed_month`` is ``YYYY-MM`` (UTC).
+``systemic_issues``
+    the register of systemic issues, one row per issue (``issue_id`` is its stream's id in
+    ``events``, ``si-…``), rebuilt from the issue's events like a review's rows: the route
+    that raised it, the owning policy team, status, due date, the linked referrals and their
+    concern categories (JSON arrays). No free text: titles and descriptions stay in the events.
+``speak_up``
+    answers to the speaking-up questions, one row each, kept apart from the reviews: no staff
+    id, no review id; ``answered_month`` is ``YYYY-MM`` (UTC).
+``guidance_feedback``
+    a row per piece of feedback on the guidance, counted by guidance version: no words, no person.
 """
 
 from __future__ import annotations
@@ -263,6 +273,35 @@ _V4 = (
 referrals, the time from the proposed decision to a referral, and line managers' assessments; no column
 that the rules force."""
 
+_V5 = (
+    """CREATE TABLE systemic_issues (
+        issue_id {id} PRIMARY KEY,
+        route_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        status TEXT NOT NULL,
+        opened_by {id} NOT NULL,
+        opened_at {time} NOT NULL,
+        opened_month TEXT NOT NULL,
+        updated_at {time} NOT NULL,
+        due_on {date} NOT NULL,
+        version INTEGER NOT NULL,
+        referral_ids TEXT NOT NULL,
+        concern_categories TEXT NOT NULL)""",
+    "CREATE INDEX systemic_issues_status ON systemic_issues (status, due_on)",
+    """CREATE TABLE speak_up (
+        answered_month TEXT NOT NULL,
+        business_area TEXT NOT NULL,
+        again TEXT NOT NULL,
+        detriment TEXT NOT NULL)""",
+    """CREATE TABLE guidance_feedback (
+        sent_month TEXT NOT NULL,
+        business_area TEXT NOT NULL,
+        guidance_version TEXT NOT NULL,
+        kind TEXT NOT NULL)""",
+)
+"""The learning loop (issue 17): the register of systemic issues, answers to the speaking-up
+questions and counts of feedback on the guidance."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
     Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
@@ -273,6 +312,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V4,
         rebuilds=True,
     ),
+    Migration(5, "systemic issues, speaking up, feedback on the guidance", _V5),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 

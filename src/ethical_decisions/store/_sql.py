@@ -31,8 +31,16 @@ from ethical_decisions._fields import field_values
 from ethical_decisions.assessments import Assessment, assessment_order
 from ethical_decisions.audit import ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord, build_record
+from ethical_decisions.events import is_issue_id
 from ethical_decisions.exceptions import ConflictError, IntegrityError, NotFoundError, StoreError
 from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
+from ethical_decisions.learning import (
+    GuidanceFeedbackNote,
+    IssueRecord,
+    SpeakUpAnswer,
+    issue_from,
+    issue_record,
+)
 from ethical_decisions.log import LogEvent, emit
 from ethical_decisions.projections import ReferralRecord, ReviewRecord, referral_record, review_record
 from ethical_decisions.review import ReferralStatus, replay
@@ -240,6 +248,13 @@ class SQLStore(Store):
 
     def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
         d = self._dialect
+        if batch.issue is not None:
+            cursor.execute(
+                rows.SYSTEMIC_ISSUES.insert(upsert=True),
+                rows.SYSTEMIC_ISSUES.row(d, field_values(batch.issue)),
+            )
+        if batch.review is None:
+            return
         self._write_rows(cursor, batch.review, batch.referrals, batch.compliance)
         if batch.outbox:
             cursor.executemany(
@@ -299,7 +314,15 @@ class SQLStore(Store):
         cursor.execute(
             f"SELECT {rows.EVENTS.names} FROM events WHERE review_id = ? ORDER BY sequence", (review_id,)
         )
-        review = replay(self._event(row).event() for row in cursor.fetchall())
+        events = [self._event(row).event() for row in cursor.fetchall()]
+        if is_issue_id(review_id):
+            table = rows.SYSTEMIC_ISSUES
+            cursor.execute(
+                table.insert(upsert=True),
+                table.row(self._dialect, field_values(issue_record(issue_from(events)))),
+            )
+            return
+        review = replay(events)
         record = None
         if review.is_closed:
             cursor.execute("SELECT extensions FROM compliance WHERE review_id = ?", (review_id,))
@@ -439,6 +462,47 @@ class SQLStore(Store):
             if len(page) < _PAGE:
                 return
             after = (self._dialect.time(page[-1].closed_at), page[-1].review_id)
+
+    # -- the learning loop ---------------------------------------------------------------------
+
+    @override
+    def systemic_issues(self) -> list[IssueRecord]:
+        table = rows.SYSTEMIC_ISSUES
+        sql = f"SELECT {table.names} FROM systemic_issues ORDER BY opened_at, issue_id"
+        return [IssueRecord(**values) for values in self._select(table, sql, ())]
+
+    @override
+    def record_speak_up(self, answer: SpeakUpAnswer) -> None:
+        table = rows.SPEAK_UP
+        values = {"answered_month": answer.month, **field_values(answer)}
+        with self._write() as cursor:
+            cursor.execute(table.insert(), table.row(self._dialect, values))
+
+    @override
+    def speak_up_answers(self) -> list[SpeakUpAnswer]:
+        table = rows.SPEAK_UP
+        sql = f"SELECT {table.names} FROM speak_up ORDER BY answered_month"
+        found = self._select(table, sql, ())
+        return [
+            SpeakUpAnswer(v["answered_month"], v["business_area"], v["again"], v["detriment"]) for v in found
+        ]
+
+    @override
+    def record_guidance_feedback(self, note: GuidanceFeedbackNote) -> None:
+        table = rows.GUIDANCE_FEEDBACK
+        values = {"sent_month": note.month, **field_values(note)}
+        with self._write() as cursor:
+            cursor.execute(table.insert(), table.row(self._dialect, values))
+
+    @override
+    def guidance_feedback(self) -> list[GuidanceFeedbackNote]:
+        table = rows.GUIDANCE_FEEDBACK
+        sql = f"SELECT {table.names} FROM guidance_feedback ORDER BY sent_month"
+        found = self._select(table, sql, ())
+        return [
+            GuidanceFeedbackNote(v["sent_month"], v["business_area"], v["guidance_version"], v["kind"])
+            for v in found
+        ]
 
     # -- assessments -------------------------------------------------------------------------
 

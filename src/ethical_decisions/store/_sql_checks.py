@@ -39,9 +39,17 @@ _TABLES: Mapping[str, rows.Table] = {
     "outbox": rows.OUTBOX,
     "compliance": rows.COMPLIANCE,
     "compliance_items": rows.COMPLIANCE_ITEMS,
+    "systemic_issues": rows.SYSTEMIC_ISSUES,
 }
 _REVIEW_IDS = (*_TABLES, "events", "outbox_ledger")
-"""Every table with a ``review_id`` column: a review is checked if any of them names it."""
+"""Every table naming a stream of the chain: a review (or issue) is checked if any of them names it."""
+_STREAM = {"systemic_issues": "issue_id"}
+"""The column naming the stream, in a table where it is not ``review_id``."""
+
+
+def _stream(table: str) -> str:
+    return _STREAM.get(table, "review_id")
+
 
 _OUT_OF_SEQUENCE = (
     "e.sequence < 1 OR (e.sequence > 1 AND NOT EXISTS (SELECT 1 FROM events p"
@@ -170,8 +178,8 @@ class SQLHoldings:
     def _review_ids(self, after: str) -> list[str]:
         """The next page of review ids named by any table, in order."""
         arms = " UNION ".join(
-            f"SELECT review_id FROM (SELECT DISTINCT review_id FROM {table} WHERE review_id > ?"
-            f" ORDER BY review_id LIMIT {_PAGE}) AS {table}_ids"
+            f"SELECT review_id FROM (SELECT DISTINCT {_stream(table)} AS review_id FROM {table}"
+            f" WHERE {_stream(table)} > ? ORDER BY {_stream(table)} LIMIT {_PAGE}) AS {table}_ids"
             for table in _REVIEW_IDS
         )
         self._cursor.execute(
@@ -195,7 +203,11 @@ class SQLHoldings:
         stored: dict[str, dict[str, list[StoredRow]]] = {}
         for name, table in _TABLES.items():
             columns = _NAMES[name]
-            self._cursor.execute(f"SELECT {', '.join(columns)} FROM {name} WHERE {span}", (after, last))
+            stream = _stream(name)
+            self._cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {name} WHERE {span.replace('review_id', stream)}",
+                (after, last),
+            )
             for raw in self._cursor.fetchall():
                 values = dict(zip(columns, raw, strict=True))
                 if name == "compliance":
@@ -205,9 +217,7 @@ class SQLHoldings:
                     if name == "compliance_items"
                     else str(values[table.key])
                 )
-                stored.setdefault(str(values["review_id"]), {}).setdefault(name, []).append(
-                    StoredRow(key, values)
-                )
+                stored.setdefault(str(values[stream]), {}).setdefault(name, []).append(StoredRow(key, values))
         self._cursor.execute(
             f"SELECT {rows.OUTBOX_LEDGER.names} FROM outbox_ledger WHERE {span} ORDER BY position",
             (after, last),
@@ -250,7 +260,7 @@ class SQLHoldings:
         if self._dialect.name != "sqlite":
             return
         for name, table in _TABLES.items():
-            self._cursor.execute(f"SELECT {table.key} FROM {name} WHERE typeof(review_id) <> 'text'")
+            self._cursor.execute(f"SELECT {table.key} FROM {name} WHERE typeof({_stream(name)}) <> 'text'")
             for (key,) in self._cursor.fetchall():
                 problem = Difference(name, str(key), "review_id", "cannot be read: it is not text")
                 yield Holding(f"{name}:{key}", (), {}, (), (problem,))
@@ -264,6 +274,11 @@ class SQLHoldings:
 
     def rewrite(self, holding: Holding, expected: Expected) -> None:
         cursor, d, review_id = self._cursor, self._dialect, holding.review_id
+        if expected.issue is not None:
+            table = rows.SYSTEMIC_ISSUES
+            cursor.execute(table.insert(upsert=True), table.row(d, field_values(expected.issue)))
+        else:
+            cursor.execute("DELETE FROM systemic_issues WHERE issue_id = ?", (review_id,))
         if expected.review is not None:
             summary = rows.REVIEWS.row(d, field_values(expected.review))
             cursor.execute(rows.REVIEWS.insert(upsert=True), summary)

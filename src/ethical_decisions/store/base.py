@@ -26,6 +26,7 @@ from ethical_decisions.assessments import Assessment
 from ethical_decisions.audit import ChainHead, ChainRecord, SealedEvent
 from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.exceptions import StoreError
+from ethical_decisions.learning import GuidanceFeedbackNote, IssueRecord, SpeakUpAnswer
 from ethical_decisions.projections import OutboxMessage, ReferralRecord, ReviewRecord
 from ethical_decisions.review import ReferralStatus
 
@@ -102,16 +103,19 @@ class AppendBatch:
         (0 for a new review).
     :param erase_texts: blank the free text (and salts) of the review's earlier
         events, and the notes of its assessments; set with a ``free_text_erased`` event.
+    :param review: the review's summary row; ``None`` for a systemic issue's stream
+        (``review_id`` is then the issue's id), which carries its *issue* row instead.
     """
 
     review_id: str
     expected_version: int
     events: tuple[SealedEvent, ...]
-    review: ReviewRecord
+    review: ReviewRecord | None
     referrals: tuple[ReferralRecord, ...] = ()
     outbox: tuple[OutboxMessage, ...] = ()
     compliance: ComplianceRecord | None = None
     erase_texts: bool = False
+    issue: IssueRecord | None = None
 
     def __attrs_post_init__(self) -> None:
         sequence = self.expected_version
@@ -187,6 +191,21 @@ class Store(Protocol):
         :param assignee_id: only the referrals assigned to this route team member.
         :param unassigned: only the referrals nobody is assigned.
         """
+
+    def systemic_issues(self) -> list[IssueRecord]:
+        """The register of systemic issues: every issue's row, oldest first."""
+
+    def record_speak_up(self, answer: SpeakUpAnswer) -> None:
+        """Keep an answer to the speaking-up question: apart from every review, without a staff id."""
+
+    def speak_up_answers(self) -> list[SpeakUpAnswer]:
+        """Every answer to the speaking-up question, oldest month first."""
+
+    def record_guidance_feedback(self, note: GuidanceFeedbackNote) -> None:
+        """Count a piece of feedback on the guidance (its words went to the plugin that handles it)."""
+
+    def guidance_feedback(self) -> list[GuidanceFeedbackNote]:
+        """Every piece of feedback on the guidance counted, oldest month first."""
 
     def compliance_records(
         self,

@@ -16,6 +16,7 @@ from ethical_decisions.compliance import ComplianceRecord
 from ethical_decisions.events import FreeTextErased
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
 from ethical_decisions.freetext import erased
+from ethical_decisions.learning import GuidanceFeedbackNote, IssueRecord, SpeakUpAnswer
 from ethical_decisions.review import ReferralStatus
 
 from . import _checking, _ledger
@@ -48,6 +49,9 @@ class MemoryStore(Store):
         self._ledger: list[_ledger.Entry] = []
         self._ledger_head: tuple[int, str] = (0, GENESIS)
         self._assessments: dict[tuple[str, str, str], Assessment] = {}
+        self._issues: dict[str, IssueRecord] = {}
+        self._speak_up: list[SpeakUpAnswer] = []
+        self._guidance_feedback: list[GuidanceFeedbackNote] = []
 
     @property
     def url(self) -> str:
@@ -76,7 +80,10 @@ class MemoryStore(Store):
                 indexes.append(len(self._chain))
                 self._chain.append(record)
                 written.append(record)
-            self._reviews[batch.review_id] = batch.review
+            if batch.review is not None:
+                self._reviews[batch.review_id] = batch.review
+            if batch.issue is not None:
+                self._issues[batch.issue.issue_id] = batch.issue
             for referral in batch.referrals:
                 self._referrals[referral.referral_id] = referral
             if any(m.message_id in self._outbox for m in batch.outbox):
@@ -88,6 +95,31 @@ class MemoryStore(Store):
             if batch.compliance is not None:
                 self._compliance[batch.review_id] = batch.compliance
             return tuple(written)
+
+    @override
+    def systemic_issues(self) -> list[IssueRecord]:
+        with self._lock:
+            return sorted(self._issues.values(), key=lambda i: (i.opened_at, i.issue_id))
+
+    @override
+    def record_speak_up(self, answer: SpeakUpAnswer) -> None:
+        with self._lock:
+            self._speak_up.append(answer)
+
+    @override
+    def speak_up_answers(self) -> list[SpeakUpAnswer]:
+        with self._lock:
+            return sorted(self._speak_up, key=lambda a: a.month)
+
+    @override
+    def record_guidance_feedback(self, note: GuidanceFeedbackNote) -> None:
+        with self._lock:
+            self._guidance_feedback.append(note)
+
+    @override
+    def guidance_feedback(self) -> list[GuidanceFeedbackNote]:
+        with self._lock:
+            return sorted(self._guidance_feedback, key=lambda n: n.month)
 
     @override
     def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
@@ -392,7 +424,7 @@ class MemoryStore(Store):
 class _Holdings:
     """A memory store's contents, as the check reads them and as rebuild writes them (its lock held)."""
 
-    tables = frozenset({"reviews", "referrals", "outbox", "compliance"})
+    tables = frozenset({"reviews", "referrals", "outbox", "compliance", "systemic_issues"})
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -449,6 +481,8 @@ class _Holdings:
             add("outbox", row.message.review_id, key, row)
         for rid, record in store._compliance.items():
             add("compliance", rid, rid, record)
+        for iid, issue in store._issues.items():
+            add("systemic_issues", iid, iid, issue)
         ledger: dict[str, list[_ledger.Entry]] = {}
         for entry in store._ledger:
             ledger.setdefault(entry.review_id, []).append(entry)
@@ -461,6 +495,10 @@ class _Holdings:
 
     def rewrite(self, holding: Holding, expected: Expected) -> None:
         store, rid = self._store, holding.review_id
+        if expected.issue is not None:
+            store._issues[rid] = expected.issue
+        else:
+            store._issues.pop(rid, None)
         if expected.review is not None:
             store._reviews[rid] = expected.review
         else:
