@@ -168,7 +168,7 @@ class NotFoundError(EthicalDecisionsError, LookupError):
         self.kind = kind
         self.identifier = identifier
         # An id is named; anything else given as one (free text, perhaps personal data) never is.
-        showable = isinstance(identifier, str) and _SHOWABLE_ID.fullmatch(identifier) is not None
+        showable = _SHOWABLE_ID.fullmatch(identifier) is not None
         named = f"id {identifier!r}" if showable else "the id given (not in an id's form)"
         super().__init__(f"No {kind} with {named} is in the store; check the id.")
 
