@@ -226,6 +226,7 @@ PARSED: dict[type, st.SearchStrategy[Any]] = {
     ),
     DecisionMaker: decision_makers,
     RouteTeamMember: route_team_members,
+    PolicyTeamMember: st.builds(PolicyTeamMember, staff_id=ids, team=ids),
     RecordsOfficer: records_officers,
     RoutePolicy: route_policies,
     EscalationRequirements: st.builds(EscalationRequirements, st.booleans(), st.booleans()),

@@ -137,6 +137,7 @@ class BrokenLink:
 class VerificationReport:
     """The result of :func:`verify`.
 
+    :param reviews: the trails in the chain: each review's, and each systemic issue's.
     :param broken: the first broken link, or ``None`` when the chain is intact.
     """
 

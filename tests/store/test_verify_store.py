@@ -29,6 +29,7 @@ from ethical_decisions import (
     hookimpl,
     testing,
 )
+from ethical_decisions.model import PolicyTeamMember
 from ethical_decisions.relay import Relay, RetryPolicy
 from ethical_decisions.store import MemoryStore, OutboxStatus, Store
 from ethical_decisions.transports import ReferralMessage
@@ -93,6 +94,18 @@ def _busy(store: Store) -> Busy:
     edm.give_advice(referral, by=team, advice="Grant it.")
     scenarios.respond(edm, referral, dm)
     edm.finalise(advised.review_id, by=dm, decision=FinalDecision("grant", "Grant.", "Advice followed."))
+    issue = edm.open_systemic_issue(
+        referral,
+        by=team,
+        title="Residence records the department holds",
+        description="Asked for again and again.",
+        rule="Appendix Settlement 4.2",
+        owner="settlement_policy",
+        due_on=dt.date(2026, 3, 1),
+    )
+    edm.update_systemic_issue(
+        issue.issue_id, by=PolicyTeamMember("pol-1", "settlement_policy"), status="accepted"
+    )
     edm.record_later_outcome(
         advised.review_id,
         by=dm,
@@ -114,8 +127,9 @@ def _busy(store: Store) -> Busy:
 def test_a_store_that_saw_every_kind_of_step_verifies_whole(store: Store) -> None:
     """Every table of a store that saw every kind of step and delivery matches its events and ledger.
 
-    Escalations, assignment, advice, closing with plugin fields, a later outcome, an erasure, a
-    withdrawal, a handover; a delivery that died, was re-driven and was delivered.
+    Escalations, assignment, advice and the response to it, closing with plugin fields, a systemic
+    issue opened and moved on, a later outcome, an erasure, a withdrawal, a handover; a delivery that
+    died, was re-driven and was delivered.
     """
     busy = _busy(store)
 
@@ -123,13 +137,15 @@ def test_a_store_that_saw_every_kind_of_step_verifies_whole(store: Store) -> Non
 
     assert report.ok, str(report)
     assert report.ledger is not None
-    assert (report.events, report.reviews, report.ledger.entries) == (busy.edm.head().position, 4, 5)  # type: ignore[union-attr]
+    # five trails: four reviews and the systemic issue's
+    assert (report.events, report.reviews, report.ledger.entries) == (busy.edm.head().position, 5, 5)  # type: ignore[union-attr]
     assert {t: n for t, n in report.checked.items() if t != "compliance_items"} == {
         "reviews": 4,
         "referrals": 3,
         "outbox": 4,
         "compliance": 2,
         "outbox_ledger": 5,
+        "systemic_issues": 1,
     }
     assert "tables match the events and the ledger" in str(report)
 

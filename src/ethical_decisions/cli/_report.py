@@ -117,6 +117,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="N",
         help=f"suppress counts under N (default {reports.DEFAULT_THRESHOLD})",
     )
+    department.add_argument(
+        "--issue-titles",
+        action="store_true",
+        help="list the titles of the systemic issues opened in the period, where your deployment has "
+        "decided the report's readers may read them (titles only; only when the count of issues is shown)",
+    )
     department.set_defaults(run=_department)
 
     signals = commands.add_parser(
@@ -192,17 +198,19 @@ def _department(args: argparse.Namespace) -> int:
     period = reports.Period.from_dates(args.first_day, args.last_day)
     with connect(args) as edm:
         check_output(args.output, force=args.force, store=edm.store)
-        report = _department_report(edm, period, args.threshold)
+        report = _department_report(edm, period, args.threshold, issue_titles=args.issue_titles)
         write_output(reports.render(report, args.format), args.output, force=args.force, store=edm.store)
     return 0
 
 
 def _department_report(
-    edm: EthicalDecisions, period: reports.Period, threshold: int
+    edm: EthicalDecisions, period: reports.Period, threshold: int, *, issue_titles: bool = False
 ) -> reports.DepartmentReport:
     """The department report, with the plugins told of each concern category it shows rising."""
     names = {route.route_id: route.name for route in edm.routes()}
-    report = reports.department_report(edm.store, period, threshold=threshold, route_names=names)
+    report = reports.department_report(
+        edm.store, period, threshold=threshold, route_names=names, issue_titles=issue_titles
+    )
     reports.tell(edm.plugins, report)
     return report
 

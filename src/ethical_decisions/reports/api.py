@@ -10,10 +10,11 @@ import attrs
 
 from ethical_decisions.exceptions import ValidationError
 from ethical_decisions.figures import DepartmentFigures, Period, tally
+from ethical_decisions.learning import issue_from
 from ethical_decisions.signals import PREVIOUS_MONTHS
 
 from .department import DepartmentReport, check_period
-from .document import Report
+from .document import Report, Row, Table
 from .html import render_html
 from .pdr import PdrReport
 from .suppression import DEFAULT_THRESHOLD, check_threshold
@@ -77,6 +78,7 @@ def department_report(
     threshold: int = DEFAULT_THRESHOLD,
     as_of: dt.datetime | None = None,
     route_names: Mapping[str, str] | None = None,
+    issue_titles: bool = False,
 ) -> DepartmentReport:
     """The department report for *period*, with counts under *threshold* suppressed.
 
@@ -87,6 +89,11 @@ def department_report(
     :param route_names: routes' names by id, e.g. from
         :meth:`EthicalDecisions.routes() <ethical_decisions.EthicalDecisions.routes>`.
         Every route named is listed, whether or not it had referrals.
+    :param issue_titles: list the titles of the systemic issues opened in the period, for a
+        deployment that has decided its issues' titles may be read by the report's readers (they are
+        free text, written about rules and guidance, never about an applicant). Titles only, in
+        alphabetical order, never a route, a status or a person; and only when the report shows how
+        many issues were opened, so that the list cannot show a hidden count. Erased titles are left out.
     :raises ValidationError: if *threshold* is not a whole number of 3 or more, or *period* is not
         whole calendar months ended by *as_of* (the message names the nearest that is).
     """
@@ -94,7 +101,42 @@ def department_report(
     check_threshold(threshold)
     check_period(period, when)
     figures = learning_figures(store, store.department_figures(period, as_of=when))
-    return DepartmentReport.from_figures(figures, made_at=when, threshold=threshold, route_names=route_names)
+    report = DepartmentReport.from_figures(
+        figures, made_at=when, threshold=threshold, route_names=route_names
+    )
+    return _with_issue_titles(report, store) if issue_titles else report
+
+
+def _with_issue_titles(report: DepartmentReport, store: Store) -> DepartmentReport:
+    """*report* with the titles of the systemic issues it counts (see :func:`department_report`)."""
+    (issues,) = [t for t in report.tables if t.key == "systemic_issues"]
+    total = issues.rows[-1].cells[-1]
+    shown = total is not None and isinstance(total.value, int) and not total.suppressed
+    period = report.period
+    titles: list[str] = []
+    if shown:
+        for record in store.systemic_issues():
+            if period.start <= record.opened_at < period.end:
+                issue = issue_from(r.event() for r in store.load(record.issue_id))
+                if issue.erased_at is None:
+                    titles.append(issue.title)
+    about = (
+        "The titles of the systemic issues opened in the period and counted above, in alphabetical order "
+        "(this deployment lists them; erased titles are left out)."
+        if shown
+        else "Titles are listed only when the report shows how many issues were opened in the period; "
+        "here that count is hidden, so the titles are too."
+    )
+    table = Table(
+        "systemic_issue_titles",
+        "Titles of the systemic issues",
+        about,
+        "Title",
+        (),
+        tuple(Row(title, ()) for title in sorted(titles, key=str.casefold)),
+    )
+    at = report.tables.index(issues) + 1
+    return attrs.evolve(report, tables=(*report.tables[:at], table, *report.tables[at:]))
 
 
 def learning_figures(store: Store, figures: DepartmentFigures) -> DepartmentFigures:
