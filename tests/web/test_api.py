@@ -8,18 +8,28 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from ethical_decisions import EthicalDecisions
+from ethical_decisions import AdviceResponse, EthicalDecisions
 
 from .conftest import MARKER, ROUTE_ID, escalated_review, open_review
 
 
 def test_walk_a_review_over_http(dm: TestClient, team: TestClient, edm: EthicalDecisions) -> None:
-    """Every step of a full review over HTTP is recorded; it closes resolved after escalation."""
+    """Every step of a full review over HTTP is recorded; after the advice is followed it closes resolved."""
     review_id, referral_id = escalated_review(dm)
     assert 200 == team.post(f"/api/referrals/{referral_id}/acknowledgement").status_code
     advised = team.post(f"/api/referrals/{referral_id}/advice", json={"advice": "Accept the records."})
     assert 200 == advised.status_code
     assert "advice_given" == advised.json()["status"]
+    assert "advice received: respond to it" == edm.review(review_id).stage
+    responded = edm.respond_to_advice(
+        referral_id,
+        by=edm.review(review_id).owner,
+        concern_id="C1",
+        response=AdviceResponse.FOLLOWED,
+        reason="Our own records settle it.",
+        resolved=True,
+    )
+    assert "C1" not in [c.concern_id for c in responded.open_concerns]
     final = dm.post(
         f"/api/reviews/{review_id}/final-decision",
         json={"decision": {"outcome": "grant", "summary": "Grant.", "rationale": "Our own records show it."}},
@@ -29,7 +39,7 @@ def test_walk_a_review_over_http(dm: TestClient, team: TestClient, edm: EthicalD
     assert "closed" == body["stage"]
     assert "resolved_after_escalation" == body["outcome_class"]
     assert body["decision_changed"] is True
-    assert 8 == edm.review(review_id).version
+    assert 9 == edm.review(review_id).version
 
 
 def test_etag_is_the_review_version_and_if_match_is_honoured(dm: TestClient, edm: EthicalDecisions) -> None:

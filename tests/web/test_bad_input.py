@@ -14,7 +14,7 @@ import attrs
 import pytest
 import structlog
 
-from ethical_decisions import EthicalDecisions
+from ethical_decisions import AdviceResponse, EthicalDecisions
 from ethical_decisions.web.steps import STEPS, StepSpec
 
 from .conftest import (
@@ -118,6 +118,14 @@ class World:
         self.closed, self.closed_referral = escalated_review(dm)
         team.post(f"/api/referrals/{self.closed_referral}/acknowledgement")
         team.post(f"/api/referrals/{self.closed_referral}/advice", json={"advice": "Advice."})
+        edm.respond_to_advice(
+            self.closed_referral,
+            by=edm.review(self.closed).owner,
+            concern_id="C1",
+            response=AdviceResponse.FOLLOWED,
+            reason="Followed.",
+            resolved=True,
+        )
         final = dm.post(
             f"/api/reviews/{self.closed}/final-decision",
             json={"decision": {"outcome": "grant", "summary": "G.", "rationale": "R."}},
