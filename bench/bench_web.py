@@ -137,6 +137,17 @@ async def walk_over_http(
     told[review_id] += 1
     await _step(
         dm,
+        f"{referral}/advice-response",
+        {
+            "concern_id": "C1",
+            "response": TEXT["response"],
+            "reason": TEXT["response_reason"],
+            "resolved": True,
+        },
+    )
+    told[review_id] += 1
+    await _step(
+        dm,
         f"{base}/final-decision",
         {
             "decision": {

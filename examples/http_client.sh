@@ -3,7 +3,8 @@
 #
 # Written from the OpenAPI document alone (GET /openapi.json, also docs/openapi.json): curl and jq,
 # nothing else. It walks one review through the model: a proposed decision, a concern, discretion,
-# a discussion, escalation to the business area's route, the route's advice, the final decision.
+# a discussion, escalation to the business area's route, the route's advice, the response to it, the final
+# decision.
 # Every step sends the review's ETag back as If-Match, so a step taken on a stale copy is refused
 # (412, an RFC 9457 problem document) instead of recorded.
 #
@@ -21,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 # The operations this client uses, checked against the service's OpenAPI document first.
 curl -sf "$base/openapi.json" >"$work/openapi.json"
 for operation in dev_sign_in open_review review_reflection review_discretion review_discussions \
-  review_escalations queue referral_acknowledgement referral_advice review_final_decision verify; do
+  review_escalations queue referral_acknowledgement referral_advice referral_advice_response review_final_decision verify; do
   jq -e --arg op "$operation" '[.paths[][] | .operationId] | index($op)' "$work/openapi.json" >/dev/null \
     || { echo "the service does not offer $operation" >&2; exit 1; }
 done
@@ -93,6 +94,11 @@ expect 200
 echo "advice given: $(jq -r .status "$work/body")"
 
 call dm GET "/api/reviews/$review" >/dev/null
+echo "stage: $(jq -r .stage "$work/body")"
+call dm POST "/api/referrals/$referral/advice-response" '{"concern_id": "C1", "response": "followed",
+  "reason": "Our own HMRC records show the residence.", "resolved": true}' "$(etag)" >/dev/null
+expect 200
+echo "advice followed: concern C1 $(jq -r '.concerns[0].status' "$work/body")"
 call dm POST "/api/reviews/$review/final-decision" '{"decision": {"outcome": "grant",
   "summary": "Grant indefinite leave.", "rationale": "Our own records establish the residence."}}' \
   "$(etag)" >/dev/null

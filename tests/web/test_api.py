@@ -14,12 +14,28 @@ from .conftest import MARKER, ROUTE_ID, escalated_review, open_review
 
 
 def test_walk_a_review_over_http(dm: TestClient, team: TestClient, edm: EthicalDecisions) -> None:
-    """Every step of a full review over HTTP is recorded; it closes resolved after escalation."""
+    """Every step of a full review over HTTP is recorded; after the advice is followed it closes resolved."""
     review_id, referral_id = escalated_review(dm)
     assert 200 == team.post(f"/api/referrals/{referral_id}/acknowledgement").status_code
     advised = team.post(f"/api/referrals/{referral_id}/advice", json={"advice": "Accept the records."})
     assert 200 == advised.status_code
     assert "advice_given" == advised.json()["status"]
+    assert "advice received: respond to it" == edm.review(review_id).stage
+    early = dm.post(
+        f"/api/reviews/{review_id}/final-decision",
+        json={"decision": {"outcome": "grant", "summary": "Grant.", "rationale": "Our own records show it."}},
+    )
+    assert 409 == early.status_code
+    assert "respond to the advice" in early.json()["allowed_steps"]
+    responded = dm.post(
+        f"/api/referrals/{referral_id}/advice-response",
+        json={"concern_id": "C1", "response": "followed", "reason": "Our records fit.", "resolved": True},
+        headers={"If-Match": advised.headers["etag"]},
+    )
+    assert 200 == responded.status_code, responded.text
+    concern = responded.json()["concerns"][0]
+    assert ("resolved", "escalation") == (concern["status"], concern["resolved_by"])
+    assert "followed" == concern["responses"][0]["response"]
     final = dm.post(
         f"/api/reviews/{review_id}/final-decision",
         json={"decision": {"outcome": "grant", "summary": "Grant.", "rationale": "Our own records show it."}},
@@ -29,7 +45,7 @@ def test_walk_a_review_over_http(dm: TestClient, team: TestClient, edm: EthicalD
     assert "closed" == body["stage"]
     assert "resolved_after_escalation" == body["outcome_class"]
     assert body["decision_changed"] is True
-    assert 8 == edm.review(review_id).version
+    assert 9 == edm.review(review_id).version
 
 
 def test_etag_is_the_review_version_and_if_match_is_honoured(dm: TestClient, edm: EthicalDecisions) -> None:
@@ -161,3 +177,64 @@ def test_returned_referral_is_answered_over_http(dm: TestClient, team: TestClien
     assert "acknowledged" == answered.json()["referrals"][0]["status"]
     assert ROUTE_ID == answered.json()["referrals"][0]["route_id"]
     assert review_id == answered.json()["review_id"]
+
+
+def _advised(dm: TestClient, team: TestClient) -> tuple[str, str]:
+    review_id, referral_id = escalated_review(dm)
+    team.post(f"/api/referrals/{referral_id}/acknowledgement")
+    team.post(f"/api/referrals/{referral_id}/advice", json={"advice": "Rely on the records."})
+    return review_id, referral_id
+
+
+def test_advice_not_followed_leaves_the_concern_to_acknowledge(dm: TestClient, team: TestClient) -> None:
+    """Advice not followed, the concern unresolved: it is open again and the decision must acknowledge it."""
+    review_id, referral_id = _advised(dm, team)
+    answer = dm.post(
+        f"/api/referrals/{referral_id}/advice-response",
+        json={"concern_id": "C1", "response": "not_followed", "reason": "Not ours.", "resolved": False},
+    )
+    assert 200 == answer.status_code, answer.text
+    body = answer.json()
+    assert "open" == body["concerns"][0]["status"]
+    assert {"finalise the decision", "escalate"} <= set(body["allowed_steps"])
+    bare = {"decision": {"outcome": "refuse", "summary": "Refuse.", "rationale": "R."}}
+    assert 409 == dm.post(f"/api/reviews/{review_id}/final-decision", json=bare).status_code
+    acknowledged = {**bare, "unresolved": {"concern_ids": ["C1"], "rationale": "Proceed."}}
+    final = dm.post(f"/api/reviews/{review_id}/final-decision", json=acknowledged)
+    assert 200 == final.status_code, final.text
+
+
+def test_a_second_response_to_the_same_advice_is_refused(dm: TestClient, team: TestClient) -> None:
+    """A response is recorded once for the latest advice: a second is 409 with the rules' message."""
+    _, referral_id = _advised(dm, team)
+    body = {"concern_id": "C1", "response": "followed_in_part", "reason": "Part.", "resolved": True}
+    assert 200 == dm.post(f"/api/referrals/{referral_id}/advice-response", json=body).status_code
+    again = dm.post(f"/api/referrals/{referral_id}/advice-response", json=body)
+    assert 409 == again.status_code
+    assert "StepError" == again.json()["error"]
+
+
+def test_escalating_again_after_advice_is_offered_and_taken(dm: TestClient, team: TestClient) -> None:
+    """With advice awaiting a response, escalation is allowed: the concern goes back to the route."""
+    review_id, _ = _advised(dm, team)
+    assert "escalate" in dm.get(f"/api/reviews/{review_id}").json()["allowed_steps"]
+    again = dm.post(
+        f"/api/reviews/{review_id}/escalations",
+        json={"concern_ids": ["C1"], "question": "Please reconsider."},
+    )
+    assert 200 == again.status_code, again.text
+    assert ["advice_given", "submitted"] == [r["status"] for r in again.json()["referrals"]]
+    assert "escalated" == again.json()["concerns"][0]["status"]
+
+
+def test_unknown_concern_in_a_response_is_not_repeated(dm: TestClient, team: TestClient) -> None:
+    """A response naming a concern the review does not have is 422, listing the review's, not the one sent."""
+    _, referral_id = _advised(dm, team)
+    answer = dm.post(
+        f"/api/referrals/{referral_id}/advice-response",
+        json={"concern_id": "C9", "response": "followed", "reason": MARKER, "resolved": True},
+    )
+    assert 422 == answer.status_code
+    assert "C9" not in answer.text
+    assert MARKER not in answer.text
+    assert "C1" in answer.json()["detail"]

@@ -60,6 +60,7 @@ VALID: dict[str, Any] = {
     "acknowledgement": None,
     "return": {"question": MARKER},
     "advice": {"advice": MARKER},
+    "advice-response": {"concern_id": "C1", "response": "not_followed", "reason": MARKER, "resolved": False},
 }
 """A body each step would take, with the marker in every free text."""
 
@@ -81,6 +82,7 @@ SCENES: dict[str, tuple[str, str, str, str]] = {
     "acknowledgement": ("escalated", "dm", "closed", "team"),
     "return": ("escalated", "dm", "closed", "team"),
     "advice": ("escalated", "dm", "closed", "team"),
+    "advice-response": ("advised", "team", "closed", "dm"),
 }
 BODY_STEPS = [s for s in STEPS if s.body is not None]
 REQUIRED_STEPS = [s for s in BODY_STEPS if any(a.default is attrs.NOTHING for a in attrs.fields(s.body))]
@@ -118,18 +120,35 @@ class World:
         self.closed, self.closed_referral = escalated_review(dm)
         team.post(f"/api/referrals/{self.closed_referral}/acknowledgement")
         team.post(f"/api/referrals/{self.closed_referral}/advice", json={"advice": "Advice."})
+        responded = dm.post(
+            f"/api/referrals/{self.closed_referral}/advice-response",
+            json={"concern_id": "C1", "response": "followed", "reason": "Followed.", "resolved": True},
+        )
+        assert 200 == responded.status_code, responded.text
         final = dm.post(
             f"/api/reviews/{self.closed}/final-decision",
             json={"decision": {"outcome": "grant", "summary": "G.", "rationale": "R."}},
         )
         assert 200 == final.status_code, final.text
+        self.advised, self.advised_referral = escalated_review(dm)
+        team.post(f"/api/referrals/{self.advised_referral}/acknowledgement")
+        team.post(f"/api/referrals/{self.advised_referral}/advice", json={"advice": "Advice."})
 
     def subject(self, spec: StepSpec, state: str) -> str:
         """The address of *spec* on the review (or its referral) in *state*."""
         if spec.target == "review":
-            review_id = {"open": self.open, "escalated": self.escalated, "closed": self.closed}[state]
+            review_id = {
+                "open": self.open,
+                "escalated": self.escalated,
+                "closed": self.closed,
+                "advised": self.advised,
+            }[state]
             return f"/api/reviews/{review_id}/{spec.slug}"
-        referral_id = {"escalated": self.escalated_referral, "closed": self.closed_referral}[state]
+        referral_id = {
+            "escalated": self.escalated_referral,
+            "closed": self.closed_referral,
+            "advised": self.advised_referral,
+        }[state]
         return f"/api/referrals/{referral_id}/{spec.slug}"
 
     def head(self) -> object:

@@ -66,6 +66,7 @@ TYPED = {
     "advice": "FT-ADVICE escalate this to the unit",
     "question": "FT-QUESTION may we rely on our own HMRC records",
     "route_advice": "FT-ROUTE-ADVICE yes: search them and rely on them",
+    "response_reason": "FT-RESPONSE-REASON the HMRC records were searched and show it",
     "final_summary": "FT-FINAL grant indefinite leave",
     "rationale": "FT-RATIONALE our own records establish the residence",
     "handover": "FT-HANDOVER on leave from Monday for two weeks",
@@ -205,10 +206,12 @@ def _no_free_text_logged(logs: list[Any], records: Records) -> None:
 
 
 def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], Records]) -> None:
-    """A decision-maker escalates, a route team member advises, the review closes; every page accessible.
+    """A decision-maker escalates, a route team member advises, the decision-maker responds; it closes.
 
-    Every page visited passes axe-core's WCAG 2.2 AA rules and logs no console error
-    (no CSP violation), and the server's logs hold none of the free text typed.
+    The response to the advice is one question per page, and the route's team then sees on its
+    referral page what became of its advice. Every page visited passes axe-core's WCAG 2.2 AA
+    rules and logs no console error (no CSP violation), and the server's logs hold none of the
+    free text typed.
     """
     chromium = _browser_or_skip()
     from playwright.sync_api import sync_playwright
@@ -223,7 +226,7 @@ def test_a_review_walked_in_the_browser(server: tuple[Server, list[Any], Records
             _walk(dm, team)
         finally:
             browser.close()
-    assert dm.count + team.count >= 20
+    assert dm.count + team.count >= 27
     text = "\n".join([str(e) for e in logs] + records.lines)
     assert any(e.get("event") == "ethical_decisions.web.request" for e in logs), "no access log captured"
     for typed in TYPED.values():
@@ -289,6 +292,23 @@ def _walk(dm: Visitor, team: Visitor) -> None:
 
     dm.page.reload()
     dm.check()
+    assert "Take the final decision" not in dm.page.content()  # advice awaits a response
+    dm.follow("Respond to the advice on concern C1")
+    assert TYPED["route_advice"] in dm.page.content()
+    dm.submit("Continue")  # nothing chosen: the error summary says what to do
+    assert dm.page.get_by_role("link", name="Select whether you followed the advice").is_visible()
+    dm.choose("I followed the advice")
+    dm.submit("Continue")
+    dm.fill("Why did you follow the advice, in part, or not?", TYPED["response_reason"])
+    dm.submit("Continue")
+    dm.choose("Yes")
+    dm.submit("Continue")
+    assert "Check your answers before recording your response" in dm.page.content()
+    dm.submit("Record your response")
+    team.page.reload()
+    team.check()
+    assert "What became of the advice" in team.page.content()
+    assert TYPED["response_reason"] in team.page.content()
     dm.follow("Take the final decision")
     dm.fill("Outcome", "grant")
     dm.fill("The decision", TYPED["final_summary"])

@@ -41,7 +41,9 @@ def test_the_curl_client_walks_a_review(live: Server) -> None:
         "stale If-Match refused: 412 ConflictError",
         f"escalated to {ROUTE_ID}: stage awaiting advice",
         "advice given: advice_given",
+        "stage: advice received: respond to it",
+        "advice followed: concern C1 resolved",
         "closed: resolved_after_escalation, decision changed: true",
-        "audit chain: intact: 8 events in 1 reviews",
+        "audit chain: intact: 9 events in 1 reviews",
     ):
         assert line in result.stdout, result.stdout

@@ -117,3 +117,85 @@ def test_another_business_areas_review_is_not_found(app: object, dm: TestClient)
     }
     with client_for(app, other) as client:
         assert 404 == client.get(f"/reviews/{review_id}").status_code
+
+
+def _advised(dm: TestClient, team: TestClient) -> tuple[str, str]:
+    review_id, referral_id = escalated_review(dm)
+    team.post(f"/api/referrals/{referral_id}/acknowledgement")
+    team.post(f"/api/referrals/{referral_id}/advice", json={"advice": "Rely on the records."})
+    return review_id, referral_id
+
+
+def test_after_advice_the_review_offers_a_response_not_the_decision(dm: TestClient, team: TestClient) -> None:
+    """With advice awaiting a response, the review offers a response and escalating again, not finalising."""
+    review_id, referral_id = _advised(dm, team)
+    page = _text(dm.get(f"/reviews/{review_id}").text)
+    assert f"/reviews/{review_id}/referrals/{referral_id}/concerns/C1/response" in page
+    assert "Respond to the advice on concern C1" in page
+    assert "Escalate again" in page
+    assert "final-decision" not in page
+    assert 409 == dm.get(f"/reviews/{review_id}/final-decision").status_code
+
+
+def test_responding_to_advice_one_question_per_page(
+    dm: TestClient, team: TestClient, edm: EthicalDecisions
+) -> None:
+    """The advice, then followed or not, then why, then resolved or not, then check: only then recorded."""
+    review_id, referral_id = _advised(dm, team)
+    url = f"/reviews/{review_id}/referrals/{referral_id}/concerns/C1/response"
+    first = _text(dm.get(url).text)
+    assert "Rely on the records." in first
+    assert "Did you follow the advice?" in first
+    token = csrf_token(dm, url)
+    version = str(edm.review(review_id).version)
+    base = {"csrf_token": token, "version": version}
+    empty = dm.post(url, data={**base, "at": "response"})
+    assert 422 == empty.status_code
+    assert "Select whether you followed the advice" in empty.text
+    reason = dm.post(url, data={**base, "at": "response", "response": "followed_in_part"})
+    assert "Why did you follow the advice, in part, or not?" in _text(reason.text)
+    answers = {**base, "response": "followed_in_part", "reason": "Part of it fits."}
+    resolved = dm.post(url, data={**answers, "at": "reason"})
+    assert "Is the concern now resolved?" in resolved.text
+    check = dm.post(url, data={**answers, "at": "resolved", "resolved": "yes"})
+    assert "Check your answers before recording your response" in check.text
+    assert int(version) == edm.review(review_id).version
+    done = dm.post(url, data={**answers, "at": "check", "resolved": "yes", "confirm": "yes"})
+    assert 303 == done.status_code
+    concern = edm.review(review_id).concern("C1")
+    assert concern is not None
+    assert ("resolved", "followed_in_part") == (concern.status, concern.responses[0].response)
+    page = dm.get(f"/reviews/{review_id}").text
+    assert "final-decision" in page
+    again = dm.get(url)
+    assert 409 == again.status_code
+    assert "Cannot respond to the advice" in _text(again.text)
+
+
+def test_the_route_team_sees_what_became_of_its_advice(dm: TestClient, team: TestClient) -> None:
+    """The referral's page tells the route's team the response, whether it is resolved, and the reason."""
+    review_id, referral_id = _advised(dm, team)
+    assert "Awaiting the decision-maker" in _text(team.get(f"/referrals/{referral_id}").text)
+    dm.post(
+        f"/api/referrals/{referral_id}/advice-response",
+        json={
+            "concern_id": "C1",
+            "response": "not_followed",
+            "reason": "Our policy differs.",
+            "resolved": False,
+        },
+    )
+    dm.post(f"/api/reviews/{review_id}/escalations", json={"concern_ids": ["C1"], "question": "Again?"})
+    page = _text(team.get(f"/referrals/{referral_id}").text)
+    assert "What became of the advice" in page
+    assert "The decision-maker did not follow the advice; the concern is not resolved." in page
+    assert "Our policy differs." in page
+    assert "Escalated again to the Chief Caseworker Unit" in page
+
+
+def test_a_route_team_member_may_not_respond_to_advice(dm: TestClient, team: TestClient) -> None:
+    """The response page, for someone the policy refuses (a route team member), is 403 before any typing."""
+    review_id, referral_id = _advised(dm, team)
+    page = team.get(f"/reviews/{review_id}/referrals/{referral_id}/concerns/C1/response")
+    assert 403 == page.status_code
+    assert "You may not take this step" in page.text

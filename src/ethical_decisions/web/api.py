@@ -19,22 +19,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ethical_decisions import reports
-from ethical_decisions.exceptions import ValidationError
+from ethical_decisions._fields import is_identifier
+from ethical_decisions.exceptions import ConflictError, ValidationError
 from ethical_decisions.model import DecisionMaker, RouteTeamMember
 from ethical_decisions.review import Review
 from ethical_decisions.steps import allowed_steps
 
-from . import _http, queues
+from . import _http, assessing, queues
 from .access import check_pdr, check_referral, check_review
 from .auth import DEV_COOKIE, actor_from_sign_in
-from .bodies import DevSignIn, OpenReviewBody
+from .bodies import AssessmentBody, DevSignIn, OpenReviewBody
 from .problems import HttpProblem
 from .steps import STEPS, StepSpec
 from .views import (
     ActorView,
+    AssessmentView,
     QueueItem,
     ReferralView,
     ReviewView,
+    SampleItem,
     VerifyView,
     actor_view,
     queue_item,
@@ -253,6 +256,34 @@ async def verify(request: Request) -> Response:
     return _http.json_response(verify_view(report), status=200)
 
 
+async def assessment_sample(request: Request) -> Response:
+    """A person's sample of closed records to assess for a period, with the findings so far."""
+    ctx = _http.context(request)
+    by = assessing.assessor(_http.actor(request))
+    period = reports.Period.from_dates(_date(request, "from"), _date(request, "to"))
+    staff_id = request.query_params.get("staff_id", "")
+    if not staff_id:
+        raise ValidationError("The sample's subject", ["staff_id: required"])
+    if not is_identifier(staff_id):
+        raise ValidationError("The sample's subject", ["staff_id: must be a staff id"])
+    items = await _http.threaded(assessing.sample, ctx.edm, by, staff_id, period)
+    return _http.json_response(items)
+
+
+async def record_assessment(request: Request) -> Response:
+    """Record a line manager's finding on one of the model's elements in a closed review's record."""
+    ctx = _http.context(request)
+    by = assessing.assessor(_http.actor(request))
+    version = _http.parse_version(request)
+    body = await _http.read_json(request, AssessmentBody)
+    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    check_review(by, review, ctx.edm.plugins.people)
+    if version is not None and version != review.version:
+        raise ConflictError(review.review_id, version, review.version)
+    view = await _http.threaded(assessing.record_finding, ctx.edm, by, review, body)
+    return _http.json_response(view, headers=_etag(review))
+
+
 async def openapi_document(request: Request) -> Response:
     """The OpenAPI 3.1 document of this API."""
     return _http.json_response(_http.context(request).openapi())
@@ -399,6 +430,35 @@ def _endpoints() -> tuple[Endpoint, ...]:
             media=("application/json", "text/csv"),
             errors=(401, 422),
             query=_period(),
+        ),
+        Endpoint(
+            "GET",
+            "/api/assessments",
+            assessment_sample,
+            "assessment_sample",
+            "A person's sample of closed records to assess for a period, with the findings so far "
+            "(line managers and team leaders)",
+            "assessments",
+            answer=list[SampleItem],
+            errors=(401, 403, 422),
+            query=(
+                Query("staff_id", "whose records: the staff id of someone you manage", True),
+                *_period()[:2],
+            ),
+        ),
+        Endpoint(
+            "POST",
+            "/api/reviews/{review_id}/assessments",
+            record_assessment,
+            "record_assessment",
+            "Record a finding on one of the model's elements in a closed review's record "
+            "(line managers and team leaders); recording an element again replaces its finding",
+            "assessments",
+            body=AssessmentBody,
+            answer=AssessmentView,
+            etag=True,
+            if_match=True,
+            errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
         ),
         Endpoint(
             "GET", "/api/verify", verify, "verify", "Check the audit chain", "service", answer=VerifyView

@@ -17,15 +17,20 @@ import attrs
 from ethical_decisions._fields import (
     FREE_TEXT_FIELD,
     str_tuple,
+    validate_bool,
     validate_code,
     validate_free_text,
     validate_identifier,
     validate_label,
+    validate_optional_free_text,
 )
-from ethical_decisions.model import CaseReference, ProposedDecision, StaffRole
+from ethical_decisions.assessments import AssessedElement, Finding
+from ethical_decisions.model import AdviceResponse, CaseReference, ProposedDecision, StaffRole
 
 __all__ = [
     "AdviceBody",
+    "AdviceResponseBody",
+    "AssessmentBody",
     "AssignmentBody",
     "DevSignIn",
     "ErasureBody",
@@ -40,6 +45,18 @@ __all__ = [
 
 def _staff_role(value: str) -> StaffRole:
     return StaffRole(value)
+
+
+def _advice_response(value: str) -> AdviceResponse:
+    return AdviceResponse(value)
+
+
+def _element(value: str) -> AssessedElement:
+    return AssessedElement(value)
+
+
+def _finding(value: str) -> Finding:
+    return Finding(value)
 
 
 def _optional_identifier(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
@@ -121,6 +138,46 @@ class AdviceBody:
     """
 
     advice: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+
+
+@attrs.frozen
+class AdviceResponseBody:
+    """What the decision-maker did with a route's advice on one of the referral's concerns, and why.
+
+    Advice informs; the decision-maker decides. A concern left unresolved can be
+    escalated again, or acknowledged as unresolved when the decision is taken.
+
+    :param concern_id: the concern the advice was about, e.g. ``C1``.
+    :param response: ``followed``, ``followed_in_part`` or ``not_followed``.
+    :param reason: why they followed the advice, in part, or not.
+    :param resolved: whether the concern is now resolved.
+    """
+
+    concern_id: str = attrs.field(validator=validate_identifier)
+    response: AdviceResponse = attrs.field(converter=_advice_response)
+    reason: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    resolved: bool = attrs.field(validator=validate_bool)
+
+
+@attrs.frozen
+class AssessmentBody:
+    """A line manager's finding on one of the model's elements in a closed review's record.
+
+    Recording the same element again replaces the finding. The note is for the
+    PDR conversation: it is never in an answer, a report, a log or an error.
+
+    :param element: the model's element assessed, e.g. ``concern_articulated``.
+    :param finding: ``evident``, ``partly_evident`` or ``not_evident``.
+    :param note: what the manager noticed (optional).
+    :param staff_id: whose part in the review is assessed (default: who took the final decision).
+    """
+
+    element: AssessedElement = attrs.field(converter=_element)
+    finding: Finding = attrs.field(converter=_finding)
+    note: str | None = attrs.field(
+        default=None, validator=validate_optional_free_text, repr=False, metadata=FREE_TEXT_FIELD
+    )
+    staff_id: str | None = attrs.field(default=None, validator=_optional_identifier)
 
 
 @attrs.frozen

@@ -17,12 +17,13 @@ from ethical_decisions.events import Actor
 from ethical_decisions.exceptions import NotPermittedError, StepError
 from ethical_decisions.model import Step
 from ethical_decisions.policy import Permission, PermissionRequest, describe_actor
-from ethical_decisions.review import Referral, ReferralStatus, Review
+from ethical_decisions.review import ConcernRecord, Referral, ReferralStatus, Review
 from ethical_decisions.service import EthicalDecisions
 from ethical_decisions.steps import allowed_steps
 
 __all__ = [
     "REFERRAL_STEPS",
+    "awaiting_response",
     "offered",
     "permission",
     "referral_offers",
@@ -121,3 +122,17 @@ def referral_offers(
         and (step is not Step.RELEASE_REFERRAL or referral.assignee is not None)
         and permission(edm, actor, step, review, referral=referral).allowed
     )
+
+
+def awaiting_response(review: Review) -> tuple[tuple[Referral, ConcernRecord], ...]:
+    """Each concern with advice awaiting the decision-maker's response, with the referral that advised.
+
+    The review's own account (:attr:`Review.advised_concerns <ethical_decisions.Review.advised_concerns>`
+    and the concern's latest referral): the response the rules take is to that referral's advice.
+    """
+    found = []
+    for concern in review.advised_concerns:
+        referral = review.referral(concern.referral_ids[-1])
+        assert referral is not None  # a concern is advised only by one of the review's referrals
+        found.append((referral, concern))
+    return tuple(found)

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import attrs
 
 from ethical_decisions.exceptions import (
+    AssessmentError,
     ConflictError,
     EthicalDecisionsError,
     NoRouteError,
@@ -74,13 +75,24 @@ class Problem:
 
 
 class HttpProblem(Exception):  # noqa: N818 - an HTTP answer, raised to end a request early
-    """A problem the web layer finds itself (a bad body, a stale ``If-Match``, no sign-in)."""
+    """A problem the web layer finds itself (a bad body, a stale ``If-Match``, no sign-in).
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, problems: Sequence[str] = ()) -> None:
+    :param error: the ``error`` member: ``HttpProblem``, or the library's error type where the web
+        layer asks the library's own rule first (an assessor the rule refuses: ``AssessmentError``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        problems: Sequence[str] = (),
+        *,
+        error: str = "HttpProblem",
+    ) -> None:
         super().__init__(detail)
-        self.problem = Problem(
-            f"{PROBLEM_TYPE_BASE}{slug}", title, status, detail, "HttpProblem", tuple(problems)
-        )
+        self.problem = Problem(f"{PROBLEM_TYPE_BASE}{slug}", title, status, detail, error, tuple(problems))
 
 
 def _problem(status: int, slug: str, title: str, exc: EthicalDecisionsError, detail: str = "") -> Problem:
@@ -111,8 +123,15 @@ def problem_for(exc: EthicalDecisionsError, *, stale: bool = False) -> Problem:
         if stale:
             return _problem(412, "stale", "The review has changed since you read it", exc)
         return _problem(409, "conflict", "The review changed while the step was being taken", exc)
-    if isinstance(exc, NoRouteError):
-        return _problem(409, "no-route", "No escalation route is installed", exc)
-    if isinstance(exc, StoreError):
-        return _problem(503, "store-unavailable", "The store cannot be used now", exc)
+    for kind, (status, slug, title) in _SIMPLE.items():
+        if isinstance(exc, kind):
+            return _problem(status, slug, title, exc)
     return _problem(500, "internal", "Something went wrong", exc, "The server could not take the step.")
+
+
+_SIMPLE: dict[type[EthicalDecisionsError], tuple[int, str, str]] = {
+    NoRouteError: (409, "no-route", "No escalation route is installed"),
+    AssessmentError: (409, "assessment-refused", "The record cannot be assessed"),
+    StoreError: (503, "store-unavailable", "The store cannot be used now"),
+}
+"""The library's errors answered with their own message and nothing more: status, slug, title."""

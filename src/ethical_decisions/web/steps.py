@@ -21,6 +21,7 @@ import attrs
 
 from ethical_decisions.events import (
     AdviceGiven,
+    AdviceResponded,
     ConcernRaised,
     DiscretionConsidered,
     DiscussionHeld,
@@ -44,6 +45,7 @@ from ethical_decisions.service import EthicalDecisions
 
 from .bodies import (
     AdviceBody,
+    AdviceResponseBody,
     AssignmentBody,
     ErasureBody,
     EscalationBody,
@@ -145,6 +147,21 @@ def _on_referral(payload_of: Callable[[str, Any], Any]) -> Take:
         return edm.record(review_id, payload_of(referral_id, body), by=by, expected_version=version)
 
     return take
+
+
+def _respond(
+    edm: EthicalDecisions, referral_id: str, by: WebActor, body: AdviceResponseBody, version: int | None
+) -> Review:
+    review = edm.review(edm.referral(referral_id).review_id)
+    _unknown_ids(review, [body.concern_id])
+    payload = AdviceResponded(
+        referral_id=referral_id,
+        concern_id=body.concern_id,
+        response=body.response,
+        reason=body.reason,
+        resolved=body.resolved,
+    )
+    return edm.record(review.review_id, payload, by=by, expected_version=version)
 
 
 GIVEN = "the staff id given"
@@ -341,6 +358,15 @@ STEPS: tuple[StepSpec, ...] = (
         AdviceBody,
         _on_referral(lambda rid, body: AdviceGiven(referral_id=rid, advice=body.advice)),
         "Give the route's advice on a referral",
+    ),
+    StepSpec(
+        "advice-response",
+        Step.RESPOND_TO_ADVICE,
+        "referral",
+        AdviceResponseBody,
+        _respond,
+        "Respond to a route's advice on one of the referral's concerns: followed, in part or not, "
+        "why, and whether the concern is now resolved",
     ),
 )
 """Every step the web service takes, in the model's order."""

@@ -13,7 +13,14 @@ import datetime as dt
 
 import attrs
 
-from ethical_decisions.events import DiscretionConsidered, DiscussionHeld, Event, ReferralAssigned
+from ethical_decisions.assessments import AssessedElement, Assessment, Finding
+from ethical_decisions.events import (
+    AdviceResponded,
+    DiscretionConsidered,
+    DiscussionHeld,
+    Event,
+    ReferralAssigned,
+)
 from ethical_decisions.model import (
     CaseReference,
     ConcernCategory,
@@ -42,13 +49,16 @@ from ethical_decisions.store import StoreReport
 
 __all__ = [
     "ActorView",
+    "AssessmentView",
     "ConcernView",
     "HistoryEntry",
     "QueueItem",
     "ReferralView",
     "ReviewView",
+    "SampleItem",
     "VerifyView",
     "actor_view",
+    "assessment_view",
     "queue_item",
     "referral_view",
     "review_view",
@@ -119,6 +129,7 @@ class ConcernView:
     :param statement: the concern in the decision-maker's words.
     :param resolved_by: the step that resolved it, once resolved.
     :param referral_ids: the referrals made about it.
+    :param responses: what the decision-maker did with each route's advice on it, oldest first.
     """
 
     concern_id: str
@@ -131,6 +142,7 @@ class ConcernView:
     discretion: tuple[DiscretionConsidered, ...]
     discussions: tuple[DiscussionHeld, ...]
     referral_ids: tuple[str, ...]
+    responses: tuple[AdviceResponded, ...] = ()
 
 
 def _concern(record: ConcernRecord) -> ConcernView:
@@ -145,6 +157,7 @@ def _concern(record: ConcernRecord) -> ConcernView:
         record.discretion,
         record.discussions,
         record.referral_ids,
+        record.responses,
     )
 
 
@@ -354,3 +367,50 @@ def verify_view(report: StoreReport) -> VerifyView:
         head.hash if head else None,
         report.broken.position if report.broken else None,
     )
+
+
+@attrs.frozen
+class AssessmentView:
+    """A line manager's finding on one element of one person's part in a closed review (never the note).
+
+    :param staff_id: whose part in the review is assessed.
+    :param assessed_by: the line manager's staff id.
+    :param noted: whether the manager wrote a note (the note itself is never sent).
+    """
+
+    review_id: str
+    staff_id: str
+    element: AssessedElement
+    finding: Finding
+    assessed_by: str
+    assessed_at: dt.datetime
+    noted: bool
+
+
+def assessment_view(assessment: Assessment) -> AssessmentView:
+    """The view of *assessment*, without its note."""
+    return AssessmentView(
+        assessment.review_id,
+        assessment.staff_id,
+        assessment.element,
+        assessment.finding,
+        assessment.assessed_by,
+        assessment.assessed_at,
+        assessment.note is not None,
+    )
+
+
+@attrs.frozen
+class SampleItem:
+    """One record in a person's sample to assess, with the findings recorded so far (no free text).
+
+    :param review_id: the closed review.
+    :param closed_at: when it closed.
+    :param outcome_class: how it ended.
+    :param findings: the findings recorded so far on this person's part, in the model's order.
+    """
+
+    review_id: str
+    closed_at: dt.datetime
+    outcome_class: OutcomeClass
+    findings: tuple[AssessmentView, ...]

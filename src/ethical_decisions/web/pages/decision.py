@@ -17,6 +17,7 @@ from ethical_decisions.exceptions import NoRouteError
 from ethical_decisions.guidance import GUIDANCE, concern_category_label
 from ethical_decisions.model import Step
 from ethical_decisions.review import Review
+from ethical_decisions.routes import Route
 from ethical_decisions.web import _http
 from ethical_decisions.web.forms import Form, FormErrors
 from ethical_decisions.web.problems import HttpProblem
@@ -33,7 +34,17 @@ PAGES = Pages()
 
 
 def _escalation_data(form: Form) -> dict[str, Any]:
-    return {"concern_ids": list(form.all("concern_ids")), "question": form.text("question")}
+    return {
+        "concern_ids": list(form.all("concern_ids")),
+        "question": form.text("question"),
+        "route_id": form.get("route_id") or None,
+    }
+
+
+def _tiers(request: Request, route: Route) -> list[Route]:
+    """The business area's route, then any second tier that reconsiders its advice."""
+    others = [r for r in _http.context(request).edm.routes() if r.policy.reconsiders == route.route_id]
+    return [route, *others]
 
 
 @PAGES.page("/reviews/{review_id}/escalation", methods=("GET", "POST"))
@@ -46,6 +57,8 @@ async def escalation(request: Request) -> Response:
         route = _http.context(request).edm.routes().for_business_area(review.business_area)
     except NoRouteError as exc:
         raise HttpProblem(409, "no-route", "No escalation route is installed", str(exc)) from None
+    tiers = _tiers(request, route)
+    names = {r.route_id: r for r in tiers}
     sent = await submit(
         request,
         "escalations",
@@ -56,7 +69,11 @@ async def escalation(request: Request) -> Response:
             ("question", f"Enter what you want to ask the {route.name}"),
         ],
         data=_escalation_data,
-        values=lambda form: {"concern_ids": form.all("concern_ids"), "question": form.text("question") or ""},
+        values=lambda form: {
+            "concern_ids": form.all("concern_ids"),
+            "question": form.text("question") or "",
+            "route_id": form.get("route_id") if form.get("route_id") in names else "",
+        },
         confirm=True,
     )
     if sent.review is not None:
@@ -67,10 +84,12 @@ async def escalation(request: Request) -> Response:
         "escalation_check.html" if check else "escalation.html",
         title="Check your answers before escalating" if check else GUIDANCE.step(4).text,
         review=review,
-        route=route,
+        route=names.get(str(sent.values.get("route_id") or ""), route) if check else route,
+        tiers=[(r.route_id, f"{r.business_area_name} \N{EN DASH} {r.name}", r.description) for r in tiers],
+        concerns=[c.concern_id for c in (*review.open_concerns, *review.advised_concerns)],
         guidance=GUIDANCE,
         label=concern_category_label,
-        values=sent.values or {"concern_ids": (), "question": ""},
+        values=sent.values or {"concern_ids": (), "question": "", "route_id": ""},
         errors=sent.errors,
         status=sent.status,
     )

@@ -10,12 +10,14 @@ steps the model allows now and the policy lets the member take.
 
 from __future__ import annotations
 
+import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ethical_decisions.events import AdviceResponded
 from ethical_decisions.guidance import concern_category_label, consulted_role_label, discretion_scope_label
 from ethical_decisions.model import RouteTeamMember, Step
-from ethical_decisions.review import Referral, Review
+from ethical_decisions.review import ConcernStatus, Referral, Review
 from ethical_decisions.web import _http, queues
 from ethical_decisions.web.access import check_referral
 from ethical_decisions.web.forms import FormErrors, parse_form, read_form
@@ -25,6 +27,7 @@ from ethical_decisions.web.views import queue_item
 
 from ._render import Pages, page_actor, redirect, render
 from ._steps import submit_text, take
+from .advice import RESPONSES
 
 __all__ = ["PAGES"]
 
@@ -38,6 +41,7 @@ _KINDS = {
     "information_provided": "Information provided",
     "advice_given": "Advice given",
     "referral_withdrawn": "Withdrawn",
+    "advice_responded": "The decision-maker responded to the advice",
 }
 """Each event in a referral's history, in words."""
 
@@ -98,6 +102,47 @@ def _offers(request: Request, by: RouteTeamMember, found: Referral, review: Revi
     return offers
 
 
+@attrs.frozen
+class AdviceOutcome:
+    """What became of a route's advice on one concern, as the route's team sees it.
+
+    :param response: the decision-maker's response to this referral's advice, once recorded.
+    :param later: the referrals about the concern made after this advice (escalated again).
+    :param acknowledged_unresolved: the decision was taken with the concern acknowledged as unresolved.
+    """
+
+    concern_id: str
+    response: AdviceResponded | None
+    later: tuple[Referral, ...]
+    acknowledged_unresolved: bool
+
+
+def what_became(review: Review, referral: Referral) -> list[AdviceOutcome]:
+    """For each concern *referral* asked about: what the decision-maker did with its advice."""
+    advised_at = referral.advice_at
+    if advised_at is None:
+        return []
+    found = []
+    for concern_id in referral.concern_ids:
+        concern = review.concern(concern_id)
+        assert concern is not None  # a referral names only the review's concerns
+        found.append(
+            AdviceOutcome(
+                concern_id,
+                next((r for r in concern.responses if r.referral_id == referral.referral_id), None),
+                tuple(
+                    other
+                    for other in review.referrals
+                    if concern_id in other.concern_ids
+                    and other is not referral
+                    and other.submitted_at >= advised_at
+                ),
+                concern.status is ConcernStatus.ACKNOWLEDGED_UNRESOLVED,
+            )
+        )
+    return found
+
+
 @PAGES.page("/referrals/{referral_id}")
 async def referral(request: Request) -> Response:
     """A referral: who is working it, the concerns, the history, and the actions open to you now."""
@@ -119,6 +164,9 @@ async def referral(request: Request) -> Response:
         consulted_label=consulted_role_label,
         now=_http.context(request).now(),
         route_name=_route_name(request, found.route_id),
+        outcomes=what_became(review, found),
+        responses=RESPONSES,
+        route_names={r.route_id: r.name for r in _http.context(request).edm.routes()},
     )
 
 

@@ -40,11 +40,12 @@ from ethical_decisions.web import _http
 from ethical_decisions.web.access import managed_by
 from ethical_decisions.web.bodies import OpenReviewBody
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
-from ethical_decisions.web.offers import referral_offers
+from ethical_decisions.web.offers import awaiting_response, referral_offers
 from ethical_decisions.web.problems import HttpProblem
 
 from ._render import Pages, page_actor, redirect, render, role_label
 from ._steps import load_review, offered_now, only_if, submit, texts
+from .advice import RESPONSES
 
 __all__ = ["PAGES"]
 
@@ -169,6 +170,8 @@ async def overview(request: Request) -> Response:
         review=review,
         allowed=allowed,
         referral_offers={r.referral_id: referral_offers(edm, by, review, r) for r in review.referrals},
+        awaiting=awaiting_response(review) if Step.RESPOND_TO_ADVICE in allowed else (),
+        responses=RESPONSES,
         steps=Step,
         route=route,
         label=concern_category_label,
@@ -291,13 +294,14 @@ async def concern(request: Request) -> Response:
     by = page_actor(request)
     review = await load_review(request, by)
     record = _concern(review, request.path_params["concern_id"])
+    allowed_now = offered_now(request, by, review)
     return render(
         request,
         "concern.html",
         title=f"Concern {record.concern_id}",
         review=review,
         concern=record,
-        allowed=offered_now(request, by, review),
+        allowed=allowed_now,
         steps=Step,
         label=concern_category_label,
         scope_label=discretion_scope_label,
@@ -305,6 +309,8 @@ async def concern(request: Request) -> Response:
         inside=DiscretionScope.INSIDE_RULES,
         outside=DiscretionScope.OUTSIDE_RULES,
         open_status=ConcernStatus.OPEN,
+        responses=RESPONSES,
+        awaiting=awaiting_response(review) if Step.RESPOND_TO_ADVICE in allowed_now else (),
     )
 
 
