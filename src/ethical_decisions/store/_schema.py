@@ -45,6 +45,10 @@ The tables, for report writers:
     line managers' findings on sampled records, one row per review, person assessed
     (``staff_id``) and model element; ``note`` is free text (erased with the review's
     free text, and never read by a report); ``assessed_month`` is ``YYYY-MM`` (UTC).
+``case_index``
+    the keyed index of case references (:mod:`ethical_decisions.caseindex`): one row per
+    review with its reference's HMAC digest under the deployment's key, never the reference.
+    Written when a review is opened with the key available; deleted when its free text is erased.
 """
 
 from __future__ import annotations
@@ -73,6 +77,10 @@ class Migration:
     :param starts_ledger: after its statements, the store writes each outbox
         message whose delivery has moved on from its first state into the new
         outbox ledger as it stands (``carried_over``), in the same transaction.
+    :param indexes_cases: after its statements, if the deployment's case index key
+        is in the environment (``EDM_CASE_INDEX_KEY``), the store indexes the case
+        reference of every review not yet erased, in the same transaction; without
+        the key the index starts empty (``ethical-decisions outcomes index`` fills it later).
     """
 
     version: int
@@ -80,6 +88,7 @@ class Migration:
     statements: tuple[str, ...]
     rebuilds: bool = False
     starts_ledger: bool = False
+    indexes_cases: bool = False
 
 
 _BOOTSTRAP = (
@@ -263,6 +272,15 @@ _V4 = (
 referrals, the time from the proposed decision to a referral, and line managers' assessments; no column
 that the rules force."""
 
+_V5 = (
+    """CREATE TABLE case_index (
+        digest TEXT NOT NULL,
+        review_id {id} NOT NULL,
+        PRIMARY KEY (digest, review_id))""",
+    "CREATE INDEX case_index_review ON case_index (review_id)",
+)
+"""Later outcomes by case reference (issue 17): the keyed index of case references."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
     Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
@@ -273,6 +291,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V4,
         rebuilds=True,
     ),
+    Migration(5, "the keyed index of case references", _V5, indexes_cases=True),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 

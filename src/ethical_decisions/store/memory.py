@@ -48,6 +48,7 @@ class MemoryStore(Store):
         self._ledger: list[_ledger.Entry] = []
         self._ledger_head: tuple[int, str] = (0, GENESIS)
         self._assessments: dict[tuple[str, str, str], Assessment] = {}
+        self._case_index: dict[str, set[str]] = {}
 
     @property
     def url(self) -> str:
@@ -68,6 +69,8 @@ class MemoryStore(Store):
                 for key, assessment in self._assessments.items():
                     if assessment.review_id == batch.review_id:
                         self._assessments[key] = attrs.evolve(assessment, note=None)
+                for reviews in self._case_index.values():
+                    reviews.discard(batch.review_id)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
@@ -87,7 +90,28 @@ class MemoryStore(Store):
                 self._outbox[message.message_id] = pending(message)
             if batch.compliance is not None:
                 self._compliance[batch.review_id] = batch.compliance
+            if batch.case_digest is not None:
+                self._case_index.setdefault(batch.case_digest, set()).add(batch.review_id)
             return tuple(written)
+
+    @override
+    def find_cases(self, digests: Collection[str]) -> dict[str, list[str]]:
+        with self._lock:
+            return {d: sorted(self._case_index[d]) for d in digests if self._case_index.get(d)}
+
+    @override
+    def index_cases(self, entries: Collection[tuple[str, str]]) -> int:
+        with self._lock:
+            added = 0
+            for digest, review_id in entries:
+                indexes = self._by_review.get(review_id)
+                if not indexes or any(self._chain[i].kind == FreeTextErased.kind for i in indexes):
+                    continue
+                reviews = self._case_index.setdefault(digest, set())
+                if review_id not in reviews:
+                    reviews.add(review_id)
+                    added += 1
+            return added
 
     @override
     def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
