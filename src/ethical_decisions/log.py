@@ -56,11 +56,25 @@ class LogEvent(enum.StrEnum):
     ASSESSMENT_RECORDED = "ethical_decisions.assessment_recorded"
     ASSESSMENT_REFUSED = "ethical_decisions.assessment_refused"
     RISING_CATEGORY = "ethical_decisions.rising_category"
+    OUTCOMES_IMPORTED = "ethical_decisions.outcomes_imported"
+    RETENTION_SWEPT = "ethical_decisions.retention_swept"
 
 
 ALLOWED_FIELDS = frozenset(
     {
         "actor_kind",
+        "already_erased",
+        "already_recorded",
+        "closed_before",
+        "dry_run",
+        "erased",
+        "held",
+        "invalid",
+        "matched",
+        "not_recordable",
+        "recorded",
+        "rows",
+        "unmatched",
         "assessed_by",
         "attempt",
         "business_area",

@@ -599,11 +599,12 @@ class EthicalDecisions:
         result: LaterOutcomeResult,
         decided_on: dt.date,
     ) -> Review:
-        """Record a later outcome on a closed review: an administrative review, appeal, tribunal,
-        complaint, judicial review, MP letter or ombudsman finding.
+        """Record a later outcome on a closed review: a challenge's result, a complaint, an MP letter...
 
-        A result of ``pending`` records a challenge lodged and not yet decided
-        (*decided_on* is then the day it was lodged): it holds the review's free
+        The kinds: administrative review, appeal, tribunal, complaint, judicial
+        review, MP letter, ombudsman finding. A result of ``pending`` records a
+        challenge lodged and not yet decided (*decided_on* is then the day it
+        was lodged): it holds the review's free
         text from a retention sweep until a later record of the same kind says
         how it ended.
         """
@@ -611,7 +612,7 @@ class EthicalDecisions:
         return self.record(review_id, payload, by=by)
 
     def find_case(self, reference: str) -> list[str]:
-        """The ids of the reviews indexed under the case reference *reference* (see :mod:`~ethical_decisions.caseindex`).
+        """The ids of the reviews indexed under the case *reference* (see :mod:`ethical_decisions.caseindex`).
 
         :raises ValidationError: if the deployment's case index key is not set.
         """
@@ -619,8 +620,10 @@ class EthicalDecisions:
         return self.store.find_cases([case_digest(key, reference)]).get(case_digest(key, reference), [])
 
     def case_review(self, reference: str) -> Review:
-        """The review a later outcome for the case *reference* is recorded on: of the closed reviews
-        indexed under it, the one closed last (a case reviewed again is challenged on its last decision).
+        """The review that a later outcome for the case *reference* is recorded on.
+
+        Of the closed reviews indexed under it, the one closed last (a case
+        reviewed again is challenged on its last decision).
 
         :raises CaseNotFoundError: if no closed review is indexed under it (the reference is never repeated).
         :raises ValidationError: if the deployment's case index key is not set.
