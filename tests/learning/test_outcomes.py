@@ -22,8 +22,8 @@ from ethical_decisions.cli import main
 from ethical_decisions.exceptions import CaseNotFoundError
 from ethical_decisions.outcomes import import_outcomes
 from ethical_decisions.store import open_store
+from tests.reliability.unchanged import differences, snapshot
 
-from ..reliability.unchanged import differences, snapshot
 from .helpers import KEY, closed_reviews, file_bytes, reference
 
 OFFICER = RecordsOfficer("ro-0001")
@@ -73,9 +73,14 @@ def test_an_unknown_reference_is_refused_without_repeating_it(edm: EthicalDecisi
     before = snapshot(edm.store)
     with pytest.raises(CaseNotFoundError) as info:
         edm.record_later_outcome_by_case(
-            "HX-999999/SECRET", by=OFFICER, challenge="appeal", result="upheld", decided_on=ON
+            "HX-999999/SECRET",
+            by=OFFICER,
+            challenge=LaterOutcomeKind.APPEAL,
+            result=LaterOutcomeResult.UPHELD,
+            decided_on=ON,
         )
-    assert "999999" not in str(info.value) and "SECRET" not in str(info.value)
+    assert "999999" not in str(info.value)
+    assert "SECRET" not in str(info.value)
     assert isinstance(info.value, EthicalDecisionsError)
     assert differences(before, snapshot(edm.store)) == []
 
@@ -88,7 +93,11 @@ def test_a_missing_key_is_a_clear_error_and_changes_nothing(monkeypatch: pytest.
     before = snapshot(edm.store)
     with pytest.raises(ValidationError, match="EDM_CASE_INDEX_KEY: not set"):
         edm.record_later_outcome_by_case(
-            reference(1), by=OFFICER, challenge="appeal", result="upheld", decided_on=ON
+            reference(1),
+            by=OFFICER,
+            challenge=LaterOutcomeKind.APPEAL,
+            result=LaterOutcomeResult.UPHELD,
+            decided_on=ON,
         )
     assert differences(before, snapshot(edm.store)) == []
 
@@ -150,18 +159,16 @@ def test_a_dry_run_reports_matches_and_line_numbers_only(edm: EthicalDecisions, 
 def test_a_malformed_row_stops_the_import_naming_line_and_column(
     edm: EthicalDecisions, tmp_path: Path, row: tuple[str, ...], column: str
 ) -> None:
-    """A bad date, an unknown kind, a wrong field count or no reference: the line and column, no value, nothing recorded."""
+    """A bad date, unknown kind, wrong field count or no reference: line and column, no value, no change."""
     closed_reviews(edm, 2)
     path = _csv(tmp_path / "bad.csv", [(reference(2), "appeal", "upheld", "2026-01-05"), row])
     before = snapshot(edm.store)
     with pytest.raises(ValidationError) as info:
         import_outcomes(edm, path, by=OFFICER)
     assert f"line 3, column {column}:" in str(info.value)
-    assert (
-        "PRIVATE" not in str(info.value)
-        and "05/01" not in str(info.value)
-        and "grievance" not in str(info.value)
-    )
+    assert "PRIVATE" not in str(info.value)
+    assert "05/01" not in str(info.value)
+    assert "grievance" not in str(info.value)
     assert differences(before, snapshot(edm.store)) == []
 
 
@@ -204,7 +211,7 @@ def test_an_import_records_each_match_once_and_can_be_run_again(
 def test_the_command_line_records_and_imports_without_printing_references(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """outcomes record (reference from standard input), import --dry-run and import: counts, no reference."""
+    """Outcomes record (reference from standard input), import --dry-run and import: counts, no reference."""
     monkeypatch.setenv("EDM_CASE_INDEX_KEY", KEY)
     url = f"sqlite:///{tmp_path / 'edm.db'}"
     store = open_store(url)
@@ -241,15 +248,17 @@ def test_the_command_line_records_and_imports_without_printing_references(
     assert main(["--db", url, "outcomes", "import", str(path), "--staff", "ro-0001"]) == 0
     out = capsys.readouterr()
     assert "2 rows: 1 would match a review, 1 not found" in out.out
-    assert "1 recorded" in out.out and "lines 3" in out.out
-    assert "HX-" not in out.out + out.err and "NOBODY" not in out.out + out.err
+    assert "1 recorded" in out.out
+    assert "lines 3" in out.out
+    assert "HX-" not in out.out + out.err
+    assert "NOBODY" not in out.out + out.err
     assert main(["--db", url, "verify"]) == 0
 
 
 def test_the_command_line_without_the_key_names_it_and_changes_no_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """outcomes import with no key: exit 1, an error naming EDM_CASE_INDEX_KEY, the store's files unchanged."""
+    """Importing with no key: exit 1, an error naming EDM_CASE_INDEX_KEY, the store files unchanged."""
     monkeypatch.delenv("EDM_CASE_INDEX_KEY", raising=False)
     db = tmp_path / "edm.db"
     store = open_store(f"sqlite:///{db}")
