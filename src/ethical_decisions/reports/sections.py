@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ethical_decisions.figures import DepartmentFigures, tally
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, tally
+from ethical_decisions.model import ConcernCategory, LaterOutcomeKind, LaterOutcomeResult, OutcomeClass
 
 from . import labels
 from .document import ALL, Chart, Row, Table, days_cell, share_cell
@@ -28,6 +28,9 @@ from .ledger import Ledger, Matrix
 from .trends import arrange, enter
 
 __all__ = ["department_tables"]
+
+_DECIDED = ("upheld", "overturned")
+"""The results of a later outcome that decide it (withdrawn and pending ones decide nothing)."""
 
 _REC17 = "Windrush Lessons Learned Review response, Recommendation 17"
 
@@ -64,6 +67,7 @@ def _relations(
     ended: Matrix,
     concerns: Matrix,
     challenged: Matrix,
+    later: Matrix,
 ) -> None:
     """Enter what the sections' words tell a reader about how their counts relate."""
     for r in (*routes, ALL):  # advised referrals are referrals submitted in the period
@@ -73,6 +77,11 @@ def _relations(
     # challenged reviews are reviews closed in the period, with concerns or without
     ledger.at_most([with_concerns, no_concerns], [reviews])
     ledger.at_most([challenged.key("no_concerns", ALL)], [no_concerns])
+    # later outcomes are of reviews closed in the period; those at appeal or tribunal are the challenges above
+    ledger.at_most([later.key(ALL, ALL)], [reviews])
+    appeal = [k.value for k in CHALLENGES_AT_APPEAL]
+    for c in (*_DECIDED, ALL):
+        ledger.adds_up(challenged.key(ALL, c), [later.key(k, c) for k in appeal])
     # every review that ended with concerns put at least one into words
     ledger.at_most([reviews], [concerns.key(ALL, ALL), no_concerns])
 
@@ -134,6 +143,13 @@ def department_tables(
         ("result", ("upheld", "overturned")),
         lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
     )
+    kinds = {k.value: labels.KIND[k] for k in LaterOutcomeKind}
+    later = ledger.matrix(
+        "later_outcomes_decided",
+        ("kind", kinds),
+        ("result", _DECIDED),
+        lambda k, r: f.later_outcomes.get((LaterOutcomeKind(k), LaterOutcomeResult(r)), 0),
+    )
     trends = enter(ledger, f, routes, escalations=escalations, concerns=concerns, advised=advised)
 
     _relations(
@@ -144,6 +160,7 @@ def department_tables(
         ended=ended,
         concerns=concerns,
         challenged=challenged,
+        later=later,
     )
 
     referred_rows = []
@@ -182,6 +199,12 @@ def department_tables(
         )
         share = share_cell("share_overturned", (("concerns", g),), overturned, decided)
         decided_rows.append(Row(label, (decided, upheld, overturned, share), total=g == ALL))
+
+    later_rows = []
+    for k, label in {**kinds, ALL: "All later outcomes"}.items():
+        decided, upheld, overturned = (ledger.cell(later.key(k, c)) for c in (ALL, *_DECIDED))
+        share = share_cell("share_overturned", (("kind", k),), overturned, decided)
+        later_rows.append(Row(label, (decided, upheld, overturned, share), total=k == ALL))
 
     month_headers = tuple(labels.month_label(m) for m in months)
     tables = (
@@ -263,6 +286,20 @@ def department_tables(
             chart_column=3,
             aim="Fewer decisions overturned at tribunal is the aim, as the model helps get decisions "
             f"right first time ({_REC17}).",
+        ),
+        Table(
+            "later_outcomes",
+            "Later outcomes by kind",
+            "Decisions from reviews closed in the period, by the kind of their latest later outcome that "
+            "has been decided: administrative review, appeal, tribunal, complaint, judicial review, MP "
+            "letter or ombudsman. Upheld means the decision stood (a complaint, letter or finding that "
+            "found it sound); overturned, that it was changed or found wrong. Withdrawn and pending ones "
+            "are left out. The appeal and tribunal rows add up to the table above.",
+            "Later outcome",
+            ("Decided", "Upheld", "Overturned", "Share overturned"),
+            tuple(later_rows),
+            Chart.BARS,
+            chart_column=3,
         ),
     )
     return arrange(tables, trends)
