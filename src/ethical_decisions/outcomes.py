@@ -34,11 +34,11 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
-from .caseindex import case_digest
+from .caseindex import case_digester
 from .events import LaterOutcomeRecorded
 from .exceptions import CaseNotFoundError, NotPermittedError, StepError, ValidationError
 from .log import LogEvent, emit
@@ -104,8 +104,7 @@ class ImportReport:
         return line
 
 
-@attrs.frozen
-class _Row:
+class _Row(NamedTuple):
     line: int
     digest: str
     kind: LaterOutcomeKind
@@ -128,7 +127,7 @@ class _Reader:
 
     def __init__(self, stream: Iterator[str], key: bytes) -> None:
         self._reader = csv.reader(stream, strict=True)
-        self._key = key
+        self._digest = case_digester(key)
         self.rows = 0
         self.invalid = 0
         self.problems: list[str] = []
@@ -162,7 +161,7 @@ class _Reader:
     def __iter__(self) -> Iterator[_Row]:
         reference, kind, result, decided = self._header()
         width = len(COLUMNS)
-        key, reader = self._key, self._reader
+        digest, reader = self._digest, self._reader
         kinds, results = _KINDS, _RESULTS
         while True:
             try:
@@ -197,7 +196,7 @@ class _Reader:
                 if found_date is None:
                     self._fault(line, "decided_on", "must be a date written YYYY-MM-DD")
                 continue
-            yield _Row(line, case_digest(key, text), found_kind, found_result, found_date)
+            yield _Row(line, digest(text), found_kind, found_result, found_date)
 
 
 def _batches(rows: Iterator[_Row]) -> Iterator[list[_Row]]:

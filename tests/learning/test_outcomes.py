@@ -17,7 +17,7 @@ from ethical_decisions import (
     ValidationError,
     testing,
 )
-from ethical_decisions.caseindex import case_digest, normalise_reference
+from ethical_decisions.caseindex import case_digest, case_digester, normalise_reference
 from ethical_decisions.cli import main
 from ethical_decisions.exceptions import CaseNotFoundError
 from ethical_decisions.outcomes import import_outcomes
@@ -269,3 +269,10 @@ def test_the_command_line_without_the_key_names_it_and_changes_no_byte(
     assert main(["--db", f"sqlite:///{db}", "outcomes", "import", str(path), "--staff", "ro-0001"]) == 1
     assert "EDM_CASE_INDEX_KEY: not set" in capsys.readouterr().err
     assert file_bytes(db) == before
+
+
+@pytest.mark.parametrize("key", [b"k" * 16, b"a much longer key than one block of SHA-256, " * 3])
+@pytest.mark.parametrize("ref", ["HX-000001/PRIVATE", " hx 12 ", "Ｈｘ１２", "ß-case"])
+def test_the_bulk_digester_is_the_same_hmac(key: bytes, ref: str) -> None:
+    """The import's digester gives exactly hmac.digest's HMAC-SHA-256, for short and long keys and any text."""
+    assert case_digester(key)(ref) == case_digest(key, ref)
