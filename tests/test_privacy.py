@@ -29,7 +29,6 @@ from ethical_decisions import (
     Finding,
     LaterOutcomeKind,
     LaterOutcomeResult,
-    LaterOutcomeResult,
     ProposedDecision,
     RecordsOfficer,
     StaffRole,
