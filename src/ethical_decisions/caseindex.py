@@ -94,7 +94,7 @@ _BLOCK = 64
 def case_digester(key: bytes) -> Callable[[str], str]:
     """:func:`case_digest` under *key*, for many references: the key's padded states are hashed once.
 
-    The same HMAC (RFC 2104) as :func:`hmac.digest`, from :func:`hashlib.sha256`
+    The same HMAC (RFC 2104) as ``hmac.digest``, from ``hashlib.sha256``
     states copied per reference rather than set up from the key each time
     (which is what makes the one-call form slow): for bulk imports.
     """

@@ -12,7 +12,7 @@ The file has a header row naming these columns, in any order (other columns are 
 ``decided_on``
     the date of the result (for ``pending``, the day it was lodged), ``YYYY-MM-DD``.
 
-:func:`import_outcomes` reads the file with the standard library's :mod:`csv`,
+:func:`import_outcomes` reads the file with the standard library's ``csv``,
 a row at a time, and looks the references up in the case index a thousand at a
 time, so a file of any length is read in constant memory. A dry run only reads
 and matches: it reports how many rows would match a review and how many cannot

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .service import EthicalDecisions
 
 __all__ = [
+    "HOLDS",
     "PERIOD_VARIABLE",
     "Hold",
     "RetentionPeriod",
