@@ -22,7 +22,6 @@ Normalising: Unicode NFKC, whitespace removed, upper case, so that
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -84,6 +83,8 @@ def normalise_reference(reference: str) -> str:
 
 def case_digest(key: bytes, reference: str) -> str:
     """The index's digest of *reference*: HMAC-SHA-256 of the normalised reference under *key*, in hex."""
+    import hmac  # noqa: PLC0415 - loaded when a reference is looked up, not with the library
+
     return hmac.digest(key, normalise_reference(reference).encode("utf-8"), hashlib.sha256).hex()
 
 
