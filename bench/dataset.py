@@ -61,7 +61,7 @@ _AREAS = (
     ("asylum_support", None, 0),
 )
 _CATEGORIES = sorted(ConcernCategory)
-_RESULTS = tuple(LaterOutcomeResult)
+_RESULTS = (LaterOutcomeResult.UPHELD, LaterOutcomeResult.OVERTURNED, LaterOutcomeResult.WITHDRAWN)
 _KINDS = tuple(LaterOutcomeKind)
 
 

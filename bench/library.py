@@ -27,11 +27,13 @@ from ethical_decisions.model import (
     LaterOutcomeResult,
     OutcomeClass,
     ProposedDecision,
+    RecordsOfficer,
     RouteTeamMember,
     StaffRole,
     Stage,
     UnresolvedAcknowledgement,
 )
+from ethical_decisions.outcomes import import_outcomes
 from ethical_decisions.reports import department_report
 from ethical_decisions.review import ReferralStatus, Review, replay
 from ethical_decisions.serialization import dumps_trail, event_to_dict, loads_trail
@@ -77,6 +79,7 @@ __all__ = [
     "OutcomeClass",
     "Period",
     "ProposedDecision",
+    "RecordsOfficer",
     "ReferralStatus",
     "Review",
     "RouteTeamMember",
@@ -90,6 +93,7 @@ __all__ = [
     "department_sql",
     "dumps_trail",
     "event_to_dict",
+    "import_outcomes",
     "loads_trail",
     "make_plugins",
     "postgres_store",

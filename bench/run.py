@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "verify_tables": "bench_verify:tables",
     "verify_memory": "bench_verify:memory",
     "department_report": "bench_reports:run",
+    "outcomes_import": "bench_outcomes:run",
     "web": "bench_web:run",
 }
 """Each benchmark's name and ``module:function``; every function is ``(quick: bool) -> list[Figure]``."""

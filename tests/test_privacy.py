@@ -372,3 +372,77 @@ class _Sink:
 
     def flush(self) -> None:
         """Nothing buffered."""
+
+
+def test_case_references_never_leak_from_later_outcomes_or_retention(markers: Markers, tmp_path: Any) -> None:
+    """Later outcomes by case reference, a CSV import and a retention sweep leak no reference or free text.
+
+    Not in a log, an error, an import's or a sweep's report, a compliance record, a department report in
+    any format, or the case index (which holds keyed digests only).
+    """
+    from ethical_decisions.exceptions import CaseNotFoundError
+    from ethical_decisions.outcomes import import_outcomes
+    from ethical_decisions.retention import parse_period, sweep
+
+    edm = testing.service(case_index_key="privacy-test-key-0123456789")
+    dm = testing.decision_maker()
+    officer = RecordsOfficer("ro-0001")
+    reference = markers("reference")
+    review = edm.open_review(
+        by=dm,
+        case=CaseReference(reference, {"full_name": markers("name")}),
+        proposed=ProposedDecision("refuse", markers("proposed")),
+    )
+    edm.record_reflection(review.review_id, by=dm, note=markers("note"))
+    edm.finalise(
+        review.review_id, by=dm, decision=FinalDecision("refuse", markers("summary"), markers("rationale"))
+    )
+    day = NOW.date().replace(year=2026, month=1, day=5)
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "case_reference,kind,result,decided_on\n"
+        f"{reference},mp_letter,pending,{day}\n{markers('unknown')},complaint,upheld,{day}\n"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"case_reference,kind,result,decided_on\n{reference},{markers('kind')},upheld,{markers('date')}\n"
+    )
+    with capture_logs() as logs:
+        dry = import_outcomes(edm, good, by=officer, dry_run=True)
+        done = import_outcomes(edm, good, by=officer)
+        edm.record_later_outcome_by_case(
+            reference,
+            by=officer,
+            challenge=LaterOutcomeKind.MP_LETTER,
+            result=LaterOutcomeResult.UPHELD,
+            decided_on=day,
+        )
+        errors = list(
+            _errors(
+                [
+                    lambda: import_outcomes(edm, bad, by=officer),
+                    lambda: edm.case_review(markers("missing")),
+                    lambda: parse_period(markers("period")),
+                ]
+            )
+        )
+        held = sweep(edm, by=officer, period=parse_period("P1Y"), now=NOW, dry_run=True)
+        swept = sweep(edm, by=officer, period=parse_period("P1Y"), now=NOW)
+    assert done.recorded == 1
+    assert swept.erased == 1
+    assert any(isinstance(e, CaseNotFoundError) for e in errors)
+    index = edm.store.find_cases([markers("x")])  # the store answers only to a digest
+    seen = {
+        "logs": repr(logs),
+        "errors": "\n".join(str(e) + repr(e.args) for e in errors),
+        "tracebacks": "\n".join("".join(traceback.format_exception(e)) for e in errors),
+        "reports of the import and sweep": repr([dry, done, held, swept]) + dry.summary() + swept.summary(),
+        "compliance": repr([unparse(r) for r in edm.store.compliance_records()]),
+        "case index": repr(index) + repr(getattr(edm.store, "_case_index", {})),
+        "reports": "\n".join(
+            reports.render(reports.department_report(edm.store, PERIOD, as_of=NOW, threshold=3), fmt)
+            for fmt in reports.FORMATS
+        ),
+    }
+    leaks = {where: markers.found_in(text) for where, text in seen.items() if markers.found_in(text)}
+    assert leaks == {}

@@ -12,6 +12,7 @@ The hierarchy::
     │   └── NotPermittedError     the actor may not take this step (e.g. another route's team)
     ├── AssessmentError           a record cannot be assessed (open review, no part taken, not their manager)
     ├── NotFoundError             no review or referral with that id
+    │   └── CaseNotFoundError     no closed review is indexed under that case reference
     ├── ConflictError             another writer changed the review first; reload and retry
     ├── RouteError
     │   ├── NoRouteError          no installed route for that business area or id
@@ -30,6 +31,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "AssessmentError",
+    "CaseNotFoundError",
     "ConflictError",
     "DeliveryError",
     "DuplicateRouteError",
@@ -185,6 +187,23 @@ class NotOnRecordError(EthicalDecisionsError, LookupError):
         self.field = field
         super().__init__(
             f"No {what} with the {field} given is in the store; check the {field}. Nothing was recorded."
+        )
+
+
+class CaseNotFoundError(NotFoundError):
+    """No review that can take the record is indexed under the case reference given.
+
+    The message never repeats the reference (it is personal data).
+    """
+
+    def __init__(self, problem: str = "no review is indexed under the case reference given") -> None:
+        self.kind = "case"
+        self.identifier = ""
+        EthicalDecisionsError.__init__(
+            self,
+            f"Cannot find the case: {problem}. Check the reference against the casework system; a review "
+            "opened without the case index key is found once 'ethical-decisions outcomes index' has run, "
+            "and one whose free text is erased cannot be found by reference. Nothing was recorded.",
         )
 
 

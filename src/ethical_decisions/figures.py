@@ -293,6 +293,8 @@ class DepartmentFigures:
     """Concerns by month of closing and category."""
     challenges: Mapping[tuple[bool, LaterOutcomeResult], int] = _count_field()
     """Reviews whose latest challenge was an appeal or tribunal, by whether they had concerns and result."""
+    later_outcomes: Mapping[tuple[LaterOutcomeKind, LaterOutcomeResult], int] = _count_field()
+    """Reviews by their latest later outcome's kind (appeal, complaint, MP letter...) and result."""
     referred: Mapping[tuple[str, ConcernCategory], int] = _count_field()
     """Concerns referred to each route in referrals submitted in the period, by route and category."""
     first_referrals: Mapping[str, int] = _count_field()

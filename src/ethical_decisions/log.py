@@ -60,11 +60,25 @@ class LogEvent(enum.StrEnum):
     SPEAK_UP_RECORDED = "ethical_decisions.speak_up_recorded"
     """An answer to the speaking-up questions was kept: logged with no field at all (no id, no answer)."""
     GUIDANCE_FEEDBACK_SENT = "ethical_decisions.guidance_feedback_sent"
+    OUTCOMES_IMPORTED = "ethical_decisions.outcomes_imported"
+    RETENTION_SWEPT = "ethical_decisions.retention_swept"
 
 
 ALLOWED_FIELDS = frozenset(
     {
         "actor_kind",
+        "already_erased",
+        "already_recorded",
+        "closed_before",
+        "dry_run",
+        "erased",
+        "held",
+        "invalid",
+        "matched",
+        "not_recordable",
+        "recorded",
+        "rows",
+        "unmatched",
         "assessed_by",
         "attempt",
         "business_area",

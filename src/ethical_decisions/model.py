@@ -247,19 +247,31 @@ class OutcomeClass(enum.StrEnum):
 
 
 class LaterOutcomeKind(_Code):
-    """Where a decision was challenged after the review closed."""
+    """Where a decision was challenged, or questioned, after the review closed."""
 
     ADMINISTRATIVE_REVIEW = "administrative_review"
     APPEAL = "appeal"
     TRIBUNAL = "tribunal"
+    COMPLAINT = "complaint"
+    """A complaint about the decision through the department's complaints process."""
+    JUDICIAL_REVIEW = "judicial_review"
+    MP_LETTER = "mp_letter"
+    """A Member of Parliament wrote about the decision on the applicant's behalf."""
+    OMBUDSMAN = "ombudsman"
+    """A finding of the Parliamentary and Health Service Ombudsman."""
 
 
 class LaterOutcomeResult(_Code):
     """What the challenge decided about the decision."""
 
     UPHELD = "upheld"
+    """The decision stands (for a complaint, MP letter or ombudsman: the decision was found sound)."""
     OVERTURNED = "overturned"
+    """The decision was changed or found wrong."""
     WITHDRAWN = "withdrawn"
+    PENDING = "pending"
+    """Lodged and not yet decided: the review's free text is held from a retention sweep until a
+    later record of the same kind says how it ended (see :mod:`ethical_decisions.retention`)."""
 
 
 class SystemicIssueStatus(_Code):

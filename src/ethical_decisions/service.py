@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from ._fields import check_id
 from .assessments import AssessedElement, Assessment, Finding, assessor_problem
 from .audit import ChainHead, ChainRecord, seal
+from .caseindex import case_digest, case_index_key
 from .clock import Clock, read_clock, system_clock
 from .compliance import build_record
 from .events import (
@@ -56,6 +57,7 @@ from .events import (
 )
 from .exceptions import (
     AssessmentError,
+    CaseNotFoundError,
     ConflictError,
     NotFoundError,
     NotOnRecordError,
@@ -145,6 +147,10 @@ def _issue_status(value: SystemicIssueStatus | str) -> SystemicIssueStatus:
         raise ValidationError("The systemic issue's update", [f"status: must be one of {codes}"]) from None
 
 
+def _case_key(given: str | bytes | None) -> bytes | None:
+    return case_index_key(given, required=False)
+
+
 def _new_salt() -> str:
     # os.urandom, as secrets.token_hex uses, without loading random, bisect and hmac at import
     return os.urandom(16).hex()
@@ -157,6 +163,10 @@ class EthicalDecisions:
     :param plugins: the plugins to use; by default those installed, loaded now.
     :param clock: where times come from; by default the system clock in UTC.
     :param new_id: makes ids for new reviews.
+    :param case_index_key: the deployment's key for the case index (see
+        :mod:`ethical_decisions.caseindex`); by default the ``EDM_CASE_INDEX_KEY``
+        environment variable. Without one, reviews are opened unindexed and
+        finding a review by case reference raises :class:`~ethical_decisions.ValidationError`.
 
     Every step method returns the review as it stands after the step.
     """
@@ -168,8 +178,10 @@ class EthicalDecisions:
         plugins: Plugins | None = None,
         clock: Clock = system_clock,
         new_id: Callable[[], str] = new_review_id,
+        case_index_key: str | bytes | None = None,
     ) -> None:
         self.store = store
+        self._case_key = _case_key(case_index_key)
         self.plugins = plugins if plugins is not None else make_plugins()
         self._clock = clock
         self._new_id = new_id
@@ -621,9 +633,96 @@ class EthicalDecisions:
         result: LaterOutcomeResult,
         decided_on: dt.date,
     ) -> Review:
-        """Record the outcome of an administrative review, appeal or tribunal on a closed review."""
+        """Record a later outcome on a closed review: a challenge's result, a complaint, an MP letter...
+
+        The kinds: administrative review, appeal, tribunal, complaint, judicial
+        review, MP letter, ombudsman finding. A result of ``pending`` records a
+        challenge lodged and not yet decided (*decided_on* is then the day it
+        was lodged): it holds the review's free
+        text from a retention sweep until a later record of the same kind says
+        how it ended.
+        """
         payload = LaterOutcomeRecorded(challenge=challenge, result=result, decided_on=decided_on)
         return self.record(review_id, payload, by=by)
+
+    def find_case(self, reference: str) -> list[str]:
+        """The ids of the reviews indexed under the case *reference* (see :mod:`ethical_decisions.caseindex`).
+
+        :raises ValidationError: if the deployment's case index key is not set.
+        """
+        key = self._require_case_key()
+        return self.store.find_cases([case_digest(key, reference)]).get(case_digest(key, reference), [])
+
+    def case_review(self, reference: str) -> Review:
+        """The review that a later outcome for the case *reference* is recorded on.
+
+        Of the closed reviews indexed under it, the one closed last (a case
+        reviewed again is challenged on its last decision).
+
+        :raises CaseNotFoundError: if no closed review is indexed under it (the reference is never repeated).
+        :raises ValidationError: if the deployment's case index key is not set.
+        """
+        return self._case_review(self.find_case(reference))
+
+    def _case_review(self, review_ids: Sequence[str]) -> Review:
+        if not review_ids:
+            raise CaseNotFoundError()
+        closed = [r for r in (self.review(i) for i in review_ids) if r.is_closed and r.closed_at is not None]
+        if not closed:
+            raise CaseNotFoundError("the reviews indexed under the case reference given are still open")
+        return max(closed, key=lambda r: (r.closed_at, r.review_id))
+
+    def record_later_outcome_by_case(
+        self,
+        reference: str,
+        *,
+        by: DecisionMaker | RecordsOfficer,
+        challenge: LaterOutcomeKind,
+        result: LaterOutcomeResult,
+        decided_on: dt.date,
+    ) -> Review:
+        """Record a later outcome against the decision on the case *reference*, found through the case index.
+
+        See :meth:`record_later_outcome` and :meth:`case_review` (which review is chosen).
+
+        :raises CaseNotFoundError: if no closed review is indexed under the reference.
+        :raises ValidationError: if the deployment's case index key is not set.
+        """
+        review = self.case_review(reference)
+        return self.record_later_outcome(
+            review.review_id, by=by, challenge=challenge, result=result, decided_on=decided_on
+        )
+
+    def index_case_references(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index the case reference of every review not yet indexed whose free text is not erased.
+
+        For reviews opened before the store had a case index, or while no key was
+        set. Idempotent; how many rows were added.
+
+        :param progress: called with (reviews done, reviews in all) as it goes.
+        :raises ValidationError: if the deployment's case index key is not set.
+        """
+        key = self._require_case_key()
+        summaries = self.store.reviews()
+        added = 0
+        batch: list[tuple[str, str]] = []
+        for done, summary in enumerate(summaries, 1):
+            review = self.review(summary.review_id)
+            if review.erased_at is None:
+                batch.append((case_digest(key, review.case.reference), review.review_id))
+            if len(batch) >= 500 or done == len(summaries):
+                added += self.store.index_cases(batch)
+                batch = []
+            if progress is not None:
+                progress(done, len(summaries))
+        return added
+
+    def _require_case_key(self) -> bytes:
+        if self._case_key is None:
+            key = case_index_key(required=True)
+            assert key is not None
+            self._case_key = key
+        return self._case_key
 
     def erase_free_text(
         self, review_id: str, *, by: RecordsOfficer, reason: str = "retention_period_ended"
@@ -1029,6 +1128,11 @@ class EthicalDecisions:
         ):
             compliance = self.plugins.compliance_record(build_record(after))
         erasing = any(isinstance(e.payload, FreeTextErased) for e in events)
+        digest = None
+        if before is None and self._case_key is not None:
+            opened = events[0].payload
+            assert isinstance(opened, ReviewOpened)
+            digest = case_digest(self._case_key, opened.case.reference)
         batch = AppendBatch(
             review_id=after.review_id,
             expected_version=before.version if before else 0,
@@ -1038,6 +1142,7 @@ class EthicalDecisions:
             outbox=tuple(outbox_messages(after, events)),
             compliance=compliance,
             erase_texts=erasing,
+            case_digest=digest,
         )
         try:
             written = self.store.append(batch)

@@ -68,6 +68,7 @@ def service(
     clock: Clock | None = None,
     installed: bool = False,
     new_id: Callable[[], str] | None = None,
+    case_index_key: str | None = None,
 ) -> EthicalDecisions:
     """An :class:`~ethical_decisions.EthicalDecisions` on a :class:`MemoryStore` with a :class:`FakeClock`.
 
@@ -75,6 +76,8 @@ def service(
     :param installed: also load the installed plugins (entry points).
     :param new_id: makes review ids; by default ``rv-test-0001``, ``rv-test-0002``… (pass another when
         two services share a store).
+    :param case_index_key: the case index key (see :mod:`ethical_decisions.caseindex`); by default none
+        (the ``EDM_CASE_INDEX_KEY`` environment variable, if set).
     """
     counter = itertools.count(1)
     manager = make_plugins(blocked=(), entry_points=installed, extra=extra)
@@ -83,6 +86,7 @@ def service(
         plugins=manager,
         clock=clock if clock is not None else FakeClock(),
         new_id=new_id or (lambda: f"rv-test-{next(counter):04d}"),
+        case_index_key=case_index_key,
     )
 
 

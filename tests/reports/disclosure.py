@@ -269,6 +269,17 @@ def _challenges_are_of_reviews(report: Report, attack: Attack) -> None:
     attack.relate({without: 1, no_concerns: -1}, most=0)
 
 
+def _later_outcomes_are_of_reviews(report: Report, attack: Attack) -> None:
+    """Later outcomes are of reviews closed in the period; the appeal and tribunal rows are the challenges."""
+    attack.relate({("later_outcomes_decided", frozenset()): 1, _REVIEWS: -1}, most=0)
+    for result in (None, "upheld", "overturned"):
+        by_result = frozenset({("result", result)} if result else set())
+        terms: dict[Var, float] = {("challenges_decided", by_result): -1}
+        for kind in ("appeal", "tribunal"):
+            terms["later_outcomes_decided", by_result | {("kind", kind)}] = 1
+        attack.relate(terms, least=0, most=0)
+
+
 def _concerns_of_reviews(report: Report, attack: Attack) -> None:
     """Every review that ended other than "no concerns" put at least one concern into words."""
     reviews, no_concerns = _REVIEWS, _NO_CONCERNS
@@ -286,6 +297,7 @@ FACTS: dict[str, list[Fact]] = {
     "speak_up": [_both_questions_answered],
     "time_to_advice": [_advised_are_submitted],
     "overturned": [_challenges_are_of_reviews],
+    "later_outcomes": [_later_outcomes_are_of_reviews],
     "concern_categories": [_concerns_of_reviews],
 }
 """The relations each section's words state, by section key (see the module's docstring)."""

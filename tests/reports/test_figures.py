@@ -14,6 +14,7 @@ from ethical_decisions import (
     AssessedElement,
     ConcernCategory,
     Finding,
+    LaterOutcomeKind,
     LaterOutcomeResult,
     OutcomeClass,
     StepUsed,
@@ -118,6 +119,12 @@ DEPARTMENT_QUARTER = DepartmentFigures(
         ("2026-03", C.EQUALITY_OR_HUMAN_RIGHTS): 1,
     },
     challenges={(True, R.UPHELD): 1, (True, R.OVERTURNED): 1, (False, R.OVERTURNED): 1},
+    later_outcomes={  # every kind, by its latest later outcome (issue 17)
+        (LaterOutcomeKind.ADMINISTRATIVE_REVIEW, R.OVERTURNED): 1,
+        (LaterOutcomeKind.APPEAL, R.OVERTURNED): 1,
+        (LaterOutcomeKind.TRIBUNAL, R.OVERTURNED): 1,
+        (LaterOutcomeKind.TRIBUNAL, R.UPHELD): 1,
+    },
     referred={  # each referral's one concern, by route and category
         (CCU, C.UNFAIR_OUTCOME): 1,
         (CCU, C.VULNERABILITY): 2,  # G, and the one of 20 March still awaiting advice

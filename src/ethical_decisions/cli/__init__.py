@@ -1,4 +1,4 @@
-"""The ``ethical-decisions`` command: demo, routes, referral queues, handover, reports, assessments, audit.
+"""The ``ethical-decisions`` command: demo, routes, queues, handover, reports, outcomes, retention, audit.
 
 Run ``ethical-decisions --help``, or ``ethical-decisions COMMAND --help``. The
 store is chosen with ``--db URL`` before the command (``sqlite:///path.db`` or
@@ -26,7 +26,20 @@ import structlog
 from ethical_decisions.exceptions import EthicalDecisionsError
 from ethical_decisions.store import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
 
-from . import _assess, _audit, _delivery, _demo, _learning, _people, _queue, _report, _routes, _serve
+from . import (
+    _assess,
+    _audit,
+    _delivery,
+    _demo,
+    _learning,
+    _outcomes,
+    _people,
+    _queue,
+    _report,
+    _retention,
+    _routes,
+    _serve,
+)
 
 __all__ = ["main"]
 
@@ -78,7 +91,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true", help="log the library's events to stderr")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (_demo, _routes, _queue, _people, _delivery, _report, _assess, _learning, _audit, _serve):
+    for module in (
+        _demo,
+        _routes,
+        _queue,
+        _people,
+        _delivery,
+        _report,
+        _assess,
+        _learning,
+        _outcomes,
+        _retention,
+        _audit,
+        _serve,
+    ):
         module.add_commands(commands)
     return parser
 

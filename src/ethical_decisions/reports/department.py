@@ -94,6 +94,7 @@ class DepartmentReport(Report):
         "category",
         "concerns",
         "result",
+        "kind",
         "escalation",
         "element",
         "finding",

@@ -8,12 +8,19 @@ from collections.abc import Mapping
 from ethical_decisions.assessments import ELEMENT_LABELS, FINDING_LABELS, AssessedElement, Finding
 from ethical_decisions.compliance import Part, StepUsed
 from ethical_decisions.guidance import concern_category_label
-from ethical_decisions.model import AdviceResponse, ConcernCategory, LaterOutcomeResult, OutcomeClass
+from ethical_decisions.model import (
+    AdviceResponse,
+    ConcernCategory,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    OutcomeClass,
+)
 
 __all__ = [
     "CATEGORY",
     "ELEMENT",
     "FINDING",
+    "KIND",
     "OUTCOME",
     "PART",
     "RESPONSE",
@@ -59,8 +66,20 @@ RESULT: Mapping[LaterOutcomeResult, str] = {
     LaterOutcomeResult.UPHELD: "Upheld",
     LaterOutcomeResult.OVERTURNED: "Overturned",
     LaterOutcomeResult.WITHDRAWN: "Withdrawn",
+    LaterOutcomeResult.PENDING: "Pending",
 }
 """What a challenge decided, in words."""
+
+KIND: Mapping[LaterOutcomeKind, str] = {
+    LaterOutcomeKind.ADMINISTRATIVE_REVIEW: "Administrative review",
+    LaterOutcomeKind.APPEAL: "Appeal",
+    LaterOutcomeKind.TRIBUNAL: "Tribunal",
+    LaterOutcomeKind.COMPLAINT: "Complaint",
+    LaterOutcomeKind.JUDICIAL_REVIEW: "Judicial review",
+    LaterOutcomeKind.MP_LETTER: "MP letter",
+    LaterOutcomeKind.OMBUDSMAN: "Ombudsman",
+}
+"""Where a decision was challenged, in words."""
 
 
 RESPONSE: Mapping[AdviceResponse, str] = {

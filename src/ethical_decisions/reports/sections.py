@@ -19,9 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ethical_decisions.figures import DepartmentFigures, tally
+import attrs
+
+from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, tally
 from ethical_decisions.learning import Answer, GuidanceFeedbackKind
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, SystemicIssueStatus
+from ethical_decisions.model import (
+    ConcernCategory,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    OutcomeClass,
+    SystemicIssueStatus,
+)
 
 from . import labels
 from .document import ALL, Chart, Row, Table, days_cell, share_cell
@@ -29,6 +37,9 @@ from .ledger import Ledger, Matrix
 from .trends import arrange, enter
 
 __all__ = ["department_tables"]
+
+_DECIDED = ("upheld", "overturned")
+"""The results of a later outcome that decide it (withdrawn and pending ones decide nothing)."""
 
 _REC17 = "Windrush Lessons Learned Review response, Recommendation 17"
 
@@ -65,6 +76,7 @@ def _relations(
     ended: Matrix,
     concerns: Matrix,
     challenged: Matrix,
+    later: Matrix,
 ) -> None:
     """Enter what the sections' words tell a reader about how their counts relate."""
     for r in (*routes, ALL):  # advised referrals are referrals submitted in the period
@@ -74,6 +86,11 @@ def _relations(
     # challenged reviews are reviews closed in the period, with concerns or without
     ledger.at_most([with_concerns, no_concerns], [reviews])
     ledger.at_most([challenged.key("no_concerns", ALL)], [no_concerns])
+    # later outcomes are of reviews closed in the period; those at appeal or tribunal are the challenges above
+    ledger.at_most([later.key(ALL, ALL)], [reviews])
+    appeal = [k.value for k in CHALLENGES_AT_APPEAL]
+    for c in (*_DECIDED, ALL):
+        ledger.adds_up(challenged.key(ALL, c), [later.key(k, c) for k in appeal])
     # every review that ended with concerns put at least one into words
     ledger.at_most([reviews], [concerns.key(ALL, ALL), no_concerns])
 
@@ -135,28 +152,13 @@ def department_tables(
         ("result", ("upheld", "overturned")),
         lambda g, r: f.challenges.get((g == "with_concerns", LaterOutcomeResult(r)), 0),
     )
-    statuses = {s.value: s.value.replace("_", " ").capitalize() for s in SystemicIssueStatus}
-    issues = ledger.matrix(
-        "systemic_issues", ("route", routes), ("status", statuses), lambda r, s: f.issues.get((r, s), 0)
-    )
-    questions = {"again": "Would speak up again", "detriment": "Suffered detriment for raising it"}
-    answers = {a.value: a.value.replace("_", " ").capitalize() for a in Answer}
-    speak_up = ledger.matrix(
-        "speak_up_answers",
-        ("question", questions),
-        ("answer", answers),
-        lambda q, a: f.speak_up.get((q, a), 0),
-    )
-    # both questions are answered together: each question's answers add up to the same number
-    ledger.at_most([speak_up.key("again", ALL)], [speak_up.key("detriment", ALL)])
-    ledger.at_most([speak_up.key("detriment", ALL)], [speak_up.key("again", ALL)])
-    versions = {v: v for v in sorted({version for version, _ in f.guidance_feedback})}
-    kinds = {k.value: k.value.replace("_", " ").capitalize() for k in GuidanceFeedbackKind}
-    guidance = ledger.matrix(
-        "guidance_feedback",
-        ("guidance_version", versions),
-        ("kind", kinds),
-        lambda v, k: f.guidance_feedback.get((v, k), 0),
+    learning = _enter_learning(ledger, f, routes)
+    outcome_kinds = {k.value: labels.KIND[k] for k in LaterOutcomeKind}
+    later = ledger.matrix(
+        "later_outcomes_decided",
+        ("kind", outcome_kinds),
+        ("result", _DECIDED),
+        lambda k, r: f.later_outcomes.get((LaterOutcomeKind(k), LaterOutcomeResult(r)), 0),
     )
     trends = enter(ledger, f, routes, escalations=escalations, concerns=concerns, advised=advised)
 
@@ -168,6 +170,7 @@ def department_tables(
         ended=ended,
         concerns=concerns,
         challenged=challenged,
+        later=later,
     )
 
     referred_rows = []
@@ -206,6 +209,12 @@ def department_tables(
         )
         share = share_cell("share_overturned", (("concerns", g),), overturned, decided)
         decided_rows.append(Row(label, (decided, upheld, overturned, share), total=g == ALL))
+
+    later_rows = []
+    for k, label in {**outcome_kinds, ALL: "All later outcomes"}.items():
+        decided, upheld, overturned = (ledger.cell(later.key(k, c)) for c in (ALL, *_DECIDED))
+        share = share_cell("share_overturned", (("kind", k),), overturned, decided)
+        later_rows.append(Row(label, (decided, upheld, overturned, share), total=k == ALL))
 
     month_headers = tuple(labels.month_label(m) for m in months)
     tables = (
@@ -288,8 +297,70 @@ def department_tables(
             aim="Fewer decisions overturned at tribunal is the aim, as the model helps get decisions "
             f"right first time ({_REC17}).",
         ),
+        Table(
+            "later_outcomes",
+            "Later outcomes by kind",
+            "Decisions from reviews closed in the period, by the kind of their latest later outcome that "
+            "has been decided: administrative review, appeal, tribunal, complaint, judicial review, MP "
+            "letter or ombudsman. Upheld means the decision stood (a complaint, letter or finding that "
+            "found it sound); overturned, that it was changed or found wrong. Withdrawn and pending ones "
+            "are left out. The appeal and tribunal rows add up to the table above.",
+            "Later outcome",
+            ("Decided", "Upheld", "Overturned", "Share overturned"),
+            tuple(later_rows),
+            Chart.BARS,
+            chart_column=3,
+        ),
     )
-    learning = (
+    return arrange((*tables, *_learning_tables(ledger, learning)), trends)
+
+
+@attrs.frozen
+class _Learning:
+    """The learning loop's counts as entered in a report's ledger, with their rows' and columns' labels."""
+
+    routes: Mapping[str, str]
+    statuses: Mapping[str, str]
+    issues: Matrix
+    questions: Mapping[str, str]
+    answers: Mapping[str, str]
+    speak_up: Matrix
+    versions: Mapping[str, str]
+    kinds: Mapping[str, str]
+    guidance: Matrix
+
+
+def _enter_learning(ledger: Ledger, f: DepartmentFigures, routes: Mapping[str, str]) -> _Learning:
+    """Enter the systemic issues, speaking-up answers and guidance feedback in *ledger*."""
+    statuses = {s.value: s.value.replace("_", " ").capitalize() for s in SystemicIssueStatus}
+    issues = ledger.matrix(
+        "systemic_issues", ("route", routes), ("status", statuses), lambda r, s: f.issues.get((r, s), 0)
+    )
+    questions = {"again": "Would speak up again", "detriment": "Suffered detriment for raising it"}
+    answers = {a.value: a.value.replace("_", " ").capitalize() for a in Answer}
+    speak_up = ledger.matrix(
+        "speak_up_answers",
+        ("question", questions),
+        ("answer", answers),
+        lambda q, a: f.speak_up.get((q, a), 0),
+    )
+    # both questions are answered together: each question's answers add up to the same number
+    ledger.at_most([speak_up.key("again", ALL)], [speak_up.key("detriment", ALL)])
+    ledger.at_most([speak_up.key("detriment", ALL)], [speak_up.key("again", ALL)])
+    versions = {v: v for v in sorted({version for version, _ in f.guidance_feedback})}
+    kinds = {k.value: k.value.replace("_", " ").capitalize() for k in GuidanceFeedbackKind}
+    guidance = ledger.matrix(
+        "guidance_feedback",
+        ("guidance_version", versions),
+        ("kind", kinds),
+        lambda v, k: f.guidance_feedback.get((v, k), 0),
+    )
+    return _Learning(routes, statuses, issues, questions, answers, speak_up, versions, kinds, guidance)
+
+
+def _learning_tables(ledger: Ledger, e: _Learning) -> tuple[Table, ...]:
+    """The learning loop's tables, once every count is entered."""
+    return (
         Table(
             "systemic_issues",
             "Systemic issues raised",
@@ -297,8 +368,8 @@ def department_tables(
             "and where each stands now (Windrush Recommendations 16, 19 and 22: what staff see fed back "
             "to policy).",
             "Route",
-            (*statuses.values(), "Total"),
-            _grid(ledger, issues, routes, tuple(statuses)),
+            (*e.statuses.values(), "Total"),
+            _grid(ledger, e.issues, e.routes, tuple(e.statuses)),
         ),
         Table(
             "speak_up",
@@ -307,8 +378,8 @@ def department_tables(
             "experience, would you speak up again?\u201d and whether the person suffered detriment for "
             "raising their concern. Both questions are answered together.",
             "Question",
-            (*answers.values(), "Total"),
-            _grid(ledger, speak_up, questions, tuple(answers)),
+            (*e.answers.values(), "Total"),
+            _grid(ledger, e.speak_up, e.questions, tuple(e.answers)),
         ),
         Table(
             "guidance_feedback",
@@ -316,8 +387,7 @@ def department_tables(
             "Questions about the guidance and formatting errors sent from within reviews in the period, "
             "by the version of the guidance they were about.",
             "Guidance version",
-            (*kinds.values(), "Total"),
-            _grid(ledger, guidance, versions, tuple(kinds)),
+            (*e.kinds.values(), "Total"),
+            _grid(ledger, e.guidance, e.versions, tuple(e.kinds)),
         ),
     )
-    return arrange((*tables, *learning), trends)

@@ -132,6 +132,11 @@ def department_figures(
         changed=Counter(r.outcome_class for r in closed if r.decision_changed),
         categories=Counter((_month(r.closed_at), c) for r in closed for c in r.concern_categories),
         challenges=Counter((r.concern_count > 0, r.later_outcome) for r in challenged if r.later_outcome),
+        later_outcomes=Counter(
+            (r.later_outcome_kind, r.later_outcome)
+            for r in closed
+            if r.later_outcome_kind is not None and r.later_outcome is not None
+        ),
         referred=Counter((r.route_id, c) for r in submitted for c in r.concern_categories),
         first_referrals=Counter(r.route_id for r in first),
         escalate_seconds=tally((r.route_id, whole_seconds(r.proposed_at, r.submitted_at)) for r in first),

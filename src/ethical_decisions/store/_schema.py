@@ -55,6 +55,10 @@ The tables, for report writers:
     id, no review id; ``answered_month`` is ``YYYY-MM`` (UTC).
 ``guidance_feedback``
     a row per piece of feedback on the guidance, counted by guidance version: no words, no person.
+``case_index``
+    the keyed index of case references (:mod:`ethical_decisions.caseindex`): one row per
+    review with its reference's HMAC digest under the deployment's key, never the reference.
+    Written when a review is opened with the key available; deleted when its free text is erased.
 """
 
 from __future__ import annotations
@@ -83,6 +87,10 @@ class Migration:
     :param starts_ledger: after its statements, the store writes each outbox
         message whose delivery has moved on from its first state into the new
         outbox ledger as it stands (``carried_over``), in the same transaction.
+    :param indexes_cases: after its statements, if the deployment's case index key
+        is in the environment (``EDM_CASE_INDEX_KEY``), the store indexes the case
+        reference of every review not yet erased, in the same transaction; without
+        the key the index starts empty (``ethical-decisions outcomes index`` fills it later).
     """
 
     version: int
@@ -90,6 +98,7 @@ class Migration:
     statements: tuple[str, ...]
     rebuilds: bool = False
     starts_ledger: bool = False
+    indexes_cases: bool = False
 
 
 _BOOTSTRAP = (
@@ -302,6 +311,15 @@ _V5 = (
 """The learning loop (issue 17): the register of systemic issues, answers to the speaking-up
 questions and counts of feedback on the guidance."""
 
+_V6 = (
+    """CREATE TABLE case_index (
+        digest TEXT NOT NULL,
+        review_id {id} NOT NULL,
+        PRIMARY KEY (digest, review_id))""",
+    "CREATE INDEX case_index_review ON case_index (review_id)",
+)
+"""Later outcomes by case reference (issue 17): the keyed index of case references."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, chain head, reviews, referrals, outbox, compliance", _V1),
     Migration(2, "owners, assignees and who took each part in a review", _V2, rebuilds=True),
@@ -313,6 +331,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         rebuilds=True,
     ),
     Migration(5, "systemic issues, speaking up, feedback on the guidance", _V5),
+    Migration(6, "the keyed index of case references", _V6, indexes_cases=True),
 )
 """Every step, in order; step *n* is ``MIGRATIONS[n - 1]``."""
 

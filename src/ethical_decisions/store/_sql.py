@@ -30,8 +30,9 @@ from ethical_decisions import freetext
 from ethical_decisions._fields import field_values
 from ethical_decisions.assessments import Assessment, assessment_order
 from ethical_decisions.audit import ChainHead, ChainRecord
+from ethical_decisions.caseindex import case_digest, case_index_key
 from ethical_decisions.compliance import ComplianceRecord, build_record
-from ethical_decisions.events import is_issue_id
+from ethical_decisions.events import FreeTextErased, ReviewOpened, is_issue_id
 from ethical_decisions.exceptions import ConflictError, IntegrityError, NotFoundError, StoreError
 from ethical_decisions.figures import DepartmentFigures, PdrFigures, Period
 from ethical_decisions.learning import (
@@ -60,6 +61,9 @@ __all__ = ["SQLStore"]
 
 _PAGE = 1000
 """Rows read at a time by the methods that stream (chain, compliance records)."""
+_IN_CHUNK = 500
+"""Digests looked up in the case index by one statement."""
+_INDEX_CASE = "INSERT INTO case_index (digest, review_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 _STATE = tuple(i for i, (name, _) in enumerate(rows.OUTBOX.columns) if name in _ledger.STATE_FIELDS)
 """Where the columns that hold a message's delivery state are in an outbox row."""
@@ -144,6 +148,10 @@ class SQLStore(Store):
                 self._rebuild(cursor)
             if any(migration.starts_ledger for migration in applied):
                 self._start_ledger(cursor)
+            if any(migration.indexes_cases for migration in applied):
+                key = case_index_key(required=False)
+                if key is not None:
+                    self._index_every_case(cursor, key)
         for migration in applied:
             emit(LogEvent.STORE_MIGRATED, store=self._dialect.name, schema_version=migration.version)
         if opened:
@@ -232,7 +240,66 @@ class SQLStore(Store):
             )
             cursor.execute("UPDATE chain_head SET position = ?, hash = ? WHERE id = 1", (position, previous))
         self._write_projections(cursor, batch)
+        if batch.case_digest is not None:
+            cursor.execute(_INDEX_CASE, (batch.case_digest, batch.review_id))
         return tuple(written)
+
+    def _index_every_case(self, cursor: Cursor, key: bytes) -> None:
+        """Index the case reference of every review whose free text is not erased (in pages of events)."""
+        after = 0
+        while True:
+            cursor.execute(
+                f"SELECT {rows.EVENTS.names} FROM events WHERE kind = ? AND position > ?"
+                " AND salt IS NOT NULL ORDER BY position LIMIT ?",
+                (ReviewOpened.kind, after, _PAGE),
+            )
+            found = [self._event(row) for row in cursor.fetchall()]
+            entries = []
+            for record in found:
+                payload = record.event().payload
+                if isinstance(payload, ReviewOpened) and payload.case.reference:
+                    entries.append((case_digest(key, payload.case.reference), record.review_id))
+            if entries:
+                cursor.executemany(_INDEX_CASE, entries)
+            if len(found) < _PAGE:
+                return
+            after = found[-1].position
+
+    @override
+    def find_cases(self, digests: Collection[str]) -> dict[str, list[str]]:
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, list[str]] = {}
+        with self._read() as cursor:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                cursor.execute(
+                    "SELECT digest, review_id FROM case_index"
+                    f" WHERE digest IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
+                for digest, review_id in cursor.fetchall():
+                    found.setdefault(str(digest), []).append(str(review_id))
+        return {d: sorted(ids) for d, ids in found.items()}
+
+    @override
+    def index_cases(self, entries: Collection[tuple[str, str]]) -> int:
+        added = 0
+        with self._write() as cursor:
+            for digest, review_id in entries:
+                cursor.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE kind = ?) FROM events WHERE review_id = ?",
+                    (FreeTextErased.kind, review_id),
+                )
+                events, erasures = cursor.fetchone()
+                if not events or erasures:
+                    continue
+                cursor.execute(
+                    "SELECT 1 FROM case_index WHERE digest = ? AND review_id = ?", (digest, review_id)
+                )
+                if cursor.fetchone() is None:
+                    cursor.execute(_INDEX_CASE, (digest, review_id))
+                    added += 1
+        return added
 
     def _erase_texts(self, cursor: Cursor, review_id: str) -> None:
         cursor.execute("SELECT position, texts FROM events WHERE review_id = ?", (review_id,))
@@ -245,6 +312,7 @@ class SQLStore(Store):
         if erased:
             cursor.executemany("UPDATE events SET texts = ?, salt = NULL WHERE position = ?", erased)
         cursor.execute("UPDATE assessments SET note = NULL WHERE review_id = ?", (review_id,))
+        cursor.execute("DELETE FROM case_index WHERE review_id = ?", (review_id,))
 
     def _write_projections(self, cursor: Cursor, batch: AppendBatch) -> None:
         d = self._dialect

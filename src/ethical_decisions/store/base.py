@@ -102,9 +102,13 @@ class AppendBatch:
     :param expected_version: the review's version when the writer loaded it
         (0 for a new review).
     :param erase_texts: blank the free text (and salts) of the review's earlier
-        events, and the notes of its assessments; set with a ``free_text_erased`` event.
+        events, and the notes of its assessments, and delete its row in the case
+        index; set with a ``free_text_erased`` event.
     :param review: the review's summary row; ``None`` for a systemic issue's stream
         (``review_id`` is then the issue's id), which carries its *issue* row instead.
+    :param case_digest: the review's row in the case index (its case reference's
+        keyed digest, see :mod:`ethical_decisions.caseindex`), written with the
+        review's first event when the deployment's key is available.
     """
 
     review_id: str
@@ -116,6 +120,7 @@ class AppendBatch:
     compliance: ComplianceRecord | None = None
     erase_texts: bool = False
     issue: IssueRecord | None = None
+    case_digest: str | None = None
 
     def __attrs_post_init__(self) -> None:
         sequence = self.expected_version
@@ -231,6 +236,18 @@ class Store(Protocol):
 
         :param staff_id: only those of this person's part in reviews.
         :param closed_from: only those of reviews closed at or after this time (likewise *closed_before*).
+        """
+
+    def find_cases(self, digests: Collection[str]) -> dict[str, list[str]]:
+        """The reviews indexed under each of *digests* (case index digests), by digest; review ids sorted.
+
+        A digest with no review is left out.
+        """
+
+    def index_cases(self, entries: Collection[tuple[str, str]]) -> int:
+        """Add ``(digest, review_id)`` rows to the case index, keeping those already there; how many were new.
+
+        Rows of reviews that do not exist, or whose free text is erased, are not added.
         """
 
     def pdr_figures(self, staff_id: str, period: Period) -> PdrFigures:

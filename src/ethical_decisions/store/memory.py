@@ -52,6 +52,7 @@ class MemoryStore(Store):
         self._issues: dict[str, IssueRecord] = {}
         self._speak_up: list[SpeakUpAnswer] = []
         self._guidance_feedback: list[GuidanceFeedbackNote] = []
+        self._case_index: dict[str, set[str]] = {}
 
     @property
     def url(self) -> str:
@@ -64,14 +65,13 @@ class MemoryStore(Store):
             current = len(self._by_review.get(batch.review_id, ()))
             if current != batch.expected_version:
                 raise ConflictError(batch.review_id, batch.expected_version, current)
+            if any(m.message_id in self._outbox for m in batch.outbox):
+                raise StoreError(
+                    "an outbox message with that id is already stored; this is a bug in the caller"
+                )
             indexes = self._by_review.setdefault(batch.review_id, [])
             if batch.erase_texts:
-                for index in indexes:
-                    record = self._chain[index]
-                    self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
-                for key, assessment in self._assessments.items():
-                    if assessment.review_id == batch.review_id:
-                        self._assessments[key] = attrs.evolve(assessment, note=None)
+                self._erase(batch.review_id, indexes)
             previous = self._chain[-1].hash if self._chain else GENESIS
             written = []
             for sealed in batch.events:
@@ -86,15 +86,24 @@ class MemoryStore(Store):
                 self._issues[batch.issue.issue_id] = batch.issue
             for referral in batch.referrals:
                 self._referrals[referral.referral_id] = referral
-            if any(m.message_id in self._outbox for m in batch.outbox):
-                raise StoreError(
-                    "an outbox message with that id is already stored; this is a bug in the caller"
-                )
             for message in batch.outbox:
                 self._outbox[message.message_id] = pending(message)
             if batch.compliance is not None:
                 self._compliance[batch.review_id] = batch.compliance
+            if batch.case_digest is not None:
+                self._case_index.setdefault(batch.case_digest, set()).add(batch.review_id)
             return tuple(written)
+
+    def _erase(self, review_id: str, indexes: list[int]) -> None:
+        """Blank the review's free text, its assessments' notes and its rows in the case index."""
+        for index in indexes:
+            record = self._chain[index]
+            self._chain[index] = attrs.evolve(record, texts=erased(record.texts), salt=None)
+        for key, assessment in self._assessments.items():
+            if assessment.review_id == review_id:
+                self._assessments[key] = attrs.evolve(assessment, note=None)
+        for reviews in self._case_index.values():
+            reviews.discard(review_id)
 
     @override
     def systemic_issues(self) -> list[IssueRecord]:
@@ -120,6 +129,25 @@ class MemoryStore(Store):
     def guidance_feedback(self) -> list[GuidanceFeedbackNote]:
         with self._lock:
             return sorted(self._guidance_feedback, key=lambda n: n.month)
+
+    @override
+    def find_cases(self, digests: Collection[str]) -> dict[str, list[str]]:
+        with self._lock:
+            return {d: sorted(self._case_index[d]) for d in digests if self._case_index.get(d)}
+
+    @override
+    def index_cases(self, entries: Collection[tuple[str, str]]) -> int:
+        with self._lock:
+            added = 0
+            for digest, review_id in entries:
+                indexes = self._by_review.get(review_id)
+                if not indexes or any(self._chain[i].kind == FreeTextErased.kind for i in indexes):
+                    continue
+                reviews = self._case_index.setdefault(digest, set())
+                if review_id not in reviews:
+                    reviews.add(review_id)
+                    added += 1
+            return added
 
     @override
     def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:

@@ -20,7 +20,13 @@ import attrs
 
 from ethical_decisions.assessments import AssessedElement, Finding
 from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, Period
-from ethical_decisions.model import ConcernCategory, LaterOutcomeResult, OutcomeClass, StaffRole
+from ethical_decisions.model import (
+    ConcernCategory,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
+    OutcomeClass,
+    StaffRole,
+)
 from ethical_decisions.review import ReferralStatus
 from ethical_decisions.store._rows import ASSESSMENTS, COMPLIANCE, REFERRALS, Table
 
@@ -34,6 +40,7 @@ __all__ = ["department_figures"]
 _AWAITING = tuple(s.value for s in ReferralStatus if s.awaiting_advice)
 _APPEAL = tuple(sorted(k.value for k in CHALLENGES_AT_APPEAL))
 _CHALLENGES = tuple((had, result) for had in (True, False) for result in LaterOutcomeResult)
+_LATER = tuple((kind, result) for kind in LaterOutcomeKind for result in LaterOutcomeResult)
 _CLOSED = "closed_at >= ? AND closed_at < ?"
 _FIGURES = tuple(f.name for f in attrs.fields(DepartmentFigures) if f.name not in ("period", "as_of"))
 
@@ -50,6 +57,9 @@ def _outcomes_statement() -> tuple[str, list[object]]:
         concerns = "concern_count > 0" if had_concerns else "concern_count = 0"
         columns.append(f"count(*) FILTER (WHERE {concerns} AND later_outcome = ? AND {appeal})")
         params += [result.value, *_APPEAL]
+    for kind, result in _LATER:
+        columns.append("count(*) FILTER (WHERE later_outcome_kind = ? AND later_outcome = ?)")
+        params += [kind.value, result.value]
     return f"SELECT {', '.join(columns)} FROM compliance WHERE {_CLOSED}", params
 
 
@@ -64,8 +74,12 @@ def _closed(
     for index, outcome in enumerate(OutcomeClass):
         found["outcomes"][outcome] += values[2 * index]
         found["changed"][outcome] += values[2 * index + 1]
-    for key, count in zip(_CHALLENGES, values[2 * len(OutcomeClass) :], strict=True):
+    later = 2 * len(OutcomeClass) + len(_CHALLENGES)
+    for key, count in zip(_CHALLENGES, values[2 * len(OutcomeClass) : later], strict=True):
         found["challenges"][key] += count
+    for later_key, count in zip(_LATER, values[later:], strict=True):
+        if count:
+            found["later_outcomes"][later_key] += count
     cursor.execute(
         f"SELECT j.value, count(*) FROM compliance c, {elements(dialect, 'c.concern_categories')}"
         " WHERE c.closed_at >= ? AND c.closed_at < ? AND c.concern_count > 0 GROUP BY j.value",
