@@ -20,6 +20,8 @@ from ethical_decisions import (
     DecisionMaker,
     EthicalDecisions,
     FinalDecision,
+    LaterOutcomeKind,
+    LaterOutcomeResult,
     ProposedDecision,
     RouteTeamMember,
     ValidationError,
@@ -36,6 +38,7 @@ from ethical_decisions.learning import (
 )
 from ethical_decisions.model import PolicyTeamMember, SystemicIssueStatus
 from ethical_decisions.reports import department_report, render
+from ethical_decisions.review import review_id_of_referral
 from ethical_decisions.store import SQLiteStore
 from tests import scenarios
 from tests.conftest import RoutesPlugin
@@ -78,7 +81,7 @@ def _service(*plugins: object, store: SQLiteStore | None = None) -> EthicalDecis
 
 
 def test_whoever_made_a_referral_is_told_of_advice_a_linked_issue_and_its_changes() -> None:
-    """Advice, a link to a systemic issue and each change of its status tell the referral's maker once."""
+    """Advice, a link to an issue, its status changing and a later outcome each tell the referral's maker."""
     listener = Listener()
     edm = _service(listener)
     dm, other = testing.decision_maker("dm-0001"), testing.decision_maker("dm-0002")
@@ -97,12 +100,23 @@ def test_whoever_made_a_referral_is_told_of_advice_a_linked_issue_and_its_change
         due_on=dt.date(2026, 3, 1),
     )
     edm.update_systemic_issue(issue.issue_id, by=POLICY, status=SystemicIssueStatus.ACCEPTED)
+    scenarios.respond(edm, referral, dm)
+    review_id = review_id_of_referral(referral)
+    edm.finalise(review_id, by=dm, decision=FinalDecision("grant", "Granted.", "Advice followed."))
+    edm.record_later_outcome(
+        review_id,
+        by=dm,
+        challenge=LaterOutcomeKind.APPEAL,
+        result=LaterOutcomeResult.UPHELD,
+        decided_on=dt.date(2026, 1, 5),
+    )
 
     told = [(n.staff_id, n.kind, n.referral_id, n.status) for n in listener.notices]
     assert told == [
         ("dm-0001", FeedbackKind.ADVICE_GIVEN, referral, None),
         ("dm-0001", FeedbackKind.ISSUE_LINKED, referral, SystemicIssueStatus.OPEN),
         ("dm-0001", FeedbackKind.ISSUE_STATUS_CHANGED, referral, SystemicIssueStatus.ACCEPTED),
+        ("dm-0001", FeedbackKind.LATER_OUTCOME, referral, None),
     ]
     assert MARKER not in repr(listener.notices)
     [item] = edm.feedback("dm-0001")

@@ -176,8 +176,9 @@ def ethical_decisions_feedback(notice: FeedbackNotice) -> None:
     """Hear that something has come of a concern a decision-maker raised, to tell them.
 
     The learning loop's observer: called when a route gives advice on a
-    referral, when the referral is linked to a systemic issue, and when a
-    systemic issue linked to it changes status, once for the decision-maker who
+    referral, when the referral is linked to a systemic issue, when a
+    systemic issue linked to it changes status, and when a later outcome is
+    recorded against the review's decision, once for the decision-maker who
     made the referral (``notice.staff_id``). The casework system turns it into
     a notification. The notice holds ids, codes and a time, never free text.
     Called like :func:`ethical_decisions_event_stored`: after the change is

@@ -348,6 +348,8 @@ class FeedbackKind(enum.StrEnum):
     ADVICE_GIVEN = "advice_given"
     ISSUE_LINKED = "issue_linked"
     ISSUE_STATUS_CHANGED = "issue_status_changed"
+    LATER_OUTCOME = "later_outcome"
+    """A later outcome (an appeal, a complaint…) was recorded against the decision the referral informed."""
 
 
 @attrs.frozen

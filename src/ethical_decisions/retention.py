@@ -16,9 +16,11 @@ review that returns a reason code (a hold) or ``None``. The built-in one,
 :func:`pending_outcome_hold`, holds a review while a later outcome is pending:
 while, for any kind of challenge, the review's latest record of that kind has
 the result ``pending`` (lodged, not yet decided). Record how it ended (upheld,
-overturned, withdrawn) and the next sweep erases it. Other holds are passed in
-*holds* (a deployment's legal holds; the register of systemic issues holds a
-review linked from an open issue the same way, reason ``systemic_issue_open``).
+overturned, withdrawn) and the next sweep erases it. The register of systemic
+issues holds every review with a referral linked from an issue still open or
+accepted (:func:`systemic_issue_hold`, reason ``systemic_issue_open``): the
+words are the evidence the policy team is weighing. Other holds (a
+deployment's legal holds) are passed in *holds*.
 
 The period is an ISO 8601 duration of years, months, weeks and days
 (``P6Y``, ``P1Y6M``, ``P90D``) or a whole number of days, from the
@@ -31,7 +33,7 @@ import datetime as dt
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -39,15 +41,18 @@ import attrs
 from .events import LaterOutcomeRecorded
 from .exceptions import IntegrityError, ValidationError
 from .log import LogEvent, emit
-from .model import LaterOutcomeKind, LaterOutcomeResult, RecordsOfficer
+from .model import LaterOutcomeKind, LaterOutcomeResult, RecordsOfficer, SystemicIssueStatus
+from .review import review_id_of_referral
 
 if TYPE_CHECKING:
+    from .learning import IssueRecord
     from .review import Review
     from .service import EthicalDecisions
 
 __all__ = [
     "HOLDS",
     "PERIOD_VARIABLE",
+    "STILL_OPEN",
     "Hold",
     "RetentionPeriod",
     "SweepReport",
@@ -56,6 +61,7 @@ __all__ = [
     "pending_outcome_hold",
     "retention_period",
     "sweep",
+    "systemic_issue_hold",
 ]
 
 PERIOD_VARIABLE = "EDM_RETENTION_PERIOD"
@@ -162,6 +168,23 @@ def pending_outcome_hold(review: Review) -> str | None:
 HOLDS: tuple[Hold, ...] = (pending_outcome_hold,)
 """The holds a sweep applies by default. A deployment adds its own through :func:`sweep`'s *holds*."""
 
+STILL_OPEN = frozenset({SystemicIssueStatus.OPEN, SystemicIssueStatus.ACCEPTED})
+"""The statuses of a systemic issue that still hold the reviews it links."""
+
+
+def systemic_issue_hold(issues: Iterable[IssueRecord]) -> Hold:
+    """A hold, ``"systemic_issue_open"``, on each review linked from an issue still open or accepted.
+
+    Every sweep applies it, over the whole register (:data:`STILL_OPEN`).
+    """
+    linked = {
+        review_id_of_referral(referral_id)
+        for issue in issues
+        if issue.status in STILL_OPEN
+        for referral_id in issue.referral_ids
+    }
+    return lambda review: "systemic_issue_open" if review.review_id in linked else None
+
 
 @attrs.frozen
 class SweepReport:
@@ -206,7 +229,8 @@ def sweep(
 
     :param by: the records officer the erasures are credited to (the permission policy must allow them).
     :param now: the time to count back from; by default the service's clock.
-    :param holds: the holds to apply (by default :data:`HOLDS`, a pending later outcome).
+    :param holds: the holds to apply (by default :data:`HOLDS`, a pending later outcome), besides
+        :func:`systemic_issue_hold`, which every sweep applies.
     :param progress: called with (reviews looked at, reviews past their period) as it goes.
     :raises IntegrityError: if the audit chain does not verify: nothing is erased.
     :raises NotPermittedError: if *by* may not erase: nothing is erased.
@@ -219,6 +243,7 @@ def sweep(
             "The audit chain does not verify, so the retention sweep erased nothing. Run "
             "'ethical-decisions verify' to see where it breaks, and keep the store as it is."
         )
+    holds = (systemic_issue_hold(edm.store.systemic_issues()), *holds)
     review_ids = [r.review_id for r in edm.store.compliance_records(closed_before=cutoff)]
     due = erased = already = 0
     held: Counter[str] = Counter()

@@ -1166,4 +1166,7 @@ class EthicalDecisions:
                 referral = after.referral(event.payload.referral_id)
                 if referral is not None:
                     self._tell_feedback(after, referral, FeedbackKind.ADVICE_GIVEN, event.occurred_at)
+            elif isinstance(event.payload, LaterOutcomeRecorded):
+                for referral in after.referrals:
+                    self._tell_feedback(after, referral, FeedbackKind.LATER_OUTCOME, event.occurred_at)
         return written

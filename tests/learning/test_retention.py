@@ -13,6 +13,7 @@ import pytest
 
 from ethical_decisions import (
     EthicalDecisions,
+    FinalDecision,
     IntegrityError,
     LaterOutcomeKind,
     LaterOutcomeResult,
@@ -23,8 +24,11 @@ from ethical_decisions import (
 )
 from ethical_decisions.cli import main
 from ethical_decisions.log import LogEvent
+from ethical_decisions.model import PolicyTeamMember
 from ethical_decisions.retention import RetentionPeriod, parse_period, retention_period, sweep
 from ethical_decisions.store import open_store
+from tests import scenarios
+from tests.conftest import RoutesPlugin
 from tests.reliability.unchanged import differences, snapshot
 
 from .helpers import KEY, closed_reviews, file_bytes
@@ -128,6 +132,40 @@ def test_a_pending_outcome_holds_the_review_until_it_is_decided(edm: EthicalDeci
     )
     again = sweep(edm, by=OFFICER, period=parse_period("P6Y"), now=LATER)
     assert (again.erased, again.already_erased, dict(again.held)) == (1, 1, {})
+
+
+def test_a_review_linked_from_an_open_systemic_issue_is_held_until_the_issue_moves_on() -> None:
+    """Open or accepted, an issue holds the reviews whose referrals it links; once the change is made, not."""
+    route = testing.route("ccu_test")
+    edm = testing.service(RoutesPlugin(route), case_index_key=KEY)
+    dm, team = testing.decision_maker(), testing.route_team_member("ccu_test")
+    policy = PolicyTeamMember("pol-0001", "settlement_policy")
+    linked = scenarios.escalated(edm, dm)
+    referral = linked.referrals[0].referral_id
+    edm.acknowledge_referral(referral, by=team)
+    edm.give_advice(referral, by=team, advice="Check our own records.")
+    scenarios.respond(edm, referral, dm)
+    edm.finalise(linked.review_id, by=dm, decision=FinalDecision("grant", "Granted.", "Our records show it."))
+    (other,) = closed_reviews(edm, 1)
+    issue = edm.open_systemic_issue(
+        referral,
+        by=team,
+        title="Residence records the department holds",
+        description="Asked for again and again.",
+        rule="Appendix Settlement 4.2",
+        owner="settlement_policy",
+        due_on=dt.date(2026, 3, 1),
+    )
+    edm.update_systemic_issue(issue.issue_id, by=policy, status="accepted")
+
+    report = sweep(edm, by=OFFICER, period=parse_period("P6Y"), now=LATER)
+
+    assert (report.erased, dict(report.held)) == (1, {"systemic_issue_open": 1})
+    assert (edm.review(linked.review_id).erased_at, edm.review(other).erased_at is not None) == (None, True)
+    edm.update_systemic_issue(issue.issue_id, by=policy, status="change_made")
+    again = sweep(edm, by=OFFICER, period=parse_period("P6Y"), now=LATER)
+    assert (again.erased, dict(again.held)) == (1, {})
+    assert edm.verify().ok
 
 
 def test_another_hold_can_be_added(edm: EthicalDecisions) -> None:
