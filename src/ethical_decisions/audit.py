@@ -22,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from .events import PAYLOAD_TYPES, Event, FreeTextErased
+from .events import ISSUE_PREFIX, PAYLOAD_TYPES, Event, FreeTextErased
 from .events import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
 from .exceptions import IntegrityError, SchemaVersionError, ValidationError
 from .freetext import free_text_paths, free_texts, key_path, locate, path_key
@@ -137,14 +137,16 @@ class BrokenLink:
 class VerificationReport:
     """The result of :func:`verify`.
 
-    :param reviews: the trails in the chain: each review's, and each systemic issue's.
+    :param reviews: the reviews whose trails are in the chain.
     :param broken: the first broken link, or ``None`` when the chain is intact.
+    :param issues: the systemic issues whose trails are in the chain.
     """
 
     events: int
     reviews: int
     head: ChainHead | None
     broken: BrokenLink | None = None
+    issues: int = 0
 
     @property
     def ok(self) -> bool:
@@ -154,7 +156,8 @@ class VerificationReport:
     def __str__(self) -> str:
         if self.broken is None:
             head = f"; head {self.head.hash} at position {self.head.position}" if self.head else ""
-            return f"intact: {self.events} events in {self.reviews} reviews{head}"
+            issues = f" and {self.issues} systemic issues" if self.issues else ""
+            return f"intact: {self.events} events in {self.reviews} reviews{issues}{head}"
         return f"BROKEN at {self.broken}"
 
 
@@ -283,7 +286,7 @@ def verify(records: Iterable[ChainRecord], *, expected_head: ChainHead | None = 
                 problem = f"expected event {expected_sequence} of this review: events are missing or moved"
         if problem is not None:
             broken = BrokenLink(record.position, record.review_id, record.sequence, problem)
-            return _report(links, len(last_sequence), broken)
+            return _report(links, last_sequence.keys(), broken)
         links.advance(record.position, record.hash)
         last_sequence[record.review_id] = record.sequence
         if record.kind == FreeTextErased.kind:
@@ -295,16 +298,19 @@ def verify(records: Iterable[ChainRecord], *, expected_head: ChainHead | None = 
     for review_id, record in awaiting_erasure.items():
         if review_id not in erased_reviews:
             unerased = BrokenLink(record.position, review_id, record.sequence, NO_ERASURE)
-            return _report(links, len(last_sequence), unerased)
-    return _report(links, len(last_sequence), against_head(links.head, expected_head, hash_at_expected))
+            return _report(links, last_sequence.keys(), unerased)
+    return _report(links, last_sequence.keys(), against_head(links.head, expected_head, hash_at_expected))
 
 
 NO_ERASURE = "free text is missing but no erasure is recorded for the review"
 """The problem verify reports for an event whose words are gone without a recorded erasure."""
 
 
-def _report(links: Links, reviews: int, broken: BrokenLink | None) -> VerificationReport:
-    return VerificationReport(events=links.position, reviews=reviews, head=links.head, broken=broken)
+def _report(links: Links, trails: Collection[str], broken: BrokenLink | None) -> VerificationReport:
+    issues = sum(1 for t in trails if t.startswith(ISSUE_PREFIX))
+    return VerificationReport(
+        events=links.position, reviews=len(trails) - issues, head=links.head, broken=broken, issues=issues
+    )
 
 
 def against_head(

@@ -45,10 +45,10 @@ def test_reviews_opened_without_a_key_are_indexed_later(
     assert keyed.find_case(reference(3)) == ["rv-test-0003"]
 
 
-def test_the_migration_to_step_5_indexes_existing_reviews_when_the_key_is_set(
+def test_the_migration_to_step_6_indexes_existing_reviews_when_the_key_is_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A store at step 4 opened with EDM_CASE_INDEX_KEY set gets every unerased review indexed."""
+    """A store at step 5 opened with EDM_CASE_INDEX_KEY set gets every unerased review indexed."""
     monkeypatch.delenv("EDM_CASE_INDEX_KEY", raising=False)
     path = tmp_path / "edm.db"
     store = SQLiteStore(path)
@@ -56,9 +56,9 @@ def test_the_migration_to_step_5_indexes_existing_reviews_when_the_key_is_set(
     ids = closed_reviews(edm, 3)
     edm.erase_free_text(ids[0], by=RecordsOfficer("ro-0001"))
     store.close()
-    with sqlite3.connect(path) as connection:  # back to step 4, as a store made before issue 17
+    with sqlite3.connect(path) as connection:  # back to step 5, as a store made before the case index
         connection.execute("DROP TABLE case_index")
-        connection.execute("DELETE FROM schema_migrations WHERE version = 5")
+        connection.execute("DELETE FROM schema_migrations WHERE version = 6")
     monkeypatch.setenv("EDM_CASE_INDEX_KEY", KEY)
     store = SQLiteStore(path)
     try:

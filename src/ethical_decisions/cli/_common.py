@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ethical_decisions._fields import ID_FORMATS, is_id
+from ethical_decisions.clock import system_clock
 from ethical_decisions.exceptions import EthicalDecisionsError, NotFoundError, ValidationError
 from ethical_decisions.plugins import make_plugins
 from ethical_decisions.policy import People
@@ -50,11 +51,13 @@ def connect(
     clock: Callable[[], dt.datetime] | None = None,
     people: People | None = None,
     create: bool = False,
+    case_index_key: str | None = None,
 ) -> Iterator[EthicalDecisions]:
     """The service over the store the command line names, closed afterwards.
 
     :param clock: the service's clock, if not the system's.
     :param people: what the permission policy knows of people, if not the people file's.
+    :param case_index_key: the case index key, if not ``EDM_CASE_INDEX_KEY``'s.
     :param create: make the store if there is none. Only ``demo`` does: every other
         command acts on what is already recorded, so a store that does not exist
         (a mistyped path, the wrong folder) is refused, naming where it was looked for.
@@ -62,10 +65,8 @@ def connect(
     store = open_store(args.db, create=create)
     plugins = make_plugins(people=people)
     try:
-        yield (
-            EthicalDecisions(store, plugins=plugins, clock=clock)
-            if clock
-            else EthicalDecisions(store, plugins=plugins)
+        yield EthicalDecisions(
+            store, plugins=plugins, clock=clock or system_clock, case_index_key=case_index_key
         )
     finally:
         store.close()

@@ -14,16 +14,15 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import os
 import random
 from pathlib import Path
 
+from ethical_decisions.caseindex import KEY_VARIABLE
 from ethical_decisions.exceptions import NoRouteError, StoreError
 from ethical_decisions.model import (
     KNOWN_BUSINESS_AREAS,
     DecisionMaker,
-    LaterOutcomeKind,
-    LaterOutcomeResult,
-    RecordsOfficer,
     StaffRole,
 )
 from ethical_decisions.policy import People
@@ -35,6 +34,16 @@ from ethical_decisions.service import EthicalDecisions
 
 from ._common import connect, positive_number, refuse_store_file
 from ._demo_cases import AREAS, Case, DemoClock, Walk, awaiting_advice, pick_path
+from ._demo_learning import (
+    DEMO_KEY,
+    OFFICER,
+    Learning,
+    import_later_outcomes,
+    raise_systemic_issues,
+    retention_dry_run,
+    speak_up_and_guidance,
+    write_later_outcomes,
+)
 from ._demo_people import HandoverPlanner, TeamPlan, assess_samples, pdr_subject, people_summary
 from ._progress import Progress
 from ._report import write_reports
@@ -104,28 +113,21 @@ def _check_routes(edm: EthicalDecisions) -> None:
         raise NoRouteError(f"the demo's business areas ({names})", sorted(r.route_id for r in routes))
 
 
-def _later_outcomes(
-    edm: EthicalDecisions, reviews: list[Review], today: dt.datetime, rng: random.Random
-) -> int:
-    officer = RecordsOfficer("records-0001")
-    recorded = 0
-    for review in reviews:
-        final = review.final_decision
-        if final is None or final.outcome not in _ADVERSE or review.closed_at is None:
-            continue
-        if (today - review.closed_at).days < 60 or rng.random() > 0.4:
-            continue
-        overturned = rng.random() < (0.15 if review.concerns else 0.3)
-        decided = review.closed_at + dt.timedelta(days=rng.randint(30, 55))
-        edm.record_later_outcome(
-            review.review_id,
-            by=officer,
-            challenge=rng.choice([LaterOutcomeKind.APPEAL, LaterOutcomeKind.TRIBUNAL]),
-            result=LaterOutcomeResult.OVERTURNED if overturned else LaterOutcomeResult.UPHELD,
-            decided_on=decided.date(),
-        )
-        recorded += 1
-    return recorded
+def _learning(
+    edm: EthicalDecisions, clock: DemoClock, reviews: list[Review], period: Period, args: argparse.Namespace
+) -> Learning:
+    """The learning loop over the walked cases (see :mod:`._demo_learning`)."""
+
+    def set_clock(at: dt.datetime) -> None:
+        clock.now = at
+
+    today = clock.now
+    rng = random.Random(args.seed + 3)
+    issues, linked, moved = raise_systemic_issues(edm, set_clock, reviews, period.end)
+    answered, sent = speak_up_and_guidance(edm, set_clock, reviews, rng)
+    clock.now = today
+    checked, imported = import_later_outcomes(edm, write_later_outcomes(reviews, today, rng, args.reports))
+    return Learning(issues, linked, moved, answered, sent, imported, checked, retention_dry_run(edm))
 
 
 def _today() -> dt.datetime:
@@ -155,7 +157,8 @@ def _demo(args: argparse.Namespace) -> int:
     staff = _staff(rng)
     handovers = HandoverPlanner(staff, args.reviews, random.Random(args.seed + 1))
     teams = TeamPlan()
-    with connect(args, clock=clock, people=People(), create=True) as edm:
+    key = os.environ.get(KEY_VARIABLE) or DEMO_KEY  # the cases are made up: a demo key will do
+    with connect(args, clock=clock, people=People(), create=True, case_index_key=key) as edm:
         head = edm.head()
         if head is not None and not args.add:
             raise StoreError(
@@ -165,7 +168,8 @@ def _demo(args: argparse.Namespace) -> int:
                 "add more cases to a store of demo cases."
             )
         _check_routes(edm)
-        refuse_store_file(args.reports / "department.html", edm.store)
+        for name in ("department.html", "later-outcomes.csv"):
+            refuse_store_file(args.reports / name, edm.store)
         print(f"Walking {args.reviews} synthetic cases through the model into {edm.store.url} ...")
         reviews: list[Review] = []
         # The last case of each area is recent and still with its route, so every queue has one.
@@ -191,17 +195,19 @@ def _demo(args: argparse.Namespace) -> int:
                 reviews.append(walk.review)
                 progress.advance()
         clock.now = today
-        appeals = _later_outcomes(edm, reviews, today, rng)
+        learning = _learning(edm, clock, reviews, period, args)
+        clock.now = today
         assessed = assess_samples(edm, clock, staff, period, random.Random(args.seed + 2))
         clock.now = today
         delivered = Relay(edm).run_once(limit=10 * args.reviews)
         report = edm.verify()
         subject = pdr_subject(reviews)
         written = write_reports(edm, period, args.reports, staff_id=subject)
+        written["later outcomes"] = args.reports / "later-outcomes.csv"
     _summary(
         reviews,
         period,
-        appeals=appeals,
+        learning=learning,
         assessed=assessed,
         delivered=delivered.delivered,
         verified=str(report),
@@ -216,7 +222,7 @@ def _summary(
     reviews: list[Review],
     period: Period,
     *,
-    appeals: int,
+    learning: Learning,
     assessed: tuple[int, int],
     delivered: int,
     verified: str,
@@ -251,16 +257,26 @@ def _summary(
         f"{again} responses to advice left a concern unresolved."
     )
     records, findings = assessed
+    print(f"Line managers assessed {records} records ({findings} findings).")
     print(
-        f"{appeals} later appeal or tribunal outcomes; line managers assessed {records} records "
-        f"({findings} findings)."
+        f"Systemic issues: {learning.issues} raised by the Chief Caseworker Unit's and the Safety Valve "
+        f"Mechanism's teams, {learning.linked} more referrals linked, {learning.moved} moved on by policy "
+        f"teams. {learning.speak_up} answers to the speaking-up questions; {learning.guidance} pieces of "
+        "feedback on the guidance."
     )
+    if learning.checked is not None and learning.outcomes is not None:
+        print(f"Later outcomes, a dry run first: {learning.checked.summary()}.")
+        print(f"Later outcomes imported: {learning.outcomes.summary()}.")
+    if learning.swept is not None:
+        print(f"Retention at a 90-day period, a dry run (nothing erased): {learning.swept.summary()}.")
     print(people_summary(reviews))
     print(f"Audit chain: {verified}")
     print("\nReports written:")
     for name, path in written.items():
         print(f"  {name}: {path.resolve()}")
     db = f"--db {db} " if db else ""
+    advised = (r.referred_by.staff_id for review in reviews for r in review.referrals if r.advice_at)
+    feedback_to = next(advised, subject)
     print("\nWhere to look next:")
     print(f"  open {written['department'].resolve()} in a browser")
     print(f"  ethical-decisions {db}referrals list --route chief_caseworker_unit")
@@ -269,6 +285,14 @@ def _summary(
     print(f"  ethical-decisions {db}report pdr --staff {subject} {days}")
     print(f"  ethical-decisions {db}assessments {subject} {days}")
     print(f"  ethical-decisions {db}signals")
+    print(f"  ethical-decisions {db}systemic list")
+    print(f"  ethical-decisions {db}feedback --staff {feedback_to}")
+    key = "" if os.environ.get(KEY_VARIABLE) else f"{KEY_VARIABLE}={DEMO_KEY} "
+    print(
+        f"  {key}ethical-decisions {db}outcomes import {written['later outcomes']} --dry-run "
+        f"--staff {OFFICER.staff_id}"
+    )
+    print(f"  ethical-decisions {db}retention sweep --period P90D --dry-run --staff {OFFICER.staff_id}")
     print(f"  ethical-decisions {db}routes")
     print(f"  ethical-decisions {db}verify")
     print(f"  ethical-decisions {db}report --help")

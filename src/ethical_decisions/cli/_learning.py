@@ -17,7 +17,7 @@ from ethical_decisions.learning import SystemicIssue
 from ethical_decisions.model import PolicyTeamMember, RouteTeamMember, SystemicIssueStatus
 
 from ._common import connect, parse_date, read_text, staff_id
-from ._table import table
+from ._table import table, words
 
 __all__ = ["add_commands"]
 
@@ -119,7 +119,7 @@ def _list(args: argparse.Namespace) -> int:
     rows = [
         (
             i.issue_id,
-            i.status.value,
+            words(i.status.value),
             i.route_id,
             i.owner,
             i.due_on.isoformat() + (" OVERDUE" if i.overdue(today) else ""),
@@ -137,7 +137,7 @@ def _list(args: argparse.Namespace) -> int:
 def _describe(issue: SystemicIssue) -> str:
     overdue = " (OVERDUE)" if issue.overdue(dt.datetime.now(dt.UTC).date()) else ""
     lines = [
-        f"Systemic issue {issue.issue_id}: {issue.status.value}{overdue}",
+        f"Systemic issue {issue.issue_id}: {words(issue.status.value)}{overdue}",
         f"  title:       {issue.title}",
         f"  description: {issue.description}",
         f"  rule:        {issue.rule}",
@@ -146,10 +146,10 @@ def _describe(issue: SystemicIssue) -> str:
         f"  referrals:   {', '.join(issue.referral_ids)}",
     ]
     if issue.concern_categories:
-        lines.append(f"  concerns:    {', '.join(c.value for c in issue.concern_categories)}")
+        lines.append(f"  concerns:    {', '.join(words(c.value) for c in issue.concern_categories)}")
     for change in issue.history:
         reason = f": {change.reason}" if change.reason else ""
-        lines.append(f"  {change.at:%Y-%m-%d} {change.status.value} by {change.by}{reason}")
+        lines.append(f"  {change.at:%Y-%m-%d} {words(change.status.value)} by {change.by}{reason}")
     return "\n".join(lines)
 
 
@@ -191,7 +191,7 @@ def _update(args: argparse.Namespace) -> int:
         issue = edm.update_systemic_issue(
             args.issue_id, by=member, status=args.status, reason=reason, due_on=args.due
         )
-    print(f"Systemic issue {issue.issue_id}: {issue.status.value}, due {issue.due_on.isoformat()}.")
+    print(f"Systemic issue {issue.issue_id}: {words(issue.status.value)}, due {issue.due_on.isoformat()}.")
     return 0
 
 
@@ -207,7 +207,7 @@ def _feedback(args: argparse.Namespace) -> int:
             item.route_id,
             f"{item.submitted_at:%Y-%m-%d}",
             f"{item.advice_at:%Y-%m-%d}" if item.advice_at else "awaiting",
-            ", ".join(f"{issue} ({status.value})" for issue, status in item.issues) or "-",
+            ", ".join(f"{issue} ({words(status.value)})" for issue, status in item.issues) or "-",
         )
         for item in items
     ]

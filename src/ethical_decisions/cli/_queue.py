@@ -24,7 +24,7 @@ from ethical_decisions.serialization import unparse
 
 from . import _assign
 from ._common import connect, read_text, referral_id, referral_on_route, staff_id
-from ._table import table
+from ._table import table, words
 
 __all__ = ["add_commands"]
 
@@ -161,7 +161,7 @@ def _show(args: argparse.Namespace) -> int:
         f"due by: {_date(referral.due_by)}"
     )
     print(f"  assigned to: {assignee}")
-    print(f"  referred by: {maker.staff_id} ({_words(maker.role)}, {maker.team}, {maker.business_area})")
+    print(f"  referred by: {maker.staff_id} ({words(maker.role)}, {maker.team}, {maker.business_area})")
     print(f"  case: {review.case.reference}")
     print(f"  proposed decision: {review.proposed.outcome}")
     print(_indent(review.proposed.summary))
@@ -174,12 +174,12 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  {concern_id} ({concern_category_label(concern.category)})")
         print(_indent(concern.concern.statement, 6))
         for d in concern.discretion:
-            print(f"      discretion {discretion_scope_label(d.scope).lower()}: {_words(d.result)}")
+            print(f"      discretion {discretion_scope_label(d.scope).lower()}: {words(d.result)}")
             print(_indent(d.reason, 8))
         for talk in concern.discussions:
             print(
                 f"      discussed with {consulted_role_label(talk.consulted_role).lower()} "
-                f"{talk.consulted}: {_words(talk.result)}"
+                f"{talk.consulted}: {words(talk.result)}"
             )
             print(_indent(talk.advice, 8))
     if referral.advice_at is not None:
@@ -190,14 +190,14 @@ def _show(args: argparse.Namespace) -> int:
         print("\nHistory")
         for event in referral.history:
             by = event.actor.staff_id
-            what = f"{_date(event.occurred_at)} {_words(event.kind)} by {by}"
+            what = f"{_date(event.occurred_at)} {words(event.kind)} by {by}"
             payload = event.payload
             if isinstance(payload, ReferralAssigned):
                 to = payload.assignee.staff_id
                 what += " to themselves" if to == by else f" to {to}"
             if isinstance(payload, AdviceResponded):
                 settled = "resolved" if payload.resolved else "not resolved"
-                what += f": {payload.concern_id} {_words(payload.response)}, {settled}"
+                what += f": {payload.concern_id} {words(payload.response)}, {settled}"
                 text: str | None = payload.reason
             else:
                 text = (
@@ -228,7 +228,7 @@ def _what_became(review: Review, referral: Referral) -> list[tuple[str, str]]:
         ]
         if response is not None:
             settled = "the concern is resolved" if response.resolved else "the concern is not resolved"
-            outcome = f"{_words(response.response)}; {settled}"
+            outcome = f"{words(response.response)}; {settled}"
         elif later:
             outcome = "no response recorded"
         else:
@@ -239,11 +239,6 @@ def _what_became(review: Review, referral: Referral) -> list[tuple[str, str]]:
             outcome += "; the decision was taken with it acknowledged as unresolved"
         found.append((concern_id, outcome))
     return found
-
-
-def _words(code: str) -> str:
-    """A code in words: ``not_resolved`` as ``not resolved``."""
-    return code.replace("_", " ")
 
 
 def _act(args: argparse.Namespace, verb: str) -> int:

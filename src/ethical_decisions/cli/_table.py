@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-__all__ = ["table"]
+__all__ = ["table", "words"]
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -17,3 +17,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join("  " + line for line in lines)
+
+
+def words(code: str) -> str:
+    """A code in words, for the table output: ``not_resolved`` as ``not resolved``."""
+    return code.replace("_", " ")

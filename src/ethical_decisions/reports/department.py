@@ -102,7 +102,6 @@ class DepartmentReport(Report):
         "question",
         "answer",
         "guidance_version",
-        "kind",
     )
 
     as_of: dt.datetime

@@ -129,8 +129,8 @@ class Source(Protocol):
         As read from the rows: of any type, where a row was changed.
         """
 
-    def review_checks(self, end: int) -> tuple[int, BrokenLink | None, BrokenLink | None]:
-        """Over the events up to position *end*: how many reviews, and the first event found wrong.
+    def review_checks(self, end: int) -> tuple[tuple[int, int], BrokenLink | None, BrokenLink | None]:
+        """Over the events up to position *end*: how many reviews and issues, and the first event found wrong.
 
         The first is the first event out of its review's sequence, the second the first
         whose words are gone from a review with no erasure recorded.
@@ -227,7 +227,7 @@ def _check_chain(source: Source, kept: ChainHead | None, progress: Progress | No
             sequence if isinstance(sequence, int) else None,
             problem,
         )
-    reviews, out_of_sequence, unerased = source.review_checks(links.position)
+    (reviews, issues), out_of_sequence, unerased = source.review_checks(links.position)
     if out_of_sequence is not None and (broken is None or out_of_sequence.position < broken.position):
         broken = out_of_sequence
     if broken is None:
@@ -236,7 +236,9 @@ def _check_chain(source: Source, kept: ChainHead | None, progress: Progress | No
         broken = against_head(links.head, kept, links.hash_at_kept)
     if progress is not None:
         progress("chain", links.position, total)
-    return VerificationReport(events=links.position, reviews=reviews, head=links.head, broken=broken)
+    return VerificationReport(
+        events=links.position, reviews=reviews, head=links.head, broken=broken, issues=issues
+    )
 
 
 def _against_row(mine: ChainHead | None, row: ChainHead | None, what: str, items: str) -> BrokenLink | None:

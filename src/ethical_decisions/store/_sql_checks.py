@@ -19,7 +19,7 @@ import attrs
 
 from ethical_decisions._fields import field_values
 from ethical_decisions.audit import NO_ERASURE, BrokenLink, ChainHead, ChainRecord
-from ethical_decisions.events import FreeTextErased
+from ethical_decisions.events import ISSUE_PREFIX, FreeTextErased
 from ethical_decisions.exceptions import EthicalDecisionsError
 
 from . import _ledger
@@ -127,16 +127,18 @@ class SQLHoldings:
                 return
             after = page[-1][0]
 
-    def review_checks(self, end: int) -> tuple[int, BrokenLink | None, BrokenLink | None]:
+    def review_checks(self, end: int) -> tuple[tuple[int, int], BrokenLink | None, BrokenLink | None]:
         cursor = self._cursor
         cursor.execute(
             "SELECT count(CASE WHEN e.sequence = 1 THEN 1 END),"
+            f" count(CASE WHEN e.sequence = 1 AND substr(e.review_id, 1, {len(ISSUE_PREFIX)}) = ?"
+            " THEN 1 END),"
             f" min(CASE WHEN {_OUT_OF_SEQUENCE} THEN e.position END),"
             f" min(CASE WHEN {_UNERASED} THEN e.position END)"
             " FROM events e WHERE e.position <= ?",
-            (FreeTextErased.kind, end),
+            (ISSUE_PREFIX, FreeTextErased.kind, end),
         )
-        reviews, out_of_sequence, unerased = cursor.fetchone()
+        trails, issues, out_of_sequence, unerased = cursor.fetchone()
         sequence_problem = erasure_problem = None
         if out_of_sequence is not None:
             review_id, sequence = self._event_at(out_of_sequence)
@@ -153,7 +155,8 @@ class SQLHoldings:
             )
         if unerased is not None:
             erasure_problem = BrokenLink(unerased, *self._event_at(unerased), NO_ERASURE)
-        return int(reviews or 0), sequence_problem, erasure_problem
+        issues = int(issues or 0)
+        return (int(trails or 0) - issues, issues), sequence_problem, erasure_problem
 
     def _event_at(self, position: int) -> tuple[str, int]:
         self._cursor.execute("SELECT review_id, sequence FROM events WHERE position = ?", (position,))

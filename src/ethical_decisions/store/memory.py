@@ -13,7 +13,7 @@ from typing_extensions import override
 from ethical_decisions.assessments import Assessment, assessment_order
 from ethical_decisions.audit import GENESIS, NO_ERASURE, BrokenLink, ChainHead, ChainRecord
 from ethical_decisions.compliance import ComplianceRecord
-from ethical_decisions.events import FreeTextErased
+from ethical_decisions.events import FreeTextErased, is_issue_id
 from ethical_decisions.exceptions import ConflictError, NotFoundError, StoreError
 from ethical_decisions.freetext import erased
 from ethical_decisions.learning import GuidanceFeedbackNote, IssueRecord, SpeakUpAnswer
@@ -467,7 +467,7 @@ class _Holdings:
         for r in self._store._chain:
             yield r.position, r.review_id, r.sequence, r.kind, r.body, r.texts, r.salt, r.hash
 
-    def review_checks(self, end: int) -> tuple[int, BrokenLink | None, BrokenLink | None]:
+    def review_checks(self, end: int) -> tuple[tuple[int, int], BrokenLink | None, BrokenLink | None]:
         chain = self._store._chain[:end]
         erased = {r.review_id for r in chain if r.kind == FreeTextErased.kind}
         last: dict[str, int] = {}
@@ -480,7 +480,8 @@ class _Holdings:
             if r.salt is None and r.review_id not in erased and unerased is None:
                 unerased = BrokenLink(r.position, r.review_id, r.sequence, NO_ERASURE)
             last[r.review_id] = r.sequence
-        return len(last), out_of_sequence, unerased
+        issues = sum(1 for review_id in last if is_issue_id(review_id))
+        return (len(last) - issues, issues), out_of_sequence, unerased
 
     def head_row(self) -> ChainHead | None:
         return self._store.head()

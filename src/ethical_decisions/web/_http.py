@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ethical_decisions.exceptions import ConflictError, EthicalDecisionsError
+from ethical_decisions._fields import is_id
+from ethical_decisions.exceptions import ConflictError, EthicalDecisionsError, NotFoundError
 from ethical_decisions.serialization import parse, unparse
 from ethical_decisions.service import EthicalDecisions
 
@@ -71,6 +72,18 @@ class Context:
     def now(self) -> dt.datetime:
         """The current time in UTC."""
         return dt.datetime.now(dt.UTC)
+
+
+def path_id(request: Request, kind: str) -> str:
+    """The review's or referral's id in the address (``{kind}_id``).
+
+    An address whose id is not in an id's form names nothing here: a 404, like an id not in the
+    store, whose message never repeats it.
+    """
+    value = str(request.path_params[f"{kind}_id"])
+    if not is_id(value, kind):
+        raise NotFoundError(kind, "")
+    return value
 
 
 def request_info(request: Request) -> RequestInfo:

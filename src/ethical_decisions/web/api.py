@@ -146,7 +146,7 @@ async def get_review(request: Request) -> Response:
     """A review as it stands, with the steps it allows now."""
     ctx = _http.context(request)
     by = _http.actor(request)
-    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    review = await _http.threaded(ctx.edm.review, _http.path_id(request, "review"))
     check_review(by, review, ctx.edm.plugins.people)
     return _review_answer(ctx, review)
 
@@ -155,7 +155,7 @@ def _step_handler(spec: StepSpec) -> _http.Handler:
     async def take(request: Request) -> Response:
         ctx = _http.context(request)
         by = _http.actor(request)
-        subject = request.path_params[f"{spec.target}_id"]
+        subject = _http.path_id(request, spec.target)
         version = _http.parse_version(request)
         body: Any = None
         if spec.body is not None:
@@ -190,7 +190,7 @@ async def get_referral(request: Request) -> Response:
     """A referral with its question, history and advice."""
     ctx = _http.context(request)
     by = _http.actor(request)
-    referral = await _http.threaded(ctx.edm.referral, request.path_params["referral_id"])
+    referral = await _http.threaded(ctx.edm.referral, _http.path_id(request, "referral"))
     review = await _http.threaded(ctx.edm.review, referral.review_id)
     check_referral(by, referral, review, ctx.edm.plugins.people)
     return _http.json_response(referral_view(referral, review, ctx.now()), headers=_etag(review))
@@ -276,7 +276,7 @@ async def record_assessment(request: Request) -> Response:
     by = assessing.assessor(_http.actor(request))
     version = _http.parse_version(request)
     body = await _http.read_json(request, AssessmentBody)
-    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    review = await _http.threaded(ctx.edm.review, _http.path_id(request, "review"))
     check_review(by, review, ctx.edm.plugins.people)
     if version is not None and version != review.version:
         raise ConflictError(review.review_id, version, review.version)

@@ -32,7 +32,7 @@ __all__ = ["Submission", "load_review", "offered_now", "only_if", "submit", "sub
 async def load_review(request: Request, by: WebActor) -> Review:
     """The review the address names, if *by* may read it (else 404)."""
     ctx = _http.context(request)
-    review = await _http.threaded(ctx.edm.review, request.path_params["review_id"])
+    review = await _http.threaded(ctx.edm.review, _http.path_id(request, "review"))
     check_review(by, review, ctx.edm.plugins.people)
     return review
 

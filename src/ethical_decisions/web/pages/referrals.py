@@ -53,7 +53,7 @@ def _member(request: Request) -> RouteTeamMember:
 async def _referral(request: Request) -> tuple[RouteTeamMember, Referral, Review]:
     by = _member(request)
     edm = _http.context(request).edm
-    referral = await _http.threaded(edm.referral, request.path_params["referral_id"])
+    referral = await _http.threaded(edm.referral, _http.path_id(request, "referral"))
     review = await _http.threaded(edm.review, referral.review_id)
     check_referral(by, referral, review, edm.plugins.people)
     return by, referral, review
