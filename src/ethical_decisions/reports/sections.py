@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from ethical_decisions.figures import CHALLENGES_AT_APPEAL, DepartmentFigures, tally
+from ethical_decisions.guidance import GUIDANCE
 from ethical_decisions.learning import Answer, GuidanceFeedbackKind
 from ethical_decisions.model import (
     ConcernCategory,
@@ -347,7 +348,9 @@ def _enter_learning(ledger: Ledger, f: DepartmentFigures, routes: Mapping[str, s
     # both questions are answered together: each question's answers add up to the same number
     ledger.at_most([speak_up.key("again", ALL)], [speak_up.key("detriment", ALL)])
     ledger.at_most([speak_up.key("detriment", ALL)], [speak_up.key("again", ALL)])
-    versions = {v: v for v in sorted({version for version, _ in f.guidance_feedback})}
+    # The guidance in force is listed whether or not anyone sent feedback on it: a row that appeared
+    # only with feedback would tell a reader its hidden counts are not all 0.
+    versions = {v: v for v in sorted({GUIDANCE.version, *(version for version, _ in f.guidance_feedback)})}
     kinds = {k.value: k.value.replace("_", " ").capitalize() for k in GuidanceFeedbackKind}
     guidance = ledger.matrix(
         "guidance_feedback",
