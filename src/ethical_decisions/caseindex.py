@@ -4,7 +4,7 @@ A case reference links a review to a person, so it is personal data: it is kept
 only in the review's own free text (sealed in the audit chain, erased at the
 end of retention). To find a review by reference (to record an appeal's
 outcome against it, say) the store keeps, beside the events, a table of
-``(digest, review_id)`` rows (``case_index``, schema step 5), where the digest
+``(digest, review_id)`` rows (``case_index``, schema step 6), where the digest
 is an HMAC-SHA-256 of the *normalised* reference under a deployment key. Without
 the key the table says nothing about which references it holds: a reference
 cannot be confirmed by hashing a guess.

@@ -883,26 +883,8 @@ class EthicalDecisions:
         return self.systemic_issue(issue_id)
 
     def _check_register(self, request: PermissionRequest, issue_id: str) -> None:
-        permission = self.plugins.permission(request)
-        if permission.allowed:
-            return
-        actor = request.actor
-        emit(
-            LogEvent.PERMISSION_REFUSED,
-            review_id=issue_id,
-            step=str(request.step),
-            actor_kind=type(actor).__name__,
-            role=None,
-            staff_id=actor.staff_id,
-        )
-        raise NotPermittedError(
-            request.step,
-            Stage.NOT_OPENED,
-            (),
-            permission.reason,
-            actor=describe_actor(actor),
-            would_allow=permission.would_allow,
-        )
+        """Ask the permission policy about a step on the register (no review's stage or steps to name)."""
+        self._check_permission(None, request, issue_id, register=True)
 
     def _append_issue(
         self,
@@ -1080,8 +1062,13 @@ class EthicalDecisions:
                 raise
             raise NotFoundError("referral", referral_id) from None
 
-    def _check_permission(self, review: Review | None, request: PermissionRequest, review_id: str) -> None:
-        """Ask the permission policy; raise :class:`NotPermittedError` (and log it) if it refuses."""
+    def _check_permission(
+        self, review: Review | None, request: PermissionRequest, review_id: str, *, register: bool = False
+    ) -> None:
+        """Ask the permission policy; raise :class:`NotPermittedError` (and log it) if it refuses.
+
+        :param register: the step is on the register of systemic issues (*review_id* an issue's id).
+        """
         permission = self.plugins.permission(request)
         if permission.allowed:
             return
@@ -1097,7 +1084,7 @@ class EthicalDecisions:
         raise NotPermittedError(
             request.step,
             review.stage if review is not None else Stage.NOT_OPENED,
-            allowed_steps(review),
+            () if register else allowed_steps(review),
             permission.reason,
             actor=describe_actor(actor),
             would_allow=permission.would_allow,
