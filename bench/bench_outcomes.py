@@ -18,14 +18,23 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from harness import Figure, child_peak_mb, compare, print_peak, ratio_figure
-from library import EthicalDecisions, RecordsOfficer, SQLiteStore, import_outcomes, testing
+from library import (
+    STORE_SCHEMA_VERSION,
+    EthicalDecisions,
+    RecordsOfficer,
+    SQLiteStore,
+    import_outcomes,
+    testing,
+)
 from workload import filter_logging_at_warning
+
+from ethical_decisions.caseindex import case_digest  # the digest the service writes
 
 TARGET = 2.0
 MEMORY_TARGET = 1.1
@@ -33,12 +42,13 @@ KEY = "bench-case-index-key-0123456789abcdef"
 INDEXED = 2_000
 _KINDS = ("appeal", "tribunal", "complaint", "judicial_review", "mp_letter", "ombudsman")
 _RESULTS = ("upheld", "overturned", "withdrawn", "pending")
-_DIR = Path(tempfile.gettempdir()) / "edm-bench-outcomes"
+_DIR = Path(__file__).resolve().parent / ".cache" / "outcomes"
+"""The cached store and files (each store named by the schema it was made with)."""
 
 
 def _store_path(indexed: int) -> Path:
     """A SQLite store whose case index holds *indexed* cases (index rows alone: the dry run reads no more)."""
-    path = _DIR / f"index-{indexed}.db"
+    path = _DIR / f"index-schema{STORE_SCHEMA_VERSION}-{indexed}.db"
     if path.exists():
         return path
     _DIR.mkdir(parents=True, exist_ok=True)
@@ -46,10 +56,6 @@ def _store_path(indexed: int) -> Path:
     try:
         edm = EthicalDecisions(store, plugins=testing.plugins(), case_index_key=KEY)
         key = edm._require_case_key()
-        import sqlite3  # noqa: PLC0415
-
-        from ethical_decisions.caseindex import case_digest  # noqa: PLC0415 - the digest the service writes
-
         rows = [(case_digest(key, f"HX{n:08d}"), f"rv-bench-{n:08d}") for n in range(indexed)]
     finally:
         store.close()
