@@ -22,7 +22,7 @@ from ethical_decisions.web import _http, queues
 from ethical_decisions.web.access import check_referral
 from ethical_decisions.web.forms import FormErrors, parse_form, read_form
 from ethical_decisions.web.offers import permission, referral_offers, require_allowed
-from ethical_decisions.web.steps import body_type
+from ethical_decisions.web.steps import body_type, referral_of
 from ethical_decisions.web.views import queue_item
 
 from ._render import Pages, page_actor, redirect, render
@@ -53,7 +53,7 @@ def _member(request: Request) -> RouteTeamMember:
 async def _referral(request: Request) -> tuple[RouteTeamMember, Referral, Review]:
     by = _member(request)
     edm = _http.context(request).edm
-    referral = await _http.threaded(edm.referral, request.path_params["referral_id"])
+    referral = await _http.threaded(referral_of, edm, request.path_params["referral_id"])
     review = await _http.threaded(edm.review, referral.review_id)
     check_referral(by, referral, review, edm.plugins.people)
     return by, referral, review

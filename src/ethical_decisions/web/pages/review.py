@@ -32,6 +32,7 @@ from ethical_decisions.model import (
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
+    PolicyTeamMember,
     Step,
 )
 from ethical_decisions.projections import ReviewRecord
@@ -84,6 +85,8 @@ async def home(request: Request) -> Response:
     """Your reviews (those you hold, those you handed over), and your team's; or your route's queue."""
     by = page_actor(request)
     if not isinstance(by, DecisionMaker):
+        if isinstance(by, PolicyTeamMember):
+            return redirect("/systemic-issues")
         return redirect("/queue" if hasattr(by, "route_id") else "/reports")
     edm = _http.context(request).edm
     held = await _http.threaded(edm.store.reviews, owner_id=by.staff_id)
