@@ -234,7 +234,7 @@ def test_not_json_malformed_and_unknown_ids(
     dm: TestClient, team: TestClient, policy: TestClient, edm: EthicalDecisions
 ) -> None:
     """Not JSON is 415, malformed JSON 400, an issue or referral the address names that is not held 404."""
-    _, referral_id, issue_id = opened(dm, team)
+    _, _, issue_id = opened(dm, team)
     unchanged(
         edm,
         lambda: policy.post(
