@@ -46,7 +46,7 @@ def _state(edm: EthicalDecisions) -> tuple[Any, ...]:
 
 
 def test_the_referral_page_offers_to_flag_a_systemic_issue(dm: TestClient, team: TestClient) -> None:
-    """The route team's referral page offers "Flag a systemic issue"; with none on the register it opens one."""
+    """The route team's referral page offers "Flag a systemic issue"; with none listed it opens one."""
     _, referral_id = escalated_review(dm)
     page = team.get(f"/referrals/{referral_id}")
     assert "Flag a systemic issue" in page.text
@@ -194,3 +194,72 @@ def test_a_policy_team_member_signs_in_and_lands_on_the_register(app: Any) -> No
 
 
 del ISSUE
+
+
+def _closed_with_concerns(dm: TestClient, team: TestClient) -> tuple[str, str]:
+    """A review with a concern, advised, responded to and decided by the decision-maker: (review, referral)."""
+    review_id, referral_id = escalated_review(dm)
+    assert 200 == team.post(f"/api/referrals/{referral_id}/acknowledgement").status_code
+    assert (
+        200 == team.post(f"/api/referrals/{referral_id}/advice", json={"advice": "Rely on it."}).status_code
+    )
+    respond = {"concern_id": "C1", "response": "followed", "reason": "Done.", "resolved": True}
+    assert 200 == dm.post(f"/api/referrals/{referral_id}/advice-response", json=respond).status_code
+    final = {"decision": {"outcome": "grant", "summary": "Grant.", "rationale": "Records."}}
+    assert 200 == dm.post(f"/api/reviews/{review_id}/final-decision", json=final).status_code
+    return review_id, referral_id
+
+
+def test_the_feedback_page_shows_what_came_of_each_referral(
+    dm: TestClient, team: TestClient, edm: EthicalDecisions
+) -> None:
+    """The decision-maker's feedback page lists their referral, the advice, and the issue linked to it."""
+    _, referral_id, issue_id = opened(dm, team)
+    page = dm.get("/feedback")
+    assert 200 == page.status_code
+    assert referral_id in page.text
+    assert issue_id in page.text
+    assert 403 == team.get("/feedback").status_code
+
+
+def test_speaking_up_is_offered_on_a_closed_review_with_concerns(
+    dm: TestClient, team: TestClient, edm: EthicalDecisions
+) -> None:
+    """The review offers the questions verbatim; no answer is 422; answering keeps them; an open review 422."""
+    open_id, _ = escalated_review(dm)
+    assert "speaking up" not in dm.get(f"/reviews/{open_id}").text
+    assert 422 == dm.get(f"/reviews/{open_id}/speaking-up").status_code
+    review_id, _ = _closed_with_concerns(dm, team)
+    assert "Answer two questions about speaking up" in dm.get(f"/reviews/{review_id}").text
+    path = f"/reviews/{review_id}/speaking-up"
+    page = html.unescape(dm.get(path).text)
+    assert "Given your experience, would you speak up again?" in page
+    assert "Did you suffer any detriment as a result of raising your concern?" in page
+    empty = _post(dm, path, {})
+    assert 422 == empty.status_code
+    assert "Select whether you would speak up again" in empty.text
+    sent = _post(dm, path, {"again": "yes", "detriment": "no"})
+    assert 303 == sent.status_code, sent.text
+    assert "your answers are kept" in dm.get(sent.headers["location"]).text
+    forged = dm.post(path, data={"again": "yes", "detriment": "no", "csrf_token": "forged"})
+    assert 403 == forged.status_code
+
+
+def test_guidance_feedback_form(dm: TestClient, team: TestClient) -> None:
+    """A review links to the guidance feedback form; missing answers are named, the text never repeated."""
+    review_id, _ = escalated_review(dm)
+    assert "Give feedback on the guidance" in dm.get(f"/reviews/{review_id}").text
+    path = f"/reviews/{review_id}/guidance-feedback"
+    with structlog.testing.capture_logs() as logs:
+        missing = _post(dm, path, {"text": MARKER})
+        assert 422 == missing.status_code
+        assert "Select whether it is a question or a formatting error" in missing.text
+        assert 1 == missing.text.count(MARKER)  # in its own field only
+        bad = _post(dm, path, {"kind": MARKER, "text": "x"})
+        assert 422 == bad.status_code
+        assert MARKER not in bad.text
+        sent = _post(dm, path, {"kind": "question", "text": MARKER})
+    assert 303 == sent.status_code, sent.text
+    assert MARKER not in str(logs)
+    assert "counted" in dm.get(sent.headers["location"]).text
+    assert 403 == team.get(path).status_code

@@ -37,7 +37,7 @@ from ethical_decisions.model import (
 )
 from ethical_decisions.projections import ReviewRecord
 from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
-from ethical_decisions.web import _http
+from ethical_decisions.web import _http, learning
 from ethical_decisions.web.access import managed_by
 from ethical_decisions.web.bodies import OpenReviewBody
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
@@ -183,6 +183,8 @@ async def overview(request: Request) -> Response:
         route_names={r.route_id: r.name for r in edm.routes()},
         role_label=role_label,
         section="/",
+        speak_up=learning.speak_up_offered(by, review),
+        guidance_feedback=isinstance(by, DecisionMaker),
     )
 
 
