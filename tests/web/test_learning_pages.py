@@ -197,7 +197,7 @@ del ISSUE
 
 
 def _closed_with_concerns(dm: TestClient, team: TestClient) -> tuple[str, str]:
-    """A review with a concern, advised, responded to and decided by the decision-maker: (review, referral)."""
+    """A review with a concern, advised, responded to and decided: (review id, referral id)."""
     review_id, referral_id = escalated_review(dm)
     assert 200 == team.post(f"/api/referrals/{referral_id}/acknowledgement").status_code
     assert (
@@ -225,7 +225,7 @@ def test_the_feedback_page_shows_what_came_of_each_referral(
 def test_speaking_up_is_offered_on_a_closed_review_with_concerns(
     dm: TestClient, team: TestClient, edm: EthicalDecisions
 ) -> None:
-    """The review offers the questions verbatim; no answer is 422; answering keeps them; an open review 422."""
+    """The questions are offered verbatim; no answer is 422; answering keeps them; an open review is 422."""
     open_id, _ = escalated_review(dm)
     assert "speaking up" not in dm.get(f"/reviews/{open_id}").text
     assert 422 == dm.get(f"/reviews/{open_id}/speaking-up").status_code
