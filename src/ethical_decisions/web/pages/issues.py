@@ -146,6 +146,26 @@ _ISSUE_REQUIRED = [
 ]
 
 
+def _issue_body(form: Form, values: Mapping[str, str]) -> SystemicIssueBody:
+    """The new issue's body from the form; every answer to correct named at once (the date last)."""
+    dated: Mapping[str, str] = {}
+    due = None
+    try:
+        due = date_from(form, "due_on", "the date the owner is to answer by", required=True)
+    except FormErrors as exc:
+        dated = exc.errors
+    data: dict[str, Any] = {n: values[n] or None for n in ("title", "description", "rule", "owner")}
+    try:
+        body: SystemicIssueBody = parse_form(
+            SystemicIssueBody, data | {"due_on": due or "2000-01-01"}, _ISSUE_FIELDS, _ISSUE_REQUIRED
+        )
+    except FormErrors as exc:
+        raise FormErrors({**exc.errors, **dated}) from None
+    if dated:
+        raise FormErrors(dated)
+    return body
+
+
 @PAGES.page("/referrals/{referral_id}/systemic-issue/new", methods=("GET", "POST"))
 async def new_issue(request: Request) -> Response:
     """Open a systemic issue from the referral: title, description, rule or guidance, owner, due date."""
@@ -158,9 +178,7 @@ async def new_issue(request: Request) -> Response:
         values = {n: form.text(n) or "" for n in ("title", "description")}
         values |= {n: form.get(n) for n in ("rule", "owner")} | _date_values(form, "due_on")
         try:
-            due = date_from(form, "due_on", "the date the owner is to answer by", required=True)
-            data: dict[str, Any] = {n: values[n] or None for n in ("title", "description", "rule", "owner")}
-            body = parse_form(SystemicIssueBody, data | {"due_on": due}, _ISSUE_FIELDS, _ISSUE_REQUIRED)
+            body = _issue_body(form, values)
             issue = await _http.threaded(learning.open_issue, edm, by, referral.referral_id, body)
         except FormErrors as exc:
             errors = exc.errors
