@@ -67,7 +67,7 @@ def ethical_decisions_web_actor(request: RequestInfo) -> WebActor | None:
     :class:`~ethical_decisions.DecisionMaker`,
     :class:`~ethical_decisions.RouteTeamMember`,
     :class:`~ethical_decisions.RecordsOfficer` or
-    :class:`~ethical_decisions.PolicyTeamMember`. The first plugin that returns
+    :class:`~ethical_decisions.model.PolicyTeamMember`. The first plugin that returns
     an actor wins. A plugin that raises, or returns anything else, fails the
     request with 500 and is logged by name: the service never guesses who
     someone is. When no plugin answers, the request is not signed in (the

@@ -322,7 +322,7 @@ async def status(request: Request) -> Response:
     return render(
         request,
         "issue_status.html",
-        title="What is the issue's status now?",
+        title="What is the issue\N{RIGHT SINGLE QUOTATION MARK}s status now?",
         section="/systemic-issues",
         issue=issue,
         choices=choices,
