@@ -231,3 +231,96 @@ def test_unknown_review_is_404(manager: TestClient, edm: EthicalDecisions) -> No
 
 def _text(page: str) -> str:
     return html.unescape(page)
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+_PAGE_PERIOD = "staff_id=cw-0042&month=1&year=2026"
+
+
+def _form(client: TestClient, path: str, data: dict[str, str]) -> Any:
+    page = client.get(path)
+    token = html.unescape(page.text).split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def test_the_assessment_pages_walk_to_a_finding(
+    dm: TestClient, manager: TestClient, edm: EthicalDecisions
+) -> None:
+    """Choose a person and month, see the same sample as the API, open a record, record a finding and note."""
+    review_id = closed_review(dm)
+    assert "Whose records are you assessing?" in html.unescape(manager.get("/assessments").text)
+    sample = manager.get(f"/assessments/sample?{_PAGE_PERIOD}")
+    assert 200 == sample.status_code, sample.text
+    api = manager.get(f"/api/assessments?staff_id=cw-0042&{_period()}").json()
+    assert [i["review_id"] for i in api] == [review_id]
+    assert review_id in sample.text
+    record = manager.get(f"/assessments/{review_id}?{_PAGE_PERIOD}")
+    assert "Concern put into words" in record.text
+    path = f"/assessments/{review_id}/concern_articulated?{_PAGE_PERIOD}"
+    assert "is it evident in the record?" in html.unescape(manager.get(path).text)
+    with structlog.testing.capture_logs() as logs:
+        answer = _form(manager, path, {"finding": "evident", "note": MARKER})
+    assert 303 == answer.status_code, answer.text
+    assert MARKER not in str(logs)
+    assert [("concern_articulated", "evident", MARKER)] == [
+        (a.element.value, a.finding.value, a.note) for a in edm.assessments(review_id)
+    ]
+    for shown in (f"/assessments/{review_id}?{_PAGE_PERIOD}", f"/assessments/sample?{_PAGE_PERIOD}", path):
+        page = manager.get(shown)
+        assert MARKER not in page.text, shown  # the note is never shown again
+    assert "Evident" in manager.get(f"/assessments/{review_id}?{_PAGE_PERIOD}").text
+
+
+def test_the_assessment_form_names_a_missing_finding_without_echo(
+    dm: TestClient, manager: TestClient, edm: EthicalDecisions
+) -> None:
+    """No finding chosen: 422 with the GOV.UK error summary, the note typed not repeated, nothing recorded."""
+    review_id = closed_review(dm)
+    path = f"/assessments/{review_id}/discussion_sought?{_PAGE_PERIOD}"
+    answer = _form(manager, path, {"note": MARKER})
+    assert 422 == answer.status_code
+    assert "Select whether it is evident in the record" in answer.text
+    assert MARKER not in answer.text
+    assert [] == edm.assessments(review_id)
+
+
+def test_the_assessment_pages_refuse_in_the_librarys_words(
+    dm: TestClient, team: TestClient, edm: EthicalDecisions
+) -> None:
+    """The person themselves and a route team member are refused (403) with the library's message."""
+    review_id = closed_review(dm)
+    own = dm.get(f"/assessments/sample?{_PAGE_PERIOD}")
+    assert 403 == own.status_code
+    assert "cannot assess their own records" in html.unescape(own.text)
+    assert 403 == dm.get(f"/assessments/{review_id}?{_PAGE_PERIOD}").status_code
+    assert 403 == team.get("/assessments").status_code
+
+
+def test_an_open_review_is_refused_by_the_rules(
+    dm: TestClient, manager: TestClient, edm: EthicalDecisions
+) -> None:
+    """A finding on a review still open is the library's AssessmentError (409), nothing recorded."""
+    review_id = open_review(dm)
+    path = f"/assessments/{review_id}/concern_articulated?{_PAGE_PERIOD}"
+    answer = _form(manager, path, {"finding": "evident", "note": MARKER})
+    assert 409 == answer.status_code
+    assert "still open" in html.unescape(answer.text)
+    assert MARKER not in answer.text
+    assert [] == edm.assessments(review_id)
+
+
+def test_bad_choices_and_a_forged_token(dm: TestClient, manager: TestClient, edm: EthicalDecisions) -> None:
+    """A month that is not one comes back 422; a forged CSRF token is 403 and records nothing."""
+    review_id = closed_review(dm)
+    bad = manager.get(f"/assessments/sample?staff_id=cw-0042&month=13&year={MARKER}")
+    assert 422 == bad.status_code
+    assert "Enter the month as a real month and year" in bad.text
+    assert MARKER not in bad.text.split('name="year"', 1)[0]  # kept only in its own field
+    path = f"/assessments/{review_id}/concern_articulated?{_PAGE_PERIOD}"
+    forged = manager.post(path, data={"finding": "evident", "note": MARKER, "csrf_token": "forged"})
+    assert 403 == forged.status_code
+    assert [] == edm.assessments(review_id)
+    stale = _form(manager, path, {"finding": "evident", "version": "1"})
+    assert stale.status_code in (409, 412)
+    assert [] == edm.assessments(review_id)

@@ -22,6 +22,7 @@ confirming that a record exists):
   (:attr:`People.route_teams <ethical_decisions.policy.People.route_teams>`,
   where it lists the route's team);
 - a records officer reads every review;
+- a member of a policy team reads no review (they read the register of systemic issues);
 - a PDR report is for its decision-maker, a manager of theirs (as above), or a
   records officer; the department report and ``verify`` are for everyone
   signed in.
@@ -30,7 +31,7 @@ confirming that a record exists):
 from __future__ import annotations
 
 from ethical_decisions.exceptions import NotFoundError
-from ethical_decisions.model import DecisionMaker, RecordsOfficer, RouteTeamMember
+from ethical_decisions.model import DecisionMaker, PolicyTeamMember, RecordsOfficer, RouteTeamMember
 from ethical_decisions.policy import People
 from ethical_decisions.review import Referral, Review
 
@@ -76,6 +77,8 @@ def may_read_review(actor: WebActor, review: Review, people: People) -> bool:
         return True
     if isinstance(actor, RouteTeamMember):
         return any(on_route_team(actor, r.route_id, people) for r in review.referrals)
+    if isinstance(actor, PolicyTeamMember):
+        return False  # a policy team reads the register of systemic issues, not the reviews behind it
     if actor.staff_id in review.holders:
         return True
     if actor.business_area != review.business_area:

@@ -21,25 +21,41 @@ from starlette.responses import Response
 from ethical_decisions import reports
 from ethical_decisions._fields import is_identifier
 from ethical_decisions.exceptions import ConflictError, ValidationError
+from ethical_decisions.learning import SystemicIssue
 from ethical_decisions.model import DecisionMaker, RouteTeamMember
 from ethical_decisions.review import Review
 from ethical_decisions.steps import allowed_steps
 
-from . import _http, assessing, queues
+from . import _http, assessing, learning, queues
 from .access import check_pdr, check_referral, check_review
 from .auth import DEV_COOKIE, actor_from_sign_in
-from .bodies import AssessmentBody, DevSignIn, OpenReviewBody
+from .bodies import (
+    AssessmentBody,
+    DevSignIn,
+    GuidanceFeedbackBody,
+    IssueLinkBody,
+    IssueStatusBody,
+    OpenReviewBody,
+    SpeakUpBody,
+    SystemicIssueBody,
+)
 from .problems import HttpProblem
 from .steps import STEPS, StepSpec
 from .views import (
     ActorView,
     AssessmentView,
+    FeedbackView,
+    GuidanceFeedbackView,
+    IssueItem,
+    IssueView,
     QueueItem,
     ReferralView,
     ReviewView,
     SampleItem,
     VerifyView,
     actor_view,
+    feedback_view,
+    issue_view,
     queue_item,
     referral_view,
     review_view,
@@ -284,6 +300,86 @@ async def record_assessment(request: Request) -> Response:
     return _http.json_response(view, headers=_etag(review))
 
 
+def _issue_answer(ctx: _http.Context, issue: SystemicIssue, status: int = 200) -> Response:
+    headers = {"ETag": f'"{issue.version}"'}
+    if status == 201:
+        headers["Location"] = f"/api/systemic-issues/{issue.issue_id}"
+    return _http.json_response(issue_view(issue, ctx.now().date()), status=status, headers=headers)
+
+
+async def open_systemic_issue(request: Request) -> Response:
+    """Open a systemic issue from a referral that raises it, and link the referral to it."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    body = await _http.read_json(request, SystemicIssueBody)
+    issue = await _http.threaded(learning.open_issue, ctx.edm, by, _http.path_id(request, "referral"), body)
+    return _issue_answer(ctx, issue, 201)
+
+
+async def list_systemic_issues(request: Request) -> Response:
+    """The register of systemic issues, oldest first, with their titles (signed-in staff only)."""
+    ctx = _http.context(request)
+    _http.actor(request)
+    items = await _http.threaded(learning.register, ctx.edm, ctx.now().date())
+    return _http.json_response(items)
+
+
+async def get_systemic_issue(request: Request) -> Response:
+    """A systemic issue with its status history and linked referrals."""
+    ctx = _http.context(request)
+    _http.actor(request)
+    issue = await _http.threaded(learning.issue, ctx.edm, request.path_params["issue_id"])
+    return _issue_answer(ctx, issue)
+
+
+async def link_systemic_issue(request: Request) -> Response:
+    """Link a further referral to a systemic issue."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    version = _http.parse_version(request)
+    body = await _http.read_json(request, IssueLinkBody)
+    issue = await _http.threaded(learning.link, ctx.edm, by, request.path_params["issue_id"], body, version)
+    return _issue_answer(ctx, issue)
+
+
+async def update_systemic_issue(request: Request) -> Response:
+    """Move a systemic issue on: a new status, a new due date, or both (its policy team)."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    version = _http.parse_version(request)
+    body = await _http.read_json(request, IssueStatusBody)
+    issue = await _http.threaded(learning.update, ctx.edm, by, request.path_params["issue_id"], body, version)
+    return _issue_answer(ctx, issue)
+
+
+async def my_feedback(request: Request) -> Response:
+    """The referrals the signed-in person made, and what came of them (ids, codes and times)."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    items = await _http.threaded(ctx.edm.feedback, by.staff_id)
+    return _http.json_response([feedback_view(i) for i in items])
+
+
+async def speak_up(request: Request) -> Response:
+    """Answer the speaking-up questions at the close of a review with concerns (kept apart from it)."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    body = await _http.read_json(request, SpeakUpBody)
+    await _http.threaded(learning.record_speak_up, ctx.edm, by, _http.path_id(request, "review"), body)
+    return Response(status_code=204)
+
+
+async def guidance_feedback(request: Request) -> Response:
+    """Send feedback on the guidance itself from within a review: a question, or a formatting error."""
+    ctx = _http.context(request)
+    by = _http.actor(request)
+    body = await _http.read_json(request, GuidanceFeedbackBody)
+    taken = await _http.threaded(
+        learning.send_guidance_feedback, ctx.edm, by, _http.path_id(request, "review"), body
+    )
+    return _http.json_response(GuidanceFeedbackView(taken))
+
+
 async def openapi_document(request: Request) -> Response:
     """The OpenAPI 3.1 document of this API."""
     return _http.json_response(_http.context(request).openapi())
@@ -459,6 +555,99 @@ def _endpoints() -> tuple[Endpoint, ...]:
             etag=True,
             if_match=True,
             errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/api/systemic-issues",
+            list_systemic_issues,
+            "list_systemic_issues",
+            "The register of systemic issues, oldest first: status, route, due date, overdue, title",
+            "systemic issues",
+            answer=list[IssueItem],
+        ),
+        Endpoint(
+            "GET",
+            "/api/systemic-issues/{issue_id}",
+            get_systemic_issue,
+            "get_systemic_issue",
+            "A systemic issue with its status history and the referrals linked to it",
+            "systemic issues",
+            answer=IssueView,
+            etag=True,
+            errors=(401, 404),
+        ),
+        Endpoint(
+            "POST",
+            "/api/referrals/{referral_id}/systemic-issues",
+            open_systemic_issue,
+            "open_systemic_issue",
+            "Open a systemic issue from a referral that raises it (a member of the route's team, "
+            "never from a referral they made); the referral is linked to it",
+            "systemic issues",
+            body=SystemicIssueBody,
+            answer=IssueView,
+            status=201,
+            etag=True,
+            errors=(400, 401, 403, 404, 409, 413, 415, 422),
+        ),
+        Endpoint(
+            "POST",
+            "/api/systemic-issues/{issue_id}/links",
+            link_systemic_issue,
+            "link_systemic_issue",
+            "Link a further referral to a systemic issue (a member of the team of the route it went to)",
+            "systemic issues",
+            body=IssueLinkBody,
+            answer=IssueView,
+            etag=True,
+            if_match=True,
+            errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+        ),
+        Endpoint(
+            "POST",
+            "/api/systemic-issues/{issue_id}/status",
+            update_systemic_issue,
+            "update_systemic_issue",
+            "Move a systemic issue on: accepted, change made, declined (with a reason), closed, or a new "
+            "due date (a member of the policy team that owns it)",
+            "systemic issues",
+            body=IssueStatusBody,
+            answer=IssueView,
+            etag=True,
+            if_match=True,
+            errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/api/feedback",
+            my_feedback,
+            "feedback",
+            "The referrals you made, and what came of them: advice, and the systemic issues linked",
+            "learning",
+            answer=list[FeedbackView],
+        ),
+        Endpoint(
+            "POST",
+            "/api/reviews/{review_id}/speak-up",
+            speak_up,
+            "speak_up",
+            "Answer the speaking-up questions at the close of a review with concerns you decided; "
+            "kept apart from the review (the month and business area only)",
+            "learning",
+            body=SpeakUpBody,
+            status=204,
+            errors=(400, 401, 403, 404, 413, 415, 422),
+        ),
+        Endpoint(
+            "POST",
+            "/api/reviews/{review_id}/guidance-feedback",
+            guidance_feedback,
+            "guidance_feedback",
+            "Send feedback on the guidance itself from within a review: a question or a formatting error",
+            "learning",
+            body=GuidanceFeedbackBody,
+            answer=GuidanceFeedbackView,
+            errors=(400, 401, 403, 404, 413, 415, 422),
         ),
         Endpoint(
             "GET", "/api/verify", verify, "verify", "Check the audit chain", "service", answer=VerifyView

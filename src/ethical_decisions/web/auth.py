@@ -19,7 +19,7 @@ import pluggy
 import structlog
 
 from ethical_decisions.exceptions import EthicalDecisionsError, ValidationError
-from ethical_decisions.model import DecisionMaker, RecordsOfficer, RouteTeamMember
+from ethical_decisions.model import DecisionMaker, PolicyTeamMember, RecordsOfficer, RouteTeamMember
 from ethical_decisions.plugins import Plugins
 from ethical_decisions.serialization import parse, unparse
 
@@ -36,6 +36,8 @@ __all__ = [
     "is_loopback",
     "web_manager",
 ]
+
+_ACTORS = (DecisionMaker, RouteTeamMember, RecordsOfficer, PolicyTeamMember)
 
 DEV_COOKIE = "edm_dev_actor"
 """The development sign-in's cookie: who to be, signed by the server."""
@@ -110,8 +112,13 @@ def actor_from_sign_in(sign_in: DevSignIn) -> WebActor:
         return RouteTeamMember(sign_in.staff_id, sign_in.route_id)
     if sign_in.kind == "records_officer":
         return RecordsOfficer(sign_in.staff_id)
+    if sign_in.kind == "policy_team_member":
+        if sign_in.policy_team is None:
+            raise ValidationError("The sign-in", ["policy_team: required for a member of a policy team"])
+        return PolicyTeamMember(sign_in.staff_id, sign_in.policy_team)
     raise ValidationError(
-        "The sign-in", ["kind: must be one of decision_maker, route_team_member, records_officer"]
+        "The sign-in",
+        ["kind: must be one of decision_maker, route_team_member, records_officer, policy_team_member"],
     )
 
 
@@ -149,7 +156,9 @@ class Authenticator:
             except Exception as exc:
                 _log.error("ethical_decisions.web.auth_failed", error_type=type(exc).__name__)
                 raise AuthPluginError("The authentication plugin failed; the request was refused.") from None
-            if found is None or isinstance(found, DecisionMaker | RouteTeamMember | RecordsOfficer):
+            if found is None or isinstance(
+                found, DecisionMaker | RouteTeamMember | RecordsOfficer | PolicyTeamMember
+            ):
                 return found
             _log.error("ethical_decisions.web.auth_failed", error_type="InvalidReturn")
             raise AuthPluginError("The authentication plugin returned something that is not an actor.")

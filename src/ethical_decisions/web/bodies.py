@@ -12,6 +12,8 @@ converter and validated by the same field validators as the library's types.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from ethical_decisions._fields import (
@@ -19,13 +21,22 @@ from ethical_decisions._fields import (
     str_tuple,
     validate_bool,
     validate_code,
+    validate_date,
     validate_free_text,
     validate_identifier,
     validate_label,
+    validate_optional_date,
     validate_optional_free_text,
 )
 from ethical_decisions.assessments import AssessedElement, Finding
-from ethical_decisions.model import AdviceResponse, CaseReference, ProposedDecision, StaffRole
+from ethical_decisions.learning import Answer, GuidanceFeedbackKind
+from ethical_decisions.model import (
+    AdviceResponse,
+    CaseReference,
+    ProposedDecision,
+    StaffRole,
+    SystemicIssueStatus,
+)
 
 __all__ = [
     "AdviceBody",
@@ -35,10 +46,15 @@ __all__ = [
     "DevSignIn",
     "ErasureBody",
     "EscalationBody",
+    "GuidanceFeedbackBody",
     "HandoverBody",
     "InformationBody",
+    "IssueLinkBody",
+    "IssueStatusBody",
     "OpenReviewBody",
     "ReturnBody",
+    "SpeakUpBody",
+    "SystemicIssueBody",
     "WithdrawalBody",
 ]
 
@@ -98,6 +114,7 @@ class EscalationBody:
     concern_ids: tuple[str, ...] = attrs.field(converter=str_tuple)
     question: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
     route_id: str | None = attrs.field(default=None, validator=_optional_identifier)
+    policy_team: str | None = attrs.field(default=None, validator=_optional_identifier)
 
 
 @attrs.frozen
@@ -224,12 +241,13 @@ class ErasureBody:
 class DevSignIn:
     """Who to be, for the development sign-in (served on a loopback address only).
 
-    :param kind: ``decision_maker``, ``route_team_member`` or ``records_officer``.
+    :param kind: ``decision_maker``, ``route_team_member``, ``records_officer`` or ``policy_team_member``.
     :param staff_id: the staff id to act as.
     :param role: a decision-maker's job.
     :param business_area: a decision-maker's business area id.
     :param team: a decision-maker's team name.
     :param route_id: a route team member's route.
+    :param policy_team: a policy team member's team id, e.g. ``settlement_policy``.
     """
 
     kind: str = attrs.field(validator=validate_code)
@@ -238,3 +256,90 @@ class DevSignIn:
     business_area: str | None = attrs.field(default=None, validator=_optional_code)
     team: str | None = attrs.field(default=None, validator=_optional_label)
     route_id: str | None = attrs.field(default=None, validator=_optional_identifier)
+    policy_team: str | None = attrs.field(default=None, validator=_optional_identifier)
+
+
+def _issue_status(value: str) -> SystemicIssueStatus:
+    return SystemicIssueStatus(value)
+
+
+def _answer(value: str) -> Answer:
+    return Answer(value)
+
+
+def _feedback_kind(value: str) -> GuidanceFeedbackKind:
+    return GuidanceFeedbackKind(value)
+
+
+@attrs.frozen
+class SystemicIssueBody:
+    """A systemic issue to open on the register from the referral the address names.
+
+    The title and description are free text (erasable, never logged); the rule is a reference.
+
+    :param title: what keeps causing concern, in a line.
+    :param description: what the route's team has seen.
+    :param rule: the rule or guidance it concerns, as a reference, e.g. ``Appendix FM 1.0 GEN.3.2``.
+    :param owner: the policy team that owns that rule or guidance, e.g. ``settlement_policy``.
+    :param due_on: when the owner is to have answered it.
+    """
+
+    title: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    description: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)
+    rule: str = attrs.field(validator=validate_label)
+    owner: str = attrs.field(validator=validate_identifier)
+    due_on: dt.date = attrs.field(validator=validate_date)
+
+
+@attrs.frozen
+class IssueLinkBody:
+    """A further referral that raises the systemic issue the address names.
+
+    :param referral_id: the referral to link, e.g. ``rv-0123456789abcdef-R1``.
+    """
+
+    referral_id: str = attrs.field(validator=validate_identifier)
+
+
+@attrs.frozen
+class IssueStatusBody:
+    """The owning policy team moves a systemic issue on: a new status, a new due date, or both.
+
+    :param status: ``open``, ``accepted``, ``change_made``, ``declined`` or ``closed`` (the one it has,
+        to change only the due date).
+    :param reason: why it is declined (needed then; free text, erasable).
+    :param due_on: a new due date.
+    """
+
+    status: SystemicIssueStatus = attrs.field(converter=_issue_status)
+    reason: str | None = attrs.field(
+        default=None, validator=validate_optional_free_text, repr=False, metadata=FREE_TEXT_FIELD
+    )
+    due_on: dt.date | None = attrs.field(default=None, validator=validate_optional_date)
+
+
+@attrs.frozen
+class SpeakUpBody:
+    """The answers to the speaking-up questions at the close of a review with concerns.
+
+    Kept apart from the review: the month and business area only, never the review's id or the person's.
+
+    :param again: "Given your experience, would you speak up again?": ``yes``, ``no`` or ``not_sure``.
+    :param detriment: "Did you suffer any detriment as a result of raising your concern?": the same.
+    """
+
+    again: Answer = attrs.field(converter=_answer)
+    detriment: Answer = attrs.field(converter=_answer)
+
+
+@attrs.frozen
+class GuidanceFeedbackBody:
+    """Feedback on the guidance itself, sent from within the review the address names.
+
+    :param kind: ``question`` (to the Chief Casework Unit) or ``formatting_error`` (to the Guidance
+        Review, Atlas and Forms team).
+    :param text: the question or the error, about the guidance (never the case).
+    """
+
+    kind: GuidanceFeedbackKind = attrs.field(converter=_feedback_kind)
+    text: str = attrs.field(validator=validate_free_text, repr=False, metadata=FREE_TEXT_FIELD)

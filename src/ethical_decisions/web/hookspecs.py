@@ -26,15 +26,16 @@ from collections.abc import Mapping
 import attrs
 
 from ethical_decisions.hookspecs import hookspec
-from ethical_decisions.model import DecisionMaker, RecordsOfficer, RouteTeamMember
+from ethical_decisions.model import DecisionMaker, PolicyTeamMember, RecordsOfficer, RouteTeamMember
 
 __all__ = ["ENTRY_POINT_GROUP", "RequestInfo", "WebActor", "ethical_decisions_web_actor"]
 
 ENTRY_POINT_GROUP = "ethical_decisions.web"
 """The entry-point group the web app loads authentication plugins from."""
 
-WebActor = DecisionMaker | RouteTeamMember | RecordsOfficer
-"""Who can be signed in: a decision-maker, a member of a route's team, or a records officer."""
+WebActor = DecisionMaker | RouteTeamMember | RecordsOfficer | PolicyTeamMember
+"""Who can be signed in: a decision-maker, a member of a route's team, a records officer, or a member of a
+policy team (who moves on the systemic issues the team owns)."""
 
 
 @attrs.frozen
@@ -64,8 +65,9 @@ def ethical_decisions_web_actor(request: RequestInfo) -> WebActor | None:
     Read a header set by a trusted proxy (and removed from clients' requests),
     a session cookie, or a bearer token, and return a
     :class:`~ethical_decisions.DecisionMaker`,
-    :class:`~ethical_decisions.RouteTeamMember` or
-    :class:`~ethical_decisions.RecordsOfficer`. The first plugin that returns
+    :class:`~ethical_decisions.RouteTeamMember`,
+    :class:`~ethical_decisions.RecordsOfficer` or
+    :class:`~ethical_decisions.model.PolicyTeamMember`. The first plugin that returns
     an actor wins. A plugin that raises, or returns anything else, fails the
     request with 500 and is logged by name: the service never guesses who
     someone is. When no plugin answers, the request is not signed in (the

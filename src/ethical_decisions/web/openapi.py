@@ -25,13 +25,16 @@ _REASONS = {
     400: "The request cannot be read (malformed JSON, a bad If-Match)",
     401: "No one is signed in",
     403: "The actor may not take this step, or the CSRF token is forged",
-    404: "No such review or referral (or not one you may read)",
+    404: "No such review, referral or systemic issue (or not one you may read)",
     409: "The model does not allow this step now, or the review changed meanwhile",
-    412: "If-Match names a version the review no longer has",
+    412: "If-Match names a version the review (or systemic issue) no longer has",
     413: "The body is over the limit",
     415: "The body is not JSON",
     422: "A field is missing or wrong; each fault named, never its value",
 }
+
+
+_SUCCESS = {200: "OK", 201: "Created", 204: "No Content"}
 
 
 def _answer_schema(registry: SchemaRegistry, answer: Any) -> JsonObject:
@@ -65,13 +68,20 @@ def _operation(endpoint: Endpoint, registry: SchemaRegistry) -> JsonObject:
                 "schema": {"type": "string"},
             }
         )
-    success: JsonObject = {"description": "OK" if endpoint.status == 200 else "Created"}
-    if endpoint.answer is not None:
+    success: JsonObject = {"description": _SUCCESS[endpoint.status]}
+    if endpoint.status == 204:
+        pass
+    elif endpoint.answer is not None:
         success["content"] = {"application/json": {"schema": _answer_schema(registry, endpoint.answer)}}
     else:
         success["content"] = {m: {"schema": {"type": "string"}} for m in endpoint.media}
     if endpoint.etag:
-        success["headers"] = {"ETag": {"description": "The review's version", "schema": {"type": "string"}}}
+        success["headers"] = {
+            "ETag": {
+                "description": "The review's (or systemic issue's) version",
+                "schema": {"type": "string"},
+            }
+        }
     responses: JsonObject = {str(endpoint.status): success}
     problem = {"application/problem+json": {"schema": registry.ref(Problem)}}
     for status in endpoint.errors:

@@ -15,7 +15,8 @@ not ``application/json``             415     the body is another media type
 :class:`NotPermittedError`           403     the actor may not take the step
 forged or missing CSRF token         403     a form without a valid token
 not signed in                        401     no actor for the request
-:class:`NotFoundError`               404     no such review or referral
+:class:`NotFoundError`               404     no such review, referral or issue
+:class:`NotOnRecordError`            422     the body names something not held
 :class:`StepError`                   409     the model does not allow it now
 :class:`ConflictError`               409     the review changed meanwhile
 stale ``If-Match``                   412     the review's version differs
@@ -38,6 +39,7 @@ from ethical_decisions.exceptions import (
     EthicalDecisionsError,
     NoRouteError,
     NotFoundError,
+    NotOnRecordError,
     NotPermittedError,
     StepError,
     StoreError,
@@ -131,6 +133,7 @@ def problem_for(exc: EthicalDecisionsError, *, stale: bool = False) -> Problem:
 
 _SIMPLE: dict[type[EthicalDecisionsError], tuple[int, str, str]] = {
     NoRouteError: (409, "no-route", "No escalation route is installed"),
+    NotOnRecordError: (422, "not-on-record", "The request names something the store does not hold"),
     AssessmentError: (409, "assessment-refused", "The record cannot be assessed"),
     StoreError: (503, "store-unavailable", "The store cannot be used now"),
 }

@@ -21,18 +21,21 @@ from ethical_decisions.events import (
     Event,
     ReferralAssigned,
 )
+from ethical_decisions.learning import FeedbackItem, IssueLink, IssueRecord, StatusChange, SystemicIssue
 from ethical_decisions.model import (
     CaseReference,
     ConcernCategory,
     DecisionMaker,
     FinalDecision,
     OutcomeClass,
+    PolicyTeamMember,
     ProposedDecision,
     RecordsOfficer,
     RouteTeamMember,
     StaffRole,
     Stage,
     Step,
+    SystemicIssueStatus,
     UnresolvedAcknowledgement,
 )
 from ethical_decisions.projections import ReferralRecord
@@ -51,7 +54,12 @@ __all__ = [
     "ActorView",
     "AssessmentView",
     "ConcernView",
+    "FeedbackView",
+    "GuidanceFeedbackView",
     "HistoryEntry",
+    "IssueItem",
+    "IssueStatusView",
+    "IssueView",
     "QueueItem",
     "ReferralView",
     "ReviewView",
@@ -59,6 +67,9 @@ __all__ = [
     "VerifyView",
     "actor_view",
     "assessment_view",
+    "feedback_view",
+    "issue_item",
+    "issue_view",
     "queue_item",
     "referral_view",
     "review_view",
@@ -70,11 +81,11 @@ __all__ = [
 class ActorView:
     """Who is signed in.
 
-    :param kind: ``decision_maker``, ``route_team_member`` or ``records_officer``.
+    :param kind: ``decision_maker``, ``route_team_member``, ``records_officer`` or ``policy_team_member``.
     :param staff_id: their staff id.
     :param role: a decision-maker's job.
     :param business_area: a decision-maker's business area id.
-    :param team: a decision-maker's team.
+    :param team: a decision-maker's team, or a policy team member's policy team.
     :param route_id: a route team member's route.
     """
 
@@ -86,8 +97,10 @@ class ActorView:
     route_id: str | None = None
 
 
-def actor_view(actor: DecisionMaker | RouteTeamMember | RecordsOfficer) -> ActorView:
+def actor_view(actor: DecisionMaker | RouteTeamMember | RecordsOfficer | PolicyTeamMember) -> ActorView:
     """The view of *actor*."""
+    if isinstance(actor, PolicyTeamMember):
+        return ActorView("policy_team_member", actor.staff_id, team=actor.team)
     if isinstance(actor, DecisionMaker):
         return ActorView("decision_maker", actor.staff_id, actor.role, actor.business_area, actor.team)
     if isinstance(actor, RouteTeamMember):
@@ -414,3 +427,141 @@ class SampleItem:
     closed_at: dt.datetime
     outcome_class: OutcomeClass
     findings: tuple[AssessmentView, ...]
+
+
+@attrs.frozen
+class IssueItem:
+    """A systemic issue on the register, as the register lists it to signed-in staff.
+
+    :param title: the issue's title (free text; ``[erased]`` once erased).
+    :param route_id: the route whose team raised it.
+    :param owner: the policy team that owns it.
+    :param overdue: still open or accepted after its due date.
+    :param referrals: how many referrals are linked to it.
+    """
+
+    issue_id: str
+    version: int
+    title: str
+    status: SystemicIssueStatus
+    route_id: str
+    owner: str
+    opened_at: dt.datetime
+    due_on: dt.date
+    overdue: bool
+    referrals: int
+
+
+def issue_item(record: IssueRecord, title: str, today: dt.date) -> IssueItem:
+    """The register's line for *record*, whose title is *title*, as it stands *today*."""
+    return IssueItem(
+        record.issue_id,
+        record.version,
+        title,
+        record.status,
+        record.route_id,
+        record.owner,
+        record.opened_at,
+        record.due_on,
+        record.overdue(today),
+        len(record.referral_ids),
+    )
+
+
+@attrs.frozen
+class IssueView:
+    """A systemic issue with its status history and the referrals linked to it.
+
+    :param version: the number of events the issue holds: the ``ETag``.
+    :param title: free text (``[erased]`` once erased); so are *description* and each reason in *history*.
+    :param rule: the rule or guidance it concerns, as a reference.
+    :param owner: the policy team that owns it and moves it on.
+    :param route_id: the route whose team raised it.
+    :param overdue: still open or accepted after its due date.
+    :param next_statuses: the statuses it may move to now.
+    :param links: the referrals linked to it, oldest first.
+    :param history: each move of its status, oldest first.
+    """
+
+    issue_id: str
+    version: int
+    status: SystemicIssueStatus
+    title: str
+    description: str
+    rule: str
+    owner: str
+    route_id: str
+    opened_at: dt.datetime
+    opened_by: str
+    due_on: dt.date
+    overdue: bool
+    next_statuses: tuple[SystemicIssueStatus, ...]
+    links: tuple[IssueLink, ...]
+    history: tuple[StatusChange, ...]
+    erased_at: dt.datetime | None
+
+
+def issue_view(issue: SystemicIssue, today: dt.date) -> IssueView:
+    """The view of *issue* as it stands *today*."""
+    return IssueView(
+        issue.issue_id,
+        issue.version,
+        issue.status,
+        issue.title,
+        issue.description,
+        issue.rule,
+        issue.owner,
+        issue.route_id,
+        issue.opened_at,
+        issue.opened_by,
+        issue.due_on,
+        issue.overdue(today),
+        tuple(s for s in SystemicIssueStatus if s in issue.status.next_statuses),
+        issue.links,
+        issue.history,
+        issue.erased_at,
+    )
+
+
+@attrs.frozen
+class IssueStatusView:
+    """A systemic issue a referral is linked to, with its status now."""
+
+    issue_id: str
+    status: SystemicIssueStatus
+
+
+@attrs.frozen
+class FeedbackView:
+    """A referral the signed-in person made, and what has come of it since (ids, codes and times only).
+
+    :param advice_at: when the route advised, once it has.
+    :param issues: the systemic issues the referral is linked to, each with its status now.
+    """
+
+    referral_id: str
+    route_id: str
+    submitted_at: dt.datetime
+    advice_at: dt.datetime | None
+    issues: tuple[IssueStatusView, ...]
+
+
+def feedback_view(item: FeedbackItem) -> FeedbackView:
+    """The view of one line of :meth:`~ethical_decisions.EthicalDecisions.feedback`."""
+    return FeedbackView(
+        item.referral_id,
+        item.route_id,
+        item.submitted_at,
+        item.advice_at,
+        tuple(IssueStatusView(issue_id, status) for issue_id, status in item.issues),
+    )
+
+
+@attrs.frozen
+class GuidanceFeedbackView:
+    """What became of feedback on the guidance.
+
+    :param taken: a plugin took it to the team it is for; otherwise it is only counted.
+    """
+
+    taken: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import advice, decision, handover, referrals, review, service
+from . import advice, assessments, decision, feedback, handover, issues, referrals, review, service
 
 __all__ = ["routes"]
 
@@ -18,6 +18,6 @@ def routes() -> list[BaseRoute]:
     """Every page's route."""
     return [
         route
-        for module in (review, decision, advice, handover, referrals, service)
+        for module in (review, decision, advice, handover, referrals, issues, assessments, feedback, service)
         for route in module.PAGES.routes()
     ]

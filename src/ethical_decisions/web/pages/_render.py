@@ -12,9 +12,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ethical_decisions.guidance import GUIDANCE, concern_category_label
-from ethical_decisions.model import ConcernCategory, DecisionMaker, RouteTeamMember, StaffRole
+from ethical_decisions.model import (
+    ConcernCategory,
+    DecisionMaker,
+    PolicyTeamMember,
+    RouteTeamMember,
+    StaffRole,
+)
 from ethical_decisions.review import Review
 from ethical_decisions.web import _http
+from ethical_decisions.web.access import is_manager
 from ethical_decisions.web.forms import CSRF_COOKIE, read_form
 from ethical_decisions.web.hookspecs import WebActor
 from ethical_decisions.web.problems import Problem
@@ -53,13 +60,15 @@ _TEMPLATES.filters["category"] = concern_category_label
 _TEMPLATES.filters["lowerfirst"] = lambda text: text[:1].lower() + text[1:]
 
 
-def _nav(actor: WebActor) -> list[tuple[str, str]]:
+def _nav(actor: WebActor, manager: bool) -> list[tuple[str, str]]:
     items = []
     if isinstance(actor, DecisionMaker):
-        items.append(("/", "Your reviews"))
+        items += [("/", "Your reviews"), ("/feedback", "Your referrals")]
+        if manager:
+            items.append(("/assessments", "Assessments"))
     if isinstance(actor, RouteTeamMember):
         items.append(("/queue", "Referrals"))
-    items += [("/reports", "Reports"), ("/verify", "Audit trail")]
+    items += [("/systemic-issues", "Systemic issues"), ("/reports", "Reports"), ("/verify", "Audit trail")]
     return items
 
 
@@ -68,6 +77,8 @@ def _actor_label(actor: WebActor, names: dict[str, str]) -> str:
         return f"{role_label(actor.role)}, {actor.team}"
     if isinstance(actor, RouteTeamMember):
         return f"{names.get(actor.route_id, actor.route_id)} team"
+    if isinstance(actor, PolicyTeamMember):
+        return f"policy team {actor.team}"
     return "records officer"
 
 
@@ -98,7 +109,7 @@ def render(
     html = _TEMPLATES.get_template(template).render(
         actor=actor,
         actor_label=_actor_label(actor, {r.route_id: r.name for r in ctx.edm.routes()}) if actor else "",
-        nav=_nav(actor) if actor else [],
+        nav=_nav(actor, is_manager(actor, ctx.edm.plugins.people)) if actor else [],
         section=section,
         csrf_token=token,
         guidance_label=GUIDANCE.label,

@@ -28,6 +28,7 @@ from ethical_decisions.web.views import queue_item
 from ._render import Pages, page_actor, redirect, render
 from ._steps import submit_text, take
 from .advice import RESPONSES
+from .issues import STATUS_LABELS
 
 __all__ = ["PAGES"]
 
@@ -94,6 +95,8 @@ def _offers(request: Request, by: RouteTeamMember, found: Referral, review: Revi
     """What the referral's page offers *by* now: the steps, and ``take`` (assign it to yourself)."""
     edm = _http.context(request).edm
     offers = {str(step) for step in referral_offers(edm, by, review, found)}
+    if permission(edm, by, Step.OPEN_SYSTEMIC_ISSUE, review, referral=found).allowed:
+        offers.add(str(Step.OPEN_SYSTEMIC_ISSUE))
     mine = found.assignee is not None and found.assignee.staff_id == by.staff_id
     if not mine and str(Step.ASSIGN_REFERRAL) in offers:
         yourself = permission(edm, by, Step.ASSIGN_REFERRAL, review, referral=found, target=by)
@@ -148,6 +151,13 @@ async def referral(request: Request) -> Response:
     """A referral: who is working it, the concerns, the history, and the actions open to you now."""
     by, found, review = await _referral(request)
     concerns = [c for c in review.concerns if c.concern_id in found.concern_ids]
+    edm = _http.context(request).edm
+    records = await _http.threaded(edm.systemic_issues)
+    issues = [
+        await _http.threaded(edm.systemic_issue, r.issue_id)
+        for r in records
+        if found.referral_id in r.referral_ids
+    ]
     return render(
         request,
         "referral.html",
@@ -167,6 +177,8 @@ async def referral(request: Request) -> Response:
         outcomes=what_became(review, found),
         responses=RESPONSES,
         route_names={r.route_id: r.name for r in _http.context(request).edm.routes()},
+        issues=issues,
+        issue_labels=STATUS_LABELS,
     )
 
 

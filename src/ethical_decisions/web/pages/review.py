@@ -32,11 +32,12 @@ from ethical_decisions.model import (
     DiscretionResult,
     DiscretionScope,
     DiscussionResult,
+    PolicyTeamMember,
     Step,
 )
 from ethical_decisions.projections import ReviewRecord
 from ethical_decisions.review import ConcernRecord, ConcernStatus, Review
-from ethical_decisions.web import _http
+from ethical_decisions.web import _http, learning
 from ethical_decisions.web.access import managed_by
 from ethical_decisions.web.bodies import OpenReviewBody
 from ethical_decisions.web.forms import Form, FormErrors, parse_form, read_form
@@ -84,6 +85,8 @@ async def home(request: Request) -> Response:
     """Your reviews (those you hold, those you handed over), and your team's; or your route's queue."""
     by = page_actor(request)
     if not isinstance(by, DecisionMaker):
+        if isinstance(by, PolicyTeamMember):
+            return redirect("/systemic-issues")
         return redirect("/queue" if hasattr(by, "route_id") else "/reports")
     edm = _http.context(request).edm
     held = await _http.threaded(edm.store.reviews, owner_id=by.staff_id)
@@ -180,6 +183,8 @@ async def overview(request: Request) -> Response:
         route_names={r.route_id: r.name for r in edm.routes()},
         role_label=role_label,
         section="/",
+        speak_up=learning.speak_up_offered(by, review),
+        guidance_feedback=isinstance(by, DecisionMaker),
     )
 
 

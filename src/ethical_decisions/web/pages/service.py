@@ -153,6 +153,7 @@ _KINDS = [
     ("decision_maker", "Decision-maker", ""),
     ("route_team_member", "Member of a route\N{RIGHT SINGLE QUOTATION MARK}s team", ""),
     ("records_officer", "Records officer", ""),
+    ("policy_team_member", "Member of a policy team", ""),
 ]
 
 
@@ -171,14 +172,15 @@ async def sign_in(request: Request) -> Response:
     values: dict[str, str] = {}
     if request.method == "POST":
         form = await read_form(request)
-        names = ("kind", "staff_id", "role", "business_area", "team", "route_id")
+        names = ("kind", "staff_id", "role", "business_area", "team", "route_id", "policy_team")
         values = {n: form.get(n) for n in names}
         data = {n: values[n] or None for n in names}
         kind = values["kind"]
         for unused in {
-            "decision_maker": ("route_id",),
-            "route_team_member": ("role", "business_area", "team"),
-        }.get(kind, ("role", "business_area", "team", "route_id")):
+            "decision_maker": ("route_id", "policy_team"),
+            "route_team_member": ("role", "business_area", "team", "policy_team"),
+            "policy_team_member": ("role", "business_area", "team", "route_id"),
+        }.get(kind, ("role", "business_area", "team", "route_id", "policy_team")):
             data[unused] = None
         try:
             body = parse_form(
