@@ -122,6 +122,13 @@ def test_schemas_are_apart(postgres_backend: Backend, postgres_url: str, make: M
             connection.execute(f'DROP SCHEMA IF EXISTS "{other_schema}" CASCADE')
 
 
+def _one_connection(backend: Backend, url: str) -> PostgresStore:
+    """A store on *backend*'s schema whose pool holds one connection (so that ending it ends them all)."""
+    store = PostgresStore(url, schema=backend.location, min_size=1, max_size=1)
+    backend.opened.append(store)  # closed with the backend
+    return store
+
+
 def _terminate_pool(store: PostgresStore, postgres_url: str) -> None:
     """Have the server end every connection the store's pool holds, as a server restart would."""
     import psycopg
@@ -131,7 +138,8 @@ def _terminate_pool(store: PostgresStore, postgres_url: str) -> None:
         held.append(connection.info.backend_pid)
     with psycopg.connect(postgres_url, autocommit=True) as connection:
         for pid in held:
-            connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            # With a timeout the server waits until the process has ended (PostgreSQL 14 and later).
+            connection.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
 
 
 @pytest.mark.postgres
@@ -141,8 +149,7 @@ def test_a_connection_idle_a_while_is_checked_before_use(
     """One idle longer than CHECK_IDLE_AFTER is checked: a connection the server ended is replaced unseen."""
     from ethical_decisions.store import postgres
 
-    store = postgres_backend.open()
-    assert isinstance(store, PostgresStore)
+    store = _one_connection(postgres_backend, postgres_url)
     make.stored(store, "rv-idle")
     _terminate_pool(store, postgres_url)
     monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER", 0.0)
@@ -158,8 +165,7 @@ def test_a_connection_used_just_now_is_not_checked(
 
     It fails with StoreError, recording nothing; the pool drops the connection and the next call works.
     """
-    store = postgres_backend.open()
-    assert isinstance(store, PostgresStore)
+    store = _one_connection(postgres_backend, postgres_url)
     make.stored(store, "rv-recent")
     _terminate_pool(store, postgres_url)
 
