@@ -5,9 +5,9 @@ It needs the optional extra: ``pip install 'ethical-decisions[postgres]'``
 store without them raises :class:`~ethical_decisions.StoreError` saying so.
 
 Connections come from a :class:`psycopg_pool.ConnectionPool`, each set to UTC,
-to the store's schema and to autocommit: a read is one statement on its own
-(each statement of a ``READ COMMITTED`` transaction sees what was committed when
-it began, so a transaction around reads would add only its ``BEGIN`` and
+to the store's schema and to autocommit: reads run their statements outside a
+transaction (in a ``READ COMMITTED`` transaction each statement saw what was
+committed when it began anyway, so the transaction added only its ``BEGIN`` and
 ``COMMIT``), and writes open their transactions themselves. The pool checks a
 connection before handing it out only when it has been idle for
 :data:`CHECK_IDLE_AFTER` seconds. An append takes two round trips: its
