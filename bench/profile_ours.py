@@ -5,7 +5,8 @@ Runs what the figure times on our side (after one untimed warm-up) under
 own time and by cumulative time. Not a benchmark: the profiler slows every
 call, so read the shares, not the times. Names:
 
-- ``events_memory``, ``events_sqlite``: full reviews through the service.
+- ``events_memory``, ``events_sqlite``, ``events_postgres``: full reviews through the service
+  (PostgreSQL at ``EDM_BENCH_POSTGRES_URL``, in a schema dropped afterwards).
 - ``read_review``: closed reviews read back from SQLite by a new service.
 - ``round_trip``: ``loads_trail(dumps_trail(...))`` of one review.
 - ``verify``: the chain check (``store.verify(chain_only=True)``) over the verify_floor chain.
@@ -16,6 +17,7 @@ call, so read the shares, not the times. Names:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import pstats
 import shutil
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chains
 import dataset
+import pg
 from bench_reports import AS_OF, PERIOD
 from library import (
     EthicalDecisions,
@@ -37,6 +40,7 @@ from library import (
     department_report,
     dumps_trail,
     loads_trail,
+    postgres_store,
 )
 from workload import filter_logging_at_warning, service, walk
 
@@ -84,6 +88,7 @@ def main() -> None:
     names = [
         "events_memory",
         "events_sqlite",
+        "events_postgres",
         "read_review",
         "round_trip",
         "verify",
@@ -96,10 +101,13 @@ def main() -> None:
     filter_logging_at_warning()
     CACHE.mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="profile-", dir=CACHE))
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        fresh = stack.enter_context(pg.schemas()) if args.name == "events_postgres" else iter(())
         makers: dict[str, Callable[[], Callable[[], object]]] = {
             "events_memory": lambda: _events(MemoryStore),
             "events_sqlite": lambda: _events(lambda: SQLiteStore(folder / "events.db")),
+            "events_postgres": lambda: _events(lambda: postgres_store(pg.URL, next(fresh))),
             "read_review": lambda: _read_review(folder),
             "round_trip": _round_trip,
             "verify": _verify,
@@ -112,8 +120,6 @@ def main() -> None:
         stats = pstats.Stats(profiler)
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

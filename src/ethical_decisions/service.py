@@ -1,7 +1,8 @@
 """The imperative shell: load a review, take a step, store what it records, tell the plugins.
 
-:class:`EthicalDecisions` is what a casework system calls. Each step loads the
-review's events from the store, asks the pure rules (:mod:`ethical_decisions.steps`)
+:class:`EthicalDecisions` is what a casework system calls. Each step takes the
+review as this service last stored or read it (reading its events from the store
+when it holds no copy), asks the pure rules (:mod:`ethical_decisions.steps`)
 for the event to record, and appends it in one transaction with its audit link,
 the projections it changes (review summary, referral queue, outbox: see
 :mod:`ethical_decisions.projections`) and the compliance record. Only then are
@@ -11,7 +12,11 @@ says whether this actor may take the step at all, and then the model's rules
 whether the review allows it now. A step the policy refuses raises
 :class:`~ethical_decisions.NotPermittedError`, one the model does not allow
 now raises :class:`~ethical_decisions.StepError`, and a concurrent change
-raises :class:`~ethical_decisions.ConflictError`; each records nothing.
+raises :class:`~ethical_decisions.ConflictError`; each records nothing. The
+append checks that the review's version is still the one the step was decided
+on, so a copy made stale by another writer is found there: the review is then
+read again and the step decided again (a refusal, too, is judged only on the
+review as stored).
 """
 
 from __future__ import annotations
@@ -1025,6 +1030,13 @@ class EthicalDecisions:
         :raises ConflictError: if the review changed meanwhile.
         :raises NotFoundError: if there is no such review.
         """
+        check_id(review_id, "review", "review_id")
+        with self._cache_lock:
+            cached = self._cache.get(review_id)
+        if cached is not None and expected_version in (None, cached.version):
+            taken = self._take_on_cached(cached, payload, by)
+            if taken is not None:
+                return taken
         review = self.review(review_id)
         if expected_version is not None and expected_version != review.version:
             emit(
@@ -1047,6 +1059,30 @@ class EthicalDecisions:
         self._append(review, updated, [event])
         if isinstance(payload, FreeTextErased):
             return self.review(review_id)  # the words are gone from the store: show what it now holds
+        return updated
+
+    def _take_on_cached(self, review: Review, payload: Payload, by: Actor) -> Review | None:
+        """The step taken on the cached review without reading the store first, or ``None``.
+
+        The append's version check finds out whether the cached review is still the stored one. If
+        another writer got there first (:class:`ConflictError`), or the step is refused, nothing is
+        recorded or logged and ``None`` is returned: :meth:`record` then reads the review and decides
+        again, so every refusal and conflict is judged, and logged, on the review as stored.
+        """
+        request = request_for(review, payload, by)
+        if request is not None and not self.plugins.permission(request).allowed:
+            return None
+        try:
+            event = decide(review, payload, actor=by, now=self._now())
+        except StepError:
+            return None
+        updated = evolve(review, event)
+        try:
+            self._append(review, updated, [event], quiet=True)
+        except ConflictError:
+            return None
+        if isinstance(payload, FreeTextErased):
+            return self.review(review.review_id)  # the words are gone from the store: show what it now holds
         return updated
 
     def _on_referral(
@@ -1105,8 +1141,9 @@ class EthicalDecisions:
             self._cache.pop(review_id, None)
 
     def _append(
-        self, before: Review | None, after: Review, events: Sequence[Event]
+        self, before: Review | None, after: Review, events: Sequence[Event], *, quiet: bool = False
     ) -> tuple[ChainRecord, ...]:
+        """Seal and store *events*; a conflict is logged unless *quiet* (the caller will try again)."""
         # Sealed first: an event that cannot be stored is refused before any plugin hears of it.
         sealed = tuple(seal(e, self._salt()) for e in events)
         compliance = None
@@ -1135,6 +1172,8 @@ class EthicalDecisions:
             written = self.store.append(batch)
         except ConflictError as exc:
             self._forget(after.review_id)
+            if quiet:
+                raise
             emit(
                 LogEvent.APPEND_CONFLICT,
                 level="warning",

@@ -8,6 +8,7 @@ import sys
 import uuid
 from typing import TYPE_CHECKING
 
+import attrs
 import pytest
 
 from ethical_decisions import StoreError
@@ -119,3 +120,89 @@ def test_schemas_are_apart(postgres_backend: Backend, postgres_url: str, make: M
 
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{other_schema}" CASCADE')
+
+
+def _one_connection(backend: Backend, url: str) -> PostgresStore:
+    """A store on *backend*'s schema whose pool holds one connection (so that ending it ends them all)."""
+    store = PostgresStore(url, schema=backend.location, min_size=1, max_size=1)
+    backend.opened.append(store)  # closed with the backend
+    return store
+
+
+def _terminate_pool(store: PostgresStore, postgres_url: str) -> None:
+    """Have the server end every connection the store's pool holds, as a server restart would."""
+    import psycopg
+
+    held = []
+    with store._pool.connection() as connection:
+        held.append(connection.info.backend_pid)
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        for pid in held:
+            # With a timeout the server waits until the process has ended (PostgreSQL 14 and later).
+            connection.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+
+
+@pytest.mark.postgres
+def test_a_connection_idle_a_while_is_checked_before_use(
+    postgres_backend: Backend, postgres_url: str, make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One idle longer than CHECK_IDLE_AFTER is checked: a connection the server ended is replaced unseen."""
+    from ethical_decisions.store import postgres
+
+    store = _one_connection(postgres_backend, postgres_url)
+    make.stored(store, "rv-idle")
+    _terminate_pool(store, postgres_url)
+    monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER", 0.0)
+
+    assert [1] == [r.sequence for r in store.load("rv-idle")]
+
+
+@pytest.mark.postgres
+def test_a_connection_used_just_now_is_not_checked(
+    postgres_backend: Backend, postgres_url: str, make: Make
+) -> None:
+    """One used within CHECK_IDLE_AFTER is handed out unchecked: if the server ended it, the call fails.
+
+    It fails with StoreError, recording nothing; the pool drops the connection and the next call works.
+    """
+    store = _one_connection(postgres_backend, postgres_url)
+    make.stored(store, "rv-recent")
+    _terminate_pool(store, postgres_url)
+
+    with pytest.raises(StoreError, match="nothing was recorded"):
+        store.load("rv-recent")
+    assert [1] == [r.sequence for r in store.load("rv-recent")]
+
+
+@pytest.mark.postgres
+def test_a_refused_append_leaves_no_transaction_open(
+    postgres_backend: Backend, make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A conflict, by the version check or the unique constraint, leaves no transaction open.
+
+    The connection goes back to the pool out of its transaction (the pool has nothing to roll back, and
+    warns of nothing), and the next append and read work.
+    """
+    from ethical_decisions import ConflictError
+    from ethical_decisions.projections import OutboxMessage
+
+    from .conftest import NOW
+
+    store = postgres_backend.open()
+    assert isinstance(store, PostgresStore)
+    message = OutboxMessage(
+        "rv-refused#1", "rv-refused-R1", "rv-refused", "ccu", "referral_submitted", "k", NOW
+    )
+    review, batch = make.opened("rv-refused", outbox=(message,))
+    store.append(batch)
+    _, stale = make.then(review, expected_version=5)
+    with caplog.at_level("WARNING", logger="psycopg.pool"), pytest.raises(ConflictError):
+        store.append(stale)
+    _, step = make.then(review)
+    again = attrs.evolve(step, outbox=(message,))  # already stored: the unique constraint refuses it
+    with caplog.at_level("WARNING", logger="psycopg.pool"), pytest.raises(StoreError, match="already stored"):
+        store.append(again)
+
+    assert [r for r in caplog.records if r.name.startswith("psycopg")] == []
+    store.append(step)
+    assert [1, 2] == [r.sequence for r in store.load("rv-refused")]

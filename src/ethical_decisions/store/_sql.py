@@ -218,12 +218,11 @@ class SQLStore(Store):
     def _append(self, cursor: Cursor, batch: AppendBatch) -> tuple[ChainRecord, ...]:
         d = self._dialect
         if d.lock:
-            # Lock the head first; the version is then read in a snapshot taken after the lock.
-            position, previous = self._chain_head(cursor, lock=True)
-            current = self._current_version(cursor, batch.review_id)
-        else:
-            # SQLite's BEGIN IMMEDIATE already made this writer the only one: one statement reads both.
-            position, previous, current = self._head_and_version(cursor, batch.review_id)
+            # Lock the head first (its result is not read), so that the next statement's snapshot,
+            # taken once the lock is held, sees every event appended before. A pipelining store sends
+            # both together. (SQLite's BEGIN IMMEDIATE already made this writer the only one.)
+            cursor.execute(f"SELECT 1 FROM chain_head WHERE id = 1{d.lock}")
+        position, previous, current = self._head_and_version(cursor, batch.review_id)
         if current != batch.expected_version:
             raise ConflictError(batch.review_id, batch.expected_version, current)
         if batch.erase_texts:
@@ -407,9 +406,11 @@ class SQLStore(Store):
     @override
     def load(self, review_id: str, *, after: int = 0) -> tuple[ChainRecord, ...]:
         with self._read() as cursor:
+            # From the event at *after* on: it shows that the review exists, so one statement answers
+            # (one round trip on a server) unless nothing comes back.
             cursor.execute(
                 f"SELECT {rows.EVENTS.names} FROM events"
-                " WHERE review_id = ? AND sequence > ? ORDER BY sequence",
+                " WHERE review_id = ? AND sequence >= ? ORDER BY sequence",
                 (review_id, after),
             )
             found = cursor.fetchall()
@@ -417,7 +418,8 @@ class SQLStore(Store):
                 cursor.execute("SELECT 1 FROM events WHERE review_id = ? LIMIT 1", (review_id,))
                 if cursor.fetchone() is None:
                     raise NotFoundError("review", review_id)
-        return tuple(self._event(row) for row in found)
+        records = (self._event(row) for row in found)
+        return tuple(record for record in records if record.sequence > after)
 
     def _event(self, row: Sequence[Any]) -> ChainRecord:
         return ChainRecord(**rows.EVENTS.values(self._dialect, row))

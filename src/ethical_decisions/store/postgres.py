@@ -4,8 +4,15 @@ It needs the optional extra: ``pip install 'ethical-decisions[postgres]'``
 (psycopg 3 and psycopg-pool). This module imports without them; opening a
 store without them raises :class:`~ethical_decisions.StoreError` saying so.
 
-Connections come from a :class:`psycopg_pool.ConnectionPool`, each set to UTC
-and to the store's schema. Appends lock the single ``chain_head`` row
+Connections come from a :class:`psycopg_pool.ConnectionPool`, each set to UTC,
+to the store's schema and to autocommit: reads run their statements outside a
+transaction (in a ``READ COMMITTED`` transaction each statement saw what was
+committed when it began anyway, so the transaction added only its ``BEGIN`` and
+``COMMIT``), and writes open their transactions themselves. The pool checks a
+connection before handing it out only when it has been idle for
+:data:`CHECK_IDLE_AFTER` seconds. An append takes two round trips: its
+``BEGIN``, the head's lock and the read of head and version go together, then
+its writes and ``COMMIT`` (pipeline mode). Appends lock the single ``chain_head`` row
 (``SELECT … FOR UPDATE``), so however many servers write, the events form one
 chain with positions 1, 2, 3… and each hash follows the one before. The relay
 claims outbox rows with ``FOR UPDATE SKIP LOCKED``, so relays on several
@@ -18,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import time
 import urllib.parse
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -42,7 +51,15 @@ else:
 _PIPELINE = _MISSING is None and psycopg.Pipeline.is_supported()
 """Whether libpq can send statements in pipeline mode (libpq 14 and later)."""
 
-__all__ = ["PostgresStore", "redact_url"]
+__all__ = ["CHECK_IDLE_AFTER", "PostgresStore", "redact_url"]
+
+CHECK_IDLE_AFTER = 30.0
+"""Seconds a pooled connection may sit idle and still be handed out without a check (an empty query).
+
+A connection used within this time is handed out as it is; if the server went away meanwhile, the
+step fails with :class:`~ethical_decisions.StoreError`, records nothing, and the pool drops the
+connection. One idle longer is checked first, and replaced if the check fails.
+"""
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _MIGRATION_LOCK = "ethical_decisions.migrate:"
@@ -148,6 +165,9 @@ class PostgresStore(SQLStore):
             raise StoreError(
                 "The PostgreSQL URL is not valid; check its form: postgresql://user@host:port/database."
             ) from None
+        self._last_used: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
         self._pool = self._open_pool(url, min_size, max_size, timeout)
         try:
             self._migrate()
@@ -172,7 +192,8 @@ class PostgresStore(SQLStore):
             max_size=max_size,
             open=False,
             configure=self._configure,
-            check=psycopg_pool.ConnectionPool.check_connection,
+            check=self._check,
+            reset=self._returned,
             timeout=timeout,
             name="ethical-decisions",
         )
@@ -192,6 +213,18 @@ class PostgresStore(SQLStore):
             (f'"{self._schema}"',),
         )
         connection.commit()
+        connection.autocommit = True
+        self._returned(connection)
+
+    def _returned(self, connection: psycopg.Connection[Any]) -> None:
+        """Note when *connection* was last used (the pool calls this when it is given back)."""
+        self._last_used[connection] = time.monotonic()
+
+    def _check(self, connection: psycopg.Connection[Any]) -> None:
+        """Check *connection* with an empty query, if it has been idle for :data:`CHECK_IDLE_AFTER`."""
+        last = self._last_used.get(connection)
+        if last is None or time.monotonic() - last > CHECK_IDLE_AFTER:
+            psycopg_pool.ConnectionPool.check_connection(connection)
 
     @property
     def url(self) -> str:
@@ -240,25 +273,30 @@ class PostgresStore(SQLStore):
     @override
     @contextlib.contextmanager
     def _append_transaction(self) -> Iterator[Cursor]:
-        # Pipeline mode: statements whose results are not read are sent together, so an append's
-        # writes and its COMMIT take one round trip instead of one each. A failing statement raises
-        # (at the latest when the transaction ends) and the transaction rolls back, as without it.
+        # Pipeline mode: statements are sent without waiting for the answers before them, so an
+        # append takes two round trips: BEGIN, the head's lock and the read of head and version (whose
+        # result the append waits for), then its writes and COMMIT. BEGIN and COMMIT are sent as
+        # statements (the connection is in autocommit): psycopg's own transaction block would wait
+        # for each. A failing statement raises at the latest when the pipeline ends; the transaction
+        # is then rolled back (by the pooled connection's own block, on the way out), as without
+        # pipelining.
         if not _PIPELINE:
             with self._write() as cursor:
                 yield cursor
             return
-        with (
-            self._translated(),
-            self._pool.connection() as connection,
-            connection.pipeline(),
-            connection.transaction(),
-        ):
-            yield _Cursor(connection.cursor())
+        with self._translated(), self._pool.connection() as connection, connection.pipeline():
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")
+            yield _Cursor(cursor)
+            cursor.execute("COMMIT")
 
     @override
-    def _read(self) -> contextlib.AbstractContextManager[Cursor]:
-        # READ COMMITTED: a read sees what was committed when each statement began.
-        return self._write()
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Cursor]:
+        # Autocommit, no transaction: each statement sees what was committed when it began, as it
+        # would in a READ COMMITTED transaction, without a BEGIN and a COMMIT around it.
+        with self._translated(), self._pool.connection() as connection:
+            yield _Cursor(connection.cursor())
 
     @override
     @contextlib.contextmanager
@@ -279,11 +317,7 @@ class PostgresStore(SQLStore):
         period, after a retention sweep.
         """
         with self._translated(), self._pool.connection() as connection:
-            connection.autocommit = True  # VACUUM cannot run inside a transaction
-            try:
-                connection.execute("VACUUM (FULL) events")
-            finally:
-                connection.autocommit = False
+            connection.execute("VACUUM (FULL) events")  # autocommit: VACUUM cannot run in a transaction
 
     @override
     def _failure(self, exc: Exception) -> StoreError:
