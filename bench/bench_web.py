@@ -35,7 +35,8 @@ import httpx2 as httpx
 from harness import Figure, Skipped, compare, format_seconds, ratio_figure
 from workload import TEXT, areas, case_reference, filter_logging_at_warning, service, walk
 
-from ethical_decisions.store import SQLiteStore
+from ethical_decisions import EthicalDecisions
+from ethical_decisions.store import SQLiteStore, open_store
 from ethical_decisions.web import create_app
 
 __all__ = ["run"]
@@ -326,8 +327,6 @@ def _load_run(quick: bool) -> list[Figure]:
     finally:
         server.terminate()
         server.wait(30)
-    from ethical_decisions import EthicalDecisions, open_store  # noqa: PLC0415
-
     edm = EthicalDecisions(open_store(url))
     try:
         versions = {r.review_id: r.version for r in edm.store.reviews()}

@@ -394,6 +394,24 @@ def test_a_typo_gets_the_nearest_valid_choice(
     assert f"'{argv[-1]}'" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "help_of"),
+    [
+        (["verify", "--chian-only"], "ethical-decisions verify --help"),
+        (["systemic", "list", "--overdeu"], "ethical-decisions systemic list --help"),
+        (["report", "department", *MONTHS, "--treshold", "5"], "ethical-decisions report department --help"),
+    ],
+)
+def test_an_unknown_option_points_at_the_help_of_the_command_given(
+    capsys: pytest.CaptureFixture[str], store: Path, argv: list[str], help_of: str
+) -> None:
+    """An option the command does not take exits 2 naming it and that command's own help, changing nothing."""
+    _, err = refused(capsys, store.parent, "--db", f"sqlite:///{store}", *argv, status=2)
+    (option,) = [word for word in argv if word.startswith("--") and word not in ("--from", "--to")]
+    assert f"unrecognized arguments (options: {option})" in err
+    assert f"see '{help_of}' for what it takes" in err
+
+
 def test_a_closed_referral_is_refused_in_plain_words(capsys: pytest.CaptureFixture[str], store: Path) -> None:
     """Acting on a closed referral says it is closed and why, without 'is closed: it is closed'."""
     with contextlib.closing(sqlite3.connect(store)) as connection:

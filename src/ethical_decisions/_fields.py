@@ -182,7 +182,7 @@ def check_id(value: object, kind: str, field: str) -> str:
 
 def validate_concern_ids(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Require every item to be a concern id (``C1``, ``C2``…)."""
-    if not all(is_id(item, "concern") for item in value):  # type: ignore[attr-defined]
+    if not isinstance(value, Iterable) or not all(is_id(item, "concern") for item in value):
         _fail(instance, attribute, f"every item must be {ID_FORMATS['concern']}")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 from collections.abc import Iterable
 
 import attrs
@@ -64,8 +65,6 @@ ISSUE_OPEN_STATUSES = frozenset({SystemicIssueStatus.OPEN, SystemicIssueStatus.A
 
 def new_issue_id() -> str:
     """A fresh random issue id, e.g. ``"si-3f9a1c2b7d4e5f60"``."""
-    import os  # noqa: PLC0415 - only when an issue is opened
-
     return f"si-{os.urandom(8).hex()}"
 
 

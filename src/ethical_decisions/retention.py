@@ -40,8 +40,9 @@ import attrs
 
 from .events import LaterOutcomeRecorded
 from .exceptions import IntegrityError, ValidationError
+from .learning import ISSUE_OPEN_STATUSES
 from .log import LogEvent, emit
-from .model import LaterOutcomeKind, LaterOutcomeResult, RecordsOfficer, SystemicIssueStatus
+from .model import LaterOutcomeKind, LaterOutcomeResult, RecordsOfficer
 from .review import review_id_of_referral
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = [
     "HOLDS",
     "PERIOD_VARIABLE",
-    "STILL_OPEN",
     "Hold",
     "RetentionPeriod",
     "SweepReport",
@@ -143,8 +143,8 @@ def retention_period(text: str | None = None, *, environ: Mapping[str, str] | No
         raise ValidationError(
             "The retention period",
             [
-                f"{PERIOD_VARIABLE}: not set; set it to the deployment's retention period (e.g. P6Y) "
-                "or pass one"
+                f"{PERIOD_VARIABLE}: not set; set it to the deployment's retention period (e.g. P6Y), "
+                "or give the period (--period P6Y on the command line)"
             ],
         )
     return parse_period(found, source=PERIOD_VARIABLE)
@@ -168,19 +168,17 @@ def pending_outcome_hold(review: Review) -> str | None:
 HOLDS: tuple[Hold, ...] = (pending_outcome_hold,)
 """The holds a sweep applies by default. A deployment adds its own through :func:`sweep`'s *holds*."""
 
-STILL_OPEN = frozenset({SystemicIssueStatus.OPEN, SystemicIssueStatus.ACCEPTED})
-"""The statuses of a systemic issue that still hold the reviews it links."""
-
 
 def systemic_issue_hold(issues: Iterable[IssueRecord]) -> Hold:
     """A hold, ``"systemic_issue_open"``, on each review linked from an issue still open or accepted.
 
-    Every sweep applies it, over the whole register (:data:`STILL_OPEN`).
+    Every sweep applies it, over the whole register (the statuses are
+    :data:`~ethical_decisions.learning.ISSUE_OPEN_STATUSES`).
     """
     linked = {
         review_id_of_referral(referral_id)
         for issue in issues
-        if issue.status in STILL_OPEN
+        if issue.status in ISSUE_OPEN_STATUSES
         for referral_id in issue.referral_ids
     }
     return lambda review: "systemic_issue_open" if review.review_id in linked else None

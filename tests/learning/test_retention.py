@@ -68,9 +68,10 @@ def test_a_period_that_is_not_a_duration_is_refused_without_repeating_it(text: s
 
 
 def test_no_period_at_all_names_the_variable() -> None:
-    """With neither --period nor EDM_RETENTION_PERIOD, the error names the variable."""
-    with pytest.raises(ValidationError, match="EDM_RETENTION_PERIOD: not set"):
+    """With neither --period nor EDM_RETENTION_PERIOD, the error names the variable and the option."""
+    with pytest.raises(ValidationError, match="EDM_RETENTION_PERIOD: not set") as refused:
         retention_period(None, environ={})
+    assert "--period P6Y" in str(refused.value)
 
 
 def test_counting_back_a_month_from_its_last_day_lands_on_the_shorter_months_last_day() -> None:

@@ -213,6 +213,7 @@ def test_first_referrals_are_entered_as_part_of_the_referrals_they_are_of(memory
     shown, and a first-referral count under the threshold is never shown. (The disclosure audit's
     attack reads them as part of the referrals and finds no hidden count narrowed.)
     """
+    compared = hidden = 0
     for threshold in range(3, 7):
         report = department_report(
             memory_quarter, QUARTER, as_of=AS_OF, threshold=threshold, route_names={CCU: "Unit"}
@@ -227,6 +228,12 @@ def test_first_referrals_are_entered_as_part_of_the_referrals_they_are_of(memory
                 assert first.value == 0 or first.value >= threshold
                 if isinstance(total.value, int) and not total.suppressed:
                     assert first.value <= total.value
+                    compared += 1
+            else:
+                hidden += 1
+
+    assert compared > 0  # some shown counts were compared,
+    assert hidden > 0  # and some were hidden: neither half of the check is empty
 
 
 def test_categories_by_route_and_assessments_are_suppressed_like_every_count(memory_quarter: Store) -> None:

@@ -53,12 +53,12 @@ _GIVEN_VALUE = re.compile(r"(invalid choice: |invalid \S+ value: )'(?:[^'\\]|\\.
 class _Parser(argparse.ArgumentParser):
     """argparse, but its errors never repeat what was typed: an argument may be free text or personal data."""
 
-    def error(self, message: str) -> NoReturn:
+    def error(self, message: str, *, prog: str | None = None) -> NoReturn:
         if message.startswith("unrecognized arguments: "):
             given = message.removeprefix("unrecognized arguments: ").split(" ")
             options = [word for word in given if _OPTION.fullmatch(word)]
             named = f" (options: {', '.join(options)})" if options else ""
-            message = f"unrecognized arguments{named}; see '{self.prog} --help' for what each command takes"
+            message = f"unrecognized arguments{named}; see '{prog or self.prog} --help' for what it takes"
         message = _GIVEN_VALUE.sub(r"\1the value given", message)
         super().error(message)
 
@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
         super()._check_value(action, value)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         description=(
@@ -106,7 +106,21 @@ def _parser() -> argparse.ArgumentParser:
         _serve,
     ):
         module.add_commands(commands)
+    _name_commands(parser)
     return parser
+
+
+def _name_commands(parser: argparse.ArgumentParser) -> None:
+    """Have each command's parser leave its name in the namespace (``command_prog``).
+
+    A command's defaults are applied after its parent's, so the command given names itself last: an
+    unrecognized option is then answered with that command's help.
+    """
+    parser.set_defaults(command_prog=parser.prog)
+    for action in parser._actions:  # argparse lists a parser's subparsers nowhere public
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                _name_commands(sub)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -120,7 +134,9 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line *argv* (default: ``sys.argv[1:]``) and return the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}", prog=args.command_prog)
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return 2

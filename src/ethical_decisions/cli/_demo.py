@@ -51,7 +51,6 @@ from ._table import table
 
 __all__ = ["add_commands"]
 
-_ADVERSE = frozenset({"refuse", "refuse_entry", "serve_notice", "maintain_detention", "detain"})
 _STAFF_PER_AREA = 8
 _MONTHS = 6
 """The demo's cases open in the six whole calendar months before this one: the reports' period."""
@@ -127,7 +126,7 @@ def _learning(
     answered, sent = speak_up_and_guidance(edm, set_clock, reviews, rng)
     clock.now = today
     checked, imported = import_later_outcomes(edm, write_later_outcomes(reviews, today, rng, args.reports))
-    return Learning(issues, linked, moved, answered, sent, imported, checked, retention_dry_run(edm))
+    return Learning(issues, linked, moved, answered, sent, checked, imported, retention_dry_run(edm))
 
 
 def _today() -> dt.datetime:
@@ -264,11 +263,9 @@ def _summary(
         f"teams. {learning.speak_up} answers to the speaking-up questions; {learning.guidance} pieces of "
         "feedback on the guidance."
     )
-    if learning.checked is not None and learning.outcomes is not None:
-        print(f"Later outcomes, a dry run first: {learning.checked.summary()}.")
-        print(f"Later outcomes imported: {learning.outcomes.summary()}.")
-    if learning.swept is not None:
-        print(f"Retention at a 90-day period, a dry run (nothing erased): {learning.swept.summary()}.")
+    print(f"Later outcomes, a dry run first: {learning.checked.summary()}.")
+    print(f"Later outcomes imported: {learning.outcomes.summary()}.")
+    print(f"Retention at a 90-day period, a dry run (nothing erased): {learning.swept.summary()}.")
     print(people_summary(reviews))
     print(f"Audit chain: {verified}")
     print("\nReports written:")

@@ -30,7 +30,6 @@ import attrs
 from ethical_decisions.learning import GuidanceFeedbackKind
 from ethical_decisions.model import (
     ConcernCategory,
-    DecisionMaker,
     LaterOutcomeKind,
     LaterOutcomeResult,
     PolicyTeamMember,
@@ -121,9 +120,9 @@ class Learning:
     moved: int
     speak_up: int
     guidance: int
-    outcomes: ImportReport | None = None
-    checked: ImportReport | None = None
-    swept: SweepReport | None = None
+    checked: ImportReport
+    outcomes: ImportReport
+    swept: SweepReport
 
 
 def _category(review: Review, referral: Referral) -> ConcernCategory | None:
@@ -211,13 +210,9 @@ def speak_up_and_guidance(
                 if kind is GuidanceFeedbackKind.FORMATTING_ERROR
                 else "Does 'outside the Rules' here include leave outside the Rules on compassionate grounds?"
             )
-            edm.send_guidance_feedback(review.review_id, by=_who(review), kind=kind, text=text)
+            edm.send_guidance_feedback(review.review_id, by=review.opened_by, kind=kind, text=text)
             sent += 1
     return answered, sent
-
-
-def _who(review: Review) -> DecisionMaker:
-    return review.opened_by
 
 
 def write_later_outcomes(

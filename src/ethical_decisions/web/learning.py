@@ -25,7 +25,6 @@ from .access import check_referral, check_review
 from .bodies import GuidanceFeedbackBody, IssueLinkBody, IssueStatusBody, SpeakUpBody, SystemicIssueBody
 from .hookspecs import WebActor
 from .problems import HttpProblem
-from .steps import referral_of
 from .views import IssueItem, issue_item
 
 __all__ = [
@@ -69,7 +68,7 @@ def issue(edm: EthicalDecisions, issue_id: str, version: int | None = None) -> S
 
 def readable_referral(edm: EthicalDecisions, by: WebActor, referral_id: str) -> tuple[Referral, Review]:
     """The referral *referral_id* names and its review, if *by* may read them (else 404)."""
-    referral = referral_of(edm, referral_id)
+    referral = edm.referral(referral_id)
     review = edm.review(referral.review_id)
     check_referral(by, referral, review, edm.plugins.people)
     return referral, review

@@ -37,10 +37,10 @@ from ethical_decisions.events import (
     ReviewFinalised,
     ReviewHandedOver,
 )
-from ethical_decisions.exceptions import EthicalDecisionsError, NotFoundError, ValidationError
+from ethical_decisions.exceptions import EthicalDecisionsError, ValidationError
 from ethical_decisions.model import Concern, DecisionMaker, RouteTeamMember, Step
 from ethical_decisions.policy import PEOPLE_FILE_VARIABLE
-from ethical_decisions.review import Referral, Review, review_id_of_referral
+from ethical_decisions.review import Review, review_id_of_referral
 from ethical_decisions.service import EthicalDecisions
 
 from .bodies import (
@@ -57,7 +57,7 @@ from .bodies import (
 from .hookspecs import WebActor
 from .problems import HttpProblem
 
-__all__ = ["STEPS", "StepSpec", "Target", "body_type", "referral_of", "step"]
+__all__ = ["STEPS", "StepSpec", "Target", "body_type", "step"]
 
 Target = Literal["review", "referral"]
 Take = Callable[[EthicalDecisions, str, WebActor, Any, "int | None"], Review]
@@ -82,14 +82,6 @@ class StepSpec:
     body: type | None
     take: Take
     summary: str
-
-
-def referral_of(edm: EthicalDecisions, referral_id: str) -> Referral:
-    """The referral *referral_id* names; an id not in a referral id's form is not found either (404)."""
-    try:
-        return edm.referral(referral_id)
-    except ValidationError:
-        raise NotFoundError("referral", referral_id) from None
 
 
 def _unknown_ids(review: Review, ids: Iterable[str]) -> None:
@@ -151,7 +143,7 @@ def _escalate(
 
 def _on_referral(payload_of: Callable[[str, Any], Any]) -> Take:
     def take(edm: EthicalDecisions, referral_id: str, by: WebActor, body: Any, version: int | None) -> Review:
-        review_id = referral_of(edm, referral_id).review_id
+        review_id = edm.referral(referral_id).review_id
         return edm.record(review_id, payload_of(referral_id, body), by=by, expected_version=version)
 
     return take
@@ -160,7 +152,7 @@ def _on_referral(payload_of: Callable[[str, Any], Any]) -> Take:
 def _respond(
     edm: EthicalDecisions, referral_id: str, by: WebActor, body: AdviceResponseBody, version: int | None
 ) -> Review:
-    review = edm.review(referral_of(edm, referral_id).review_id)
+    review = edm.review(edm.referral(referral_id).review_id)
     _unknown_ids(review, [body.concern_id])
     payload = AdviceResponded(
         referral_id=referral_id,
@@ -229,7 +221,7 @@ def _hand_over(
 def _assign(
     edm: EthicalDecisions, referral_id: str, by: WebActor, body: AssignmentBody, version: int | None
 ) -> Review:
-    route_id = referral_of(edm, referral_id).route_id
+    route_id = edm.referral(referral_id).route_id
     payload = ReferralAssigned(referral_id=referral_id, assignee=RouteTeamMember(body.to, route_id))
     review_id = review_id_of_referral(referral_id)
     if body.to == by.staff_id:  # taking it yourself: your own id is not something sent
